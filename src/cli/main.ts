@@ -1,0 +1,187 @@
+import { Command, CommanderError, Option } from "commander";
+import type { CommandContext } from "../api/context.js";
+import { isEbdbError, userError } from "../errors.js";
+import { TerminalIoHost } from "./io-host.js";
+import { type CliContext, type GlobalFlags, type Output, printJson, processOutput } from "./output.js";
+
+/**
+ * The only place that prints errors and sets the exit code. Command modules are imported when
+ * their command runs, so `ebdb validate` never loads the AWS SDK or pg.
+ */
+type Loader = () => Promise<{ run: (cli: CliContext, ...args: any[]) => Promise<number | undefined> }>;
+
+function addCommon(cmd: Command, opts: { target?: boolean; aws?: boolean; yes?: boolean } = {}): Command {
+  cmd.option("--config <path>", "the configuration file (default ./config.env, or $EBDB_CONFIG)");
+  cmd.option("--json", "machine-readable output on stdout");
+  cmd.option("--debug", "show stack traces for errors");
+  if (opts.target !== false) {
+    cmd.addOption(new Option("--target <target>", "where the database runs (default local, or $EBDB_TARGET)").choices(["local", "aws"]));
+    cmd.option("--profile <name>", "AWS profile, as in the AWS CLI");
+    cmd.option("--region <region>", "AWS region, as in the AWS CLI");
+  }
+  if (opts.yes) cmd.option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)");
+  return cmd;
+}
+
+export function buildProgram(output: Output, env: NodeJS.ProcessEnv, cwd: string, done: (code: number) => void): Command {
+  const program = new Command("ebdb")
+    .description("One config.env to a production-ready database for Elastic Beanstalk — on RDS, or locally with real PostgreSQL.")
+    .version("0.1.0")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) });
+
+  const action = (load: Loader) =>
+    async function (this: Command, ...args: unknown[]) {
+      const flags = this.optsWithGlobals() as GlobalFlags;
+      const cli = makeCli(flags, output, env, cwd);
+      try {
+        const mod = await load();
+        const code = await mod.run(cli, ...args.slice(0, -1));
+        done(code ?? 0);
+      } catch (e) {
+        done(reportError(e, flags, output));
+      }
+    };
+
+  const cmd = (name: string, description: string, opts?: Parameters<typeof addCommon>[1]) =>
+    addCommon(program.command(name).description(description), opts);
+
+  cmd("init", "write a commented config.env with the recommended defaults", { target: false })
+    .option("--force", "overwrite an existing config.env")
+    .action(action(() => import("./commands/init.js")));
+  cmd("validate", "check config.env against every rule; exit 2 listing each problem", { target: false })
+    .action(action(() => import("./commands/validate.js")));
+  cmd("config", "show the configuration as ebdb understood it", { target: false })
+    .option("--show-secrets", "print secret values instead of redacting them")
+    .action(action(() => import("./commands/config.js")));
+  cmd("plan", "show what `up` would create or change")
+    .option("--offline", "from the configuration alone, without looking at the target")
+    .action(action(() => import("./commands/plan.js")));
+  cmd("cost", "estimate the monthly cost on AWS (us-east-1 list prices)", { target: false })
+    .action(action(() => import("./commands/cost.js")));
+  cmd("up", "create the database, or converge it to config.env", { yes: true })
+    .option("--apply-immediately", "apply disruptive changes now instead of in the maintenance window")
+    .option("--allow-replace", "allow changes that replace the instance (e.g. turning on encryption)")
+    .action(action(() => import("./commands/up.js")));
+  cmd("status", "each node's state, replication lag, backups and storage")
+    .action(action(() => import("./commands/status.js")));
+  cmd("env", "the connection settings the application gets (DB_HOST, DB_PASSWORD, DATABASE_URL, ...)")
+    .addOption(new Option("--format <format>", "output format").choices(["dotenv", "json", "shell"]).default("dotenv"))
+    .action(action(() => import("./commands/env.js")));
+  cmd("url", "the connection URL of the primary (password included: it is for your own use)")
+    .option("--replica [name]", "a replica's URL instead")
+    .action(action(() => import("./commands/url.js")));
+  cmd("psql", "open psql on the primary (needs a psql client)")
+    .option("--replica [name]", "connect to a replica instead")
+    .action(action(() => import("./commands/psql.js")));
+  cmd("logs", "the database server's log")
+    .option("-f, --follow", "keep printing new lines")
+    .option("--node <name>", "a replica's or restored instance's log")
+    .action(action(() => import("./commands/logs.js")));
+  cmd("down", "stop the local database, keeping its data")
+    .action(action(() => import("./commands/down.js")));
+  cmd("destroy", "remove the database and everything ebdb made for it", { yes: true })
+    .option("--skip-final-snapshot", "do not take a final snapshot first (AWS)")
+    .action(action(() => import("./commands/destroy.js")));
+
+  const snapshot = program.command("snapshot").description("manual snapshots (base backups locally)");
+  addCommon(snapshot.command("create [id]").description("take a snapshot now")).action(
+    action(() => import("./commands/snapshot-create.js")),
+  );
+  addCommon(snapshot.command("list").description("list snapshots")).action(
+    action(() => import("./commands/snapshot-list.js")),
+  );
+  addCommon(snapshot.command("delete <id>").description("delete a snapshot"), { yes: true }).action(
+    action(() => import("./commands/snapshot-delete.js")),
+  );
+  addCommon(snapshot.command("copy <id>").description("copy a snapshot to another region (AWS)"), { yes: true })
+    .requiredOption("--to-region <region>", "destination region")
+    .option("--kms-key <key>", "KMS key in the destination region (needed for encrypted snapshots)")
+    .option("--name <id>", "name of the copy")
+    .action(action(() => import("./commands/snapshot-copy.js")));
+
+  cmd("restore", "restore into a NEW instance (never in place)", { yes: true })
+    .option("--to-time <iso8601>", "point in time to restore to, e.g. 2024-01-15T12:00:00Z")
+    .option("--latest", "the latest restorable time")
+    .option("--from-snapshot <id>", "a snapshot")
+    .option("--name <name>", "name of the new instance")
+    .option("--switch", "point the application at the restored instance once it is available (AWS)")
+    .action(action(() => import("./commands/restore.js")));
+
+  const replica = program.command("replica").description("read replicas");
+  addCommon(replica.command("add").description("add a read replica"), { yes: true }).action(
+    action(() => import("./commands/replica-add.js")),
+  );
+  addCommon(replica.command("remove [name]").description("remove a read replica (the newest by default)"), { yes: true }).action(
+    action(() => import("./commands/replica-remove.js")),
+  );
+  addCommon(replica.command("list").description("list read replicas with their lag")).action(
+    action(() => import("./commands/replica-list.js")),
+  );
+
+  cmd("scale", "change the instance class or grow storage", { yes: true })
+    .option("--instance-class <class>", "new instance class, e.g. db.m5.large")
+    .option("--storage <GiB>", "new allocated storage in GiB (only grows)")
+    .option("--apply-immediately", "now, instead of in the next maintenance window")
+    .action(action(() => import("./commands/scale.js")));
+  const insights = program.command("insights").description("Performance Insights (AWS)");
+  addCommon(insights.command("enable").description("turn Performance Insights on"), { yes: true })
+    .option("--retention <days>", "7 (free), 31 × months, or 731")
+    .action(action(() => import("./commands/insights-enable.js")));
+  cmd("slowlog", "set the slow-query threshold (log_min_duration_statement)", { yes: true })
+    .requiredOption("--ms <n>", "log statements slower than this many milliseconds (-1 turns it off)")
+    .action(action(() => import("./commands/slowlog.js")));
+  return program;
+}
+
+function makeCli(flags: GlobalFlags, output: Output, env: NodeJS.ProcessEnv, cwd: string): CliContext {
+  const io = new TerminalIoHost(output, { yes: Boolean(flags.yes), json: Boolean(flags.json) });
+  const ctx: CommandContext = {
+    cwd,
+    env,
+    io,
+    configPath: flags.config,
+    target: flags.target as CommandContext["target"],
+    aws: { profile: flags.profile, region: flags.region },
+  };
+  return { ctx, flags, output };
+}
+
+/** Turns any error into what the user sees, and its exit code. */
+export function reportError(e: unknown, flags: GlobalFlags, output: Output): number {
+  if (isEbdbError(e)) {
+    if (flags.json) {
+      printJson(output, { ok: false, error: { code: e.code, message: e.message, hint: e.hint ?? null, ...e.details } });
+    } else {
+      output.err(`error: ${e.message}${e.hint ? `\n  ${e.hint}` : ""}`);
+    }
+    if (flags.debug && e.stack) output.err(e.stack);
+    return e.exitCode;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  output.err(`internal error (this is a bug in ebdb): ${err.message}`);
+  output.err(flags.debug && err.stack ? err.stack : "  Run again with --debug for the stack trace, and please report it.");
+  return 1;
+}
+
+export async function main(argv: string[], output: Output = processOutput, env = process.env, cwd = process.cwd()): Promise<number> {
+  let code = 0;
+  const program = buildProgram(output, env, cwd, (c) => {
+    code = c;
+  });
+  try {
+    const target = env.EBDB_TARGET;
+    if (target !== undefined && target !== "" && target !== "local" && target !== "aws") {
+      throw userError("BAD_TARGET", `EBDB_TARGET is "${target}", which is not a target.`, "Set EBDB_TARGET to local or aws, or unset it.");
+    }
+    await program.parseAsync(argv, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is bad input.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(e, {}, output);
+  }
+  return code;
+}

@@ -1,0 +1,56 @@
+import type { StorageType } from "./config.js";
+
+/** One live instance, as a target sees it, in our own shape (never an SDK shape). */
+export interface ObservedInstance {
+  name: string;
+  role: "primary" | "replica" | "restored";
+  /** e.g. available, creating, modifying, stopped, crashed. */
+  status: string;
+  instanceClass: string;
+  engineVersion: string;
+  port: number;
+  storage: {
+    type: StorageType;
+    allocatedGiB: number;
+    maxAllocatedGiB: number | null;
+    iops: number | null;
+    throughputMiBps: number | null;
+    encrypted: boolean;
+    kmsKeyId: string | null;
+  };
+  multiAz: boolean;
+  backupRetentionDays: number;
+  backupWindow: string;
+  maintenanceWindow: string;
+  deletionProtection: boolean;
+  autoMinorVersionUpgrade: boolean;
+  performanceInsights: { enabled: boolean; retentionDays: number | null };
+  logExports: string[];
+  parameterGroup: string | null;
+  endpoint: { host: string; port: number } | null;
+  /** Changes AWS holds for the next maintenance window. */
+  pendingModifications: Record<string, unknown>;
+  /** ISO time of the last storage modification (AWS allows one per 6 hours). */
+  lastStorageChangeAt: string | null;
+  /** For replicas: the source instance. */
+  sourceName: string | null;
+}
+
+/**
+ * The live state. A field that is `undefined` is a kind of resource the target does not have
+ * (the local target has no security groups); `null` means it should exist and does not.
+ */
+export interface Observed {
+  target: "local" | "aws";
+  primary: ObservedInstance | null;
+  replicas: ObservedInstance[];
+  parameterGroup?: { name: string; family: string; parameters: Record<string, string> } | null;
+  secret?: { name: string; arn: string | null } | null;
+  subnetGroup?: { name: string; subnetIds: string[] } | null;
+  dbSecurityGroup?: { id: string; name: string; ingressFrom: string[] } | null;
+  clientSecurityGroup?: { id: string; name: string; attachedToEb: boolean } | null;
+  topic?: { arn: string; subscriptions: string[] } | null;
+  alarms?: { name: string; threshold: number; instance: string; state: string }[];
+  eb?: { properties: Record<string, string>; secretRefs: Record<string, string>; instanceRolePolicy: boolean } | null;
+  proxy?: { name: string } | null;
+}

@@ -1,0 +1,109 @@
+import type { IoHost } from "../io.js";
+import type { Plan } from "../model/change.js";
+import type { Desired } from "../model/desired-types.js";
+import type { Observed } from "../model/observed.js";
+import type { Secret } from "../model/secret.js";
+
+/** What an application needs to connect (what `ebdb env` prints). */
+export interface ConnectionInfo {
+  host: string;
+  port: number;
+  dbName: string;
+  username: string;
+  password: Secret;
+  /** Read replicas, in order. */
+  readers: { name: string; host: string; port: number }[];
+  /** The sslmode an application should use: `require` on both targets. */
+  sslmode: "require" | "verify-full" | "disable";
+}
+
+export interface NodeStatus {
+  name: string;
+  role: "primary" | "replica" | "restored";
+  /** running, stopped, crashed, available, creating, modifying... */
+  state: string;
+  host: string | null;
+  port: number | null;
+  pid: number | null;
+  instanceClass: string | null;
+  /** Replicas: bytes of WAL not yet replayed, and seconds behind. null when unknown or not a replica. */
+  lagBytes: number | null;
+  lagSeconds: number | null;
+}
+
+export interface BackupInfo {
+  id: string;
+  kind: "automated" | "manual" | "base";
+  createdAt: string;
+  sizeBytes: number | null;
+  status: string;
+}
+
+export interface StatusReport {
+  target: "local" | "aws";
+  identifier: string;
+  engine: string;
+  engineVersion: string;
+  nodes: NodeStatus[];
+  backups: {
+    enabled: boolean;
+    retentionDays: number;
+    /** WAL archive (local) or transaction-log backup state (aws). */
+    archive: { state: string; lastArchived: string | null; lastArchivedAt: string | null; failedCount: number } | null;
+    list: BackupInfo[];
+    earliestRestorableTime: string | null;
+    latestRestorableTime: string | null;
+  };
+  storage: { usedBytes: number | null; allocatedGiB: number | null; maxAllocatedGiB: number | null };
+  alarmsInAlarm: string[];
+  pendingModifications: Record<string, unknown>;
+  /** Sentences worth telling the user (e.g. "backups are off: point-in-time restore is unavailable"). */
+  notes: string[];
+}
+
+export type RestoreSource =
+  | { kind: "time"; time: Date }
+  | { kind: "latest" }
+  | { kind: "snapshot"; id: string };
+
+export interface RestoreResult {
+  name: string;
+  host: string;
+  port: number;
+  restoredTo: string | null;
+}
+
+export interface ApplyResult {
+  /** Changes actually made. */
+  applied: number;
+}
+
+/** One per target. Day-2 operations in ops/ are written once against this interface. */
+export interface Target {
+  readonly name: "local" | "aws";
+  observe(desired: Desired): Promise<Observed>;
+  apply(plan: Plan, desired: Desired, io: IoHost): Promise<ApplyResult>;
+  status(desired: Desired): Promise<StatusReport>;
+  connection(desired: Desired): Promise<ConnectionInfo>;
+  snapshots: {
+    create(desired: Desired, id: string | undefined, io: IoHost): Promise<BackupInfo>;
+    list(desired: Desired): Promise<BackupInfo[]>;
+    remove(desired: Desired, id: string, io: IoHost): Promise<void>;
+  };
+  restore(desired: Desired, from: RestoreSource, as: string | undefined, io: IoHost): Promise<RestoreResult>;
+  replicas: {
+    add(desired: Desired, io: IoHost): Promise<NodeStatus>;
+    remove(desired: Desired, name: string | undefined, io: IoHost): Promise<void>;
+    list(desired: Desired): Promise<NodeStatus[]>;
+  };
+  /** Stop without losing data (local only; AWS has no equivalent and says so). */
+  down?(desired: Desired, io: IoHost): Promise<void>;
+  destroy(desired: Desired, opts: { skipFinalSnapshot: boolean }, io: IoHost): Promise<void>;
+  /** Lines printed before a mutating command asks (AWS: account, region, identifier). */
+  preamble?(desired: Desired): Promise<string[]>;
+  /** Day-2 operations a target may offer; a target without one says so clearly. */
+  scale?(desired: Desired, req: { instanceClass?: string; storageGiB?: number; applyImmediately: boolean }, io: IoHost): Promise<void>;
+  setSlowQueryMs?(desired: Desired, ms: number, io: IoHost): Promise<void>;
+  enableInsights?(desired: Desired, retentionDays: number, io: IoHost): Promise<void>;
+  copySnapshot?(desired: Desired, req: { id: string; toRegion: string; kmsKeyId?: string; name?: string }, io: IoHost): Promise<BackupInfo>;
+}
