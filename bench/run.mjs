@@ -1,0 +1,15 @@
+// Runs every benchmark in bench/ one after another: `npm run bench` (after `npm run build`).
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const only = process.argv[2];
+const benches = ["validate-cold-start.mjs", "local-up.mjs", "aws-plan.mjs"];
+for (const b of benches) {
+  if (only && !b.startsWith(only)) continue;
+  if (!existsSync(here + b)) continue;
+  console.log(`\n== ${b}`);
+  const r = spawnSync(process.execPath, [here + b], { stdio: "inherit" });
+  if (r.status !== 0) process.exitCode = 1;
+}
