@@ -1,4 +1,5 @@
-import type { StorageType } from "./config.js";
+import type { Change } from "./change.js";
+import type { Engine, StorageType } from "./config.js";
 
 /** One live instance, as a target sees it, in our own shape (never an SDK shape). */
 export interface ObservedInstance {
@@ -34,6 +35,12 @@ export interface ObservedInstance {
   lastStorageChangeAt: string | null;
   /** For replicas: the source instance. */
   sourceName: string | null;
+  /** The engine; undefined when the target cannot tell (then an engine change goes unnoticed). */
+  engine?: Engine;
+  /** The DB subnet group; undefined when the target has none (local). */
+  subnetGroup?: string | null;
+  /** VPC security groups (ids or names) on the instance; undefined when the target has none (local). */
+  securityGroups?: string[];
 }
 
 /**
@@ -53,4 +60,9 @@ export interface Observed {
   alarms?: { name: string; threshold: number; instance: string; state: string }[];
   eb?: { properties: Record<string, string>; secretRefs: Record<string, string>; instanceRolePolicy: boolean } | null;
   proxy?: { name: string } | null;
+  /**
+   * Differences a target found in resources the generic diff compares only coarsely (secret content,
+   * security-group rules, alarm settings, EB property values), as changes; plan/diff-aws.ts merges them.
+   */
+  drift?: Change[];
 }

@@ -43,7 +43,10 @@ describe("cli main", () => {
     expect(o.stderr()).toBe("error: bad thing\n  do this\n");
     const j = captureOutput();
     reportError(userError("X", "bad thing", "do this"), { json: true }, j);
-    expect(JSON.parse(j.stdout())).toEqual({ ok: false, error: { code: "X", message: "bad thing", hint: "do this" } });
+    expect(JSON.parse(j.stdout())).toEqual({
+      ok: false,
+      error: { code: "X", message: "bad thing", hint: "do this" },
+    });
   });
 
   it("calls an unexpected error a bug, without a stack trace unless --debug", () => {

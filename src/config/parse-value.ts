@@ -1,0 +1,343 @@
+import {
+  arithmetic,
+  bashOwnedVariable,
+  commandSubstitution,
+  continuation,
+  controlCharacter,
+  isBashOwned,
+  metacharacter,
+  noHome,
+  openBrace,
+  openQuote,
+  Refusal,
+  specialParameter,
+  tildeForm,
+  unsupportedExpansion,
+} from "./parse-refusal.js";
+
+/** The value bash gives a variable, or undefined when it is unset. */
+export type Lookup = (name: string) => string | undefined;
+
+/**
+ * Where the scanner is, which decides what each character means (bash's rules differ in each):
+ * - top: the unquoted value of an assignment (ends at a blank or the line end);
+ * - dq: inside "..." (at top level, or inside an unquoted default);
+ * - udef: the default word of ${NAME:-word} outside double quotes;
+ * - qdef: the default word of ${NAME:-word} inside double quotes;
+ * - qdefdq: "..." nested in a qdef.
+ */
+type Mode = "top" | "dq" | "udef" | "qdef" | "qdefdq";
+
+const MAX_DEPTH = 16;
+const METACHARACTERS = new Set([";", "&", "|", "<", ">", "(", ")"]);
+const DQ_ESCAPABLE = new Set(["$", "`", '"', "\\"]);
+const QDEF_ESCAPABLE = new Set(["$", "`", '"', "\\", "}"]);
+const SPECIAL_PARAMETERS = new Set(["@", "*", "#", "?", "-", "$", "!"]);
+
+export function isBlank(c: string | undefined): boolean {
+  return c === " " || c === "\t";
+}
+
+export function isNameStart(c: string | undefined): boolean {
+  return c !== undefined && ((c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || c === "_");
+}
+
+export function isNameChar(c: string | undefined): boolean {
+  return isNameStart(c) || (c !== undefined && c >= "0" && c <= "9");
+}
+
+/** End index of the name starting at `i` (i itself when there is none). */
+export function nameEnd(s: string, i: number): number {
+  if (!isNameStart(s[i])) return i;
+  let j = i + 1;
+  while (isNameChar(s[j])) j++;
+  return j;
+}
+
+function isForbiddenControl(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return (code < 0x20 && c !== "\t") || code === 0x7f;
+}
+
+/**
+ * Reads one assignment value the way bash expands it (quote removal, escapes, tilde and parameter
+ * expansion; assignments get no word splitting and no globbing), refusing whatever is not in the
+ * accepted subset. One pass over the line, no backtracking.
+ */
+export class ValueScanner {
+  private depth = 0;
+
+  constructor(
+    private readonly s: string,
+    public i: number,
+    private readonly lookup: Lookup,
+    /** On an `export` line bash applies brace expansion to the words. */
+    private readonly exportLine: boolean,
+  ) {}
+
+  /** The value starting at `i`; stops at the blank or line end that ends it. */
+  readTop(): string {
+    const { s } = this;
+    const start = this.i;
+    let out = "";
+    let tildeHere = true;
+    while (this.i < s.length) {
+      const c = s[this.i];
+      if (isBlank(c)) break;
+      if (tildeHere && c === "~") {
+        out += this.tilde("top");
+        tildeHere = false;
+        continue;
+      }
+      tildeHere = false;
+      switch (c) {
+        case "\\":
+          out += this.escaped();
+          break;
+        case "'":
+          out += this.singleQuoted();
+          break;
+        case '"':
+          out += this.doubleQuoted("dq");
+          break;
+        case "$":
+          out += this.dollar("top");
+          break;
+        case "`":
+          throw commandSubstitution(this.i, "`...`");
+        case ":":
+          out += c;
+          this.i++;
+          tildeHere = true;
+          break;
+        case "{":
+          if (this.exportLine) {
+            throw new Refusal(
+              this.i,
+              "an unquoted { on an export line is subject to brace expansion in bash",
+              "Quote the value, e.g. export KEY='{a,b}'.",
+            );
+          }
+          out += c;
+          this.i++;
+          break;
+        default:
+          if (METACHARACTERS.has(c)) {
+            if (c === "(" && this.i === start) {
+              throw new Refusal(
+                this.i,
+                "arrays are not supported",
+                'Give one value, e.g. a comma-separated list in quotes: KEY="a,b".',
+              );
+            }
+            throw metacharacter(this.i, c);
+          }
+          out += this.literal();
+      }
+    }
+    return out;
+  }
+
+  /** One character (a whole code point) taken as is. */
+  private literal(): string {
+    const c = this.s[this.i];
+    if (isForbiddenControl(c)) throw controlCharacter(this.i, c);
+    const code = c.charCodeAt(0);
+    const wide = code >= 0xd800 && code <= 0xdbff;
+    this.i += wide ? 2 : 1;
+    return wide ? this.s.slice(this.i - 2, this.i) : c;
+  }
+
+  /** `\x` outside quotes: x itself. */
+  private escaped(): string {
+    if (this.i + 1 >= this.s.length) throw continuation(this.i);
+    this.i++;
+    return this.literal();
+  }
+
+  private singleQuoted(): string {
+    const open = this.i;
+    const close = this.s.indexOf("'", open + 1);
+    if (close === -1) throw openQuote(open, "'");
+    this.i = open + 1;
+    let out = "";
+    while (this.i < close) out += this.literal();
+    this.i = close + 1;
+    return out;
+  }
+
+  private doubleQuoted(mode: "dq" | "qdefdq"): string {
+    const { s } = this;
+    const open = this.i;
+    this.i++;
+    let out = "";
+    for (;;) {
+      if (this.i >= s.length) throw openQuote(open, '"');
+      const c = s[this.i];
+      if (c === '"') {
+        this.i++;
+        return out;
+      }
+      if (c === "`") throw commandSubstitution(this.i, "`...`");
+      if (c === "$") {
+        out += this.dollar(mode);
+      } else if (c === "\\" && mode === "dq") {
+        // Backslash-newline continues the quote on the next line: the quote is open at line end.
+        if (this.i + 1 >= s.length) throw openQuote(open, '"');
+        const next = s[this.i + 1];
+        if (DQ_ESCAPABLE.has(next)) {
+          out += next;
+          this.i += 2;
+        } else {
+          out += c;
+          this.i++;
+        }
+      } else if (mode === "qdefdq" && (c === "\\" || c === "'")) {
+        throw nestedQuoteQuirk(this.i, c);
+      } else {
+        out += this.literal();
+      }
+    }
+  }
+
+  /** `$` in any mode; `this.i` is at the `$`. */
+  private dollar(mode: Mode): string {
+    const { s } = this;
+    const at = this.i;
+    const next = s[at + 1];
+    if (isNameStart(next)) {
+      const end = nameEnd(s, at + 1);
+      const name = s.slice(at + 1, end);
+      if (isBashOwned(name)) throw bashOwnedVariable(at, name, false);
+      this.i = end;
+      return this.lookup(name) ?? "";
+    }
+    if (next === "{") return this.braced(mode);
+    if (next === "(") {
+      throw s[at + 2] === "(" ? arithmetic(at, "$((...))") : commandSubstitution(at, "$(...)");
+    }
+    if (next === "[") throw arithmetic(at, "$[...]");
+    if (next !== undefined && ((next >= "0" && next <= "9") || SPECIAL_PARAMETERS.has(next))) {
+      throw specialParameter(at, `$${next}`);
+    }
+    if (next === "'" || next === '"') {
+      // Inside plain double quotes bash keeps `$` literally before a quote; elsewhere it starts
+      // ANSI-C quoting ($'...') or a translated string ($"...").
+      if (mode !== "dq") {
+        throw unsupportedExpansion(at, next === "'" ? "ANSI-C quoting $'...'" : 'translated string $"..."');
+      }
+    }
+    this.i++;
+    return "$";
+  }
+
+  /** `${...}`; `this.i` is at the `$`. */
+  private braced(mode: Mode): string {
+    const { s } = this;
+    const at = this.i;
+    const first = s[at + 2];
+    if (first === undefined) throw openBrace(at);
+    if (first === "#") throw unsupportedExpansion(at, "${#...} (length)");
+    if (first === "!") throw unsupportedExpansion(at, "${!...} (indirection)");
+    if ((first >= "0" && first <= "9") || SPECIAL_PARAMETERS.has(first)) {
+      throw specialParameter(at, `\${${first}}`);
+    }
+    if (!isNameStart(first)) throw unsupportedExpansion(at, "${ without a valid name after it");
+    const end = nameEnd(s, at + 2);
+    const name = s.slice(at + 2, end);
+    if (isBashOwned(name)) throw bashOwnedVariable(at, name, false);
+    const op = s[end];
+    if (op === "}") {
+      this.i = end + 1;
+      return this.lookup(name) ?? "";
+    }
+    let colon: boolean;
+    if (op === ":" && s[end + 1] === "-") colon = true;
+    else if (op === "-") colon = false;
+    else if (op === undefined) throw openBrace(at);
+    else throw unsupportedExpansion(at, `\${${name}${op === ":" ? `:${s[end + 1] ?? ""}` : op}...}`);
+    if (++this.depth > MAX_DEPTH) throw new Refusal(at, "defaults are nested too deeply", "Simplify the value.");
+    this.i = end + (colon ? 2 : 1);
+    const fallback = this.defaultWord(mode === "top" || mode === "udef" ? "udef" : "qdef", at);
+    this.depth--;
+    const value = this.lookup(name);
+    return value === undefined || (colon && value === "") ? fallback : value;
+  }
+
+  /** The word of ${NAME:-word} up to its closing brace, consumed. */
+  private defaultWord(mode: "udef" | "qdef", braceAt: number): string {
+    const { s } = this;
+    let out = "";
+    let tildeHere = mode === "udef";
+    for (;;) {
+      if (this.i >= s.length) throw openBrace(braceAt);
+      const c = s[this.i];
+      if (tildeHere && c === "~") {
+        out += this.tilde("udef");
+        tildeHere = false;
+        continue;
+      }
+      tildeHere = false;
+      if (c === "}") {
+        this.i++;
+        return out;
+      }
+      if (c === "$") out += this.dollar(mode);
+      else if (c === "`") throw commandSubstitution(this.i, "`...`");
+      else if (c === '"') out += this.doubleQuoted(mode === "udef" ? "dq" : "qdefdq");
+      else if (c === "{") {
+        throw new Refusal(
+          this.i,
+          "an unquoted { inside ${...} is not supported",
+          "Quote it inside the default, e.g. ${NAME:-'{x}'}.",
+        );
+      } else if (mode === "udef") {
+        if (c === "\\") out += this.escaped();
+        else if (c === "'") out += this.singleQuoted();
+        else if (METACHARACTERS.has(c)) throw metacharacter(this.i, c);
+        else {
+          if (c === ":") tildeHere = true;
+          out += this.literal();
+        }
+      } else if (c === "'") {
+        throw nestedQuoteQuirk(this.i, c);
+      } else if (c === "\\") {
+        const next = s[this.i + 1];
+        if (next === undefined) throw openBrace(braceAt);
+        if (next === "'") throw nestedQuoteQuirk(this.i + 1, next);
+        if (QDEF_ESCAPABLE.has(next)) {
+          out += next;
+          this.i += 2;
+        } else {
+          out += c;
+          this.i++;
+        }
+      } else out += this.literal();
+    }
+  }
+
+  /**
+   * `~` where bash expands it in an assignment: at the start of the value (or of an unquoted
+   * default word) and after an unquoted `:`. Only `~` alone, `~/` and `~:` are accepted.
+   */
+  private tilde(mode: "top" | "udef"): string {
+    const at = this.i;
+    const next = this.s[at + 1];
+    const ends = next === undefined || next === "/" || next === ":" || (mode === "top" ? isBlank(next) : next === "}");
+    if (!ends) throw tildeForm(at);
+    const home = this.lookup("HOME");
+    if (home === undefined) throw noHome(at);
+    this.i++;
+    return home;
+  }
+}
+
+function nestedQuoteQuirk(at: number, c: string): Refusal {
+  return new Refusal(
+    at,
+    c === "'"
+      ? 'a single quote inside "${NAME:-...}" is kept as a literal character by bash, which is rarely what is meant'
+      : 'a backslash inside quotes nested in "${NAME:-...}" follows rules of its own in bash',
+    'Move the default out of the double quotes (KEY=${NAME:-\'x\'}), or drop the inner quotes.',
+  );
+}

@@ -1,0 +1,102 @@
+import { type Findings, quote, type Values } from "./rules-context.js";
+import type { KeyName } from "./schema.js";
+
+const REPLICA_KEYS: readonly KeyName[] = [
+  "DB_READ_REPLICA_COUNT",
+  "DB_READ_REPLICA_MIN_CAPACITY",
+  "DB_READ_REPLICA_MAX_CAPACITY",
+  "DB_READ_REPLICA_TARGET_CPU",
+  "DB_READ_REPLICA_SCALE_IN_COOLDOWN",
+  "DB_READ_REPLICA_SCALE_OUT_COOLDOWN",
+  "DB_READ_REPLICA_INSTANCE_CLASS",
+];
+
+/** 0 <= min <= count <= max <= 15 (the ranges are checked per key), and replicas need backups. */
+export function checkReplicas(v: Values, f: Findings): void {
+  const enabled = v.bool("DB_READ_REPLICA_ENABLED");
+  if (enabled === false) {
+    // Replica settings without DB_READ_REPLICA_ENABLED: most likely the user expects replicas.
+    const set = REPLICA_KEYS.filter((k) => f.isSet(k));
+    if (set.length > 0 && !f.isSet("DB_READ_REPLICA_ENABLED")) {
+      f.warn(
+        set,
+        `${set.length > 1 ? `${set.join(", ")} are` : "is"} ignored: read replicas are off unless DB_READ_REPLICA_ENABLED is true`,
+        'Add DB_READ_REPLICA_ENABLED="true" to run replicas.',
+      );
+    }
+    return;
+  }
+  if (enabled !== true) return;
+  const min = v.int("DB_READ_REPLICA_MIN_CAPACITY");
+  const count = v.int("DB_READ_REPLICA_COUNT");
+  const max = v.int("DB_READ_REPLICA_MAX_CAPACITY");
+  if (min !== undefined && max !== undefined && min > max) {
+    f.error(
+      ["DB_READ_REPLICA_MIN_CAPACITY", "DB_READ_REPLICA_MAX_CAPACITY"],
+      `the minimum (${min}) is above the maximum (${max})`,
+      "Make DB_READ_REPLICA_MIN_CAPACITY <= DB_READ_REPLICA_COUNT <= DB_READ_REPLICA_MAX_CAPACITY.",
+    );
+  } else {
+    if (min !== undefined && count !== undefined && count < min) {
+      f.error(
+        ["DB_READ_REPLICA_COUNT", "DB_READ_REPLICA_MIN_CAPACITY"],
+        `${count} replicas is below the minimum capacity (${min})`,
+        `Set DB_READ_REPLICA_COUNT between ${min} and ${max ?? 15}.`,
+      );
+    }
+    if (max !== undefined && count !== undefined && count > max) {
+      f.error(
+        ["DB_READ_REPLICA_COUNT", "DB_READ_REPLICA_MAX_CAPACITY"],
+        `${count} replicas is above the maximum capacity (${max})`,
+        `Set DB_READ_REPLICA_COUNT between ${min ?? 0} and ${max}, or raise DB_READ_REPLICA_MAX_CAPACITY.`,
+      );
+    }
+  }
+  if (max === 0) {
+    f.warn(
+      "DB_READ_REPLICA_MAX_CAPACITY",
+      "is 0, so no replica ever runs although DB_READ_REPLICA_ENABLED is true",
+      'Raise DB_READ_REPLICA_MAX_CAPACITY, or set DB_READ_REPLICA_ENABLED="false".',
+    );
+  }
+  if (v.int("DB_BACKUP_RETENTION_DAYS") === 0) {
+    f.error(
+      ["DB_READ_REPLICA_ENABLED", "DB_BACKUP_RETENTION_DAYS"],
+      "read replicas need automated backups, and DB_BACKUP_RETENTION_DAYS is 0",
+      'Set DB_BACKUP_RETENTION_DAYS to 1 or more (7 is the default), or DB_READ_REPLICA_ENABLED="false".',
+    );
+  }
+}
+
+/** Performance Insights retention, alarm e-mail and the local port. */
+export function checkMonitoring(v: Values, f: Findings): void {
+  const retention = v.int("DB_PERFORMANCE_INSIGHTS_RETENTION");
+  if (
+    retention !== undefined &&
+    !(retention === 7 || retention === 731 || (retention % 31 === 0 && retention >= 31 && retention <= 713))
+  ) {
+    const months = Math.min(23, Math.max(1, Math.round(retention / 31)));
+    f.error(
+      "DB_PERFORMANCE_INSIGHTS_RETENTION",
+      `${retention} days is not a retention Performance Insights offers`,
+      `Use 7 (free), a multiple of 31 up to 713 (e.g. ${months * 31} for ${months} month${months > 1 ? "s" : ""}), or 731.`,
+    );
+  }
+  const email = v.optStr("DB_ALARM_EMAIL");
+  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    f.error(
+      "DB_ALARM_EMAIL",
+      `${quote(email)} is not an e-mail address`,
+      "Write one address, e.g. ops@example.com, or leave it empty.",
+    );
+  }
+  const port = v.optInt("DB_LOCAL_PORT");
+  const max = v.bool("DB_READ_REPLICA_ENABLED") ? (v.int("DB_READ_REPLICA_MAX_CAPACITY") ?? 0) : 0;
+  if (port && port + max > 65535) {
+    f.error(
+      "DB_LOCAL_PORT",
+      `${port} leaves no port for ${max} replica${max > 1 ? "s" : ""} after it`,
+      `Set DB_LOCAL_PORT to at most ${65535 - max}.`,
+    );
+  }
+}

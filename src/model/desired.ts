@@ -1,0 +1,242 @@
+import { parameterGroupFamily } from "../config/catalog/engines.js";
+import { instanceClassInfo, maxConnectionsEstimate } from "../config/catalog/instance-classes.js";
+import type { Config, Engine, TargetName } from "./config.js";
+import type { Desired, DesiredAlarm, DesiredInstance, DesiredParameter } from "./desired-types.js";
+
+const GIB = 1024 ** 3;
+
+/** Name of the n-th read replica (n from 1): `my-app-prod-db-replica-1`. */
+export function replicaName(identifier: string, n: number): string {
+  return `${identifier}-replica-${n}`;
+}
+
+/** The n in `${identifier}-replica-${n}`, or null for a name that is not one of ours. */
+export function replicaIndex(identifier: string, name: string): number | null {
+  const prefix = `${identifier}-replica-`;
+  if (!name.startsWith(prefix)) return null;
+  const rest = name.slice(prefix.length);
+  return /^[1-9][0-9]*$/.test(rest) ? Number(rest) : null;
+}
+
+/** Replicas the configuration runs now: DB_READ_REPLICA_COUNT, or none when replicas are off. */
+export function desiredReplicaCount(config: Config): number {
+  return config.replicas.enabled ? config.replicas.count : 0;
+}
+
+/** Parameter-group family: postgres16, mysql8.0, mariadb10.11. */
+export function familyOf(engine: Engine, engineVersion: string, engineMajor: string): string {
+  return parameterGroupFamily(engine, engineVersion) ?? `${engine}${engineMajor}`;
+}
+
+/** CloudWatch Logs exports: the server log and upgrade log for PostgreSQL; error and slow-query logs otherwise. */
+export function logExportsFor(engine: Engine): string[] {
+  return engine === "postgres" ? ["postgresql", "upgrade"] : ["error", "slowquery"];
+}
+
+/**
+ * The parameter group's settings. TLS is enforced by the server (rds.force_ssl,
+ * require_secure_transport), and slow queries are logged at the configured threshold.
+ */
+export function desiredParameters(config: Config): Record<string, DesiredParameter> {
+  const now = (value: string): DesiredParameter => ({ value, applyMethod: "immediate" });
+  if (config.engine === "postgres") {
+    return {
+      "rds.force_ssl": now("1"),
+      log_min_duration_statement: now(String(config.slowQueryMs)),
+      // Static: takes effect at the next reboot.
+      shared_preload_libraries: { value: "pg_stat_statements", applyMethod: "pending-reboot" },
+    };
+  }
+  const params: Record<string, DesiredParameter> = {
+    require_secure_transport: now("1"),
+    slow_query_log: now(config.slowQueryMs < 0 ? "0" : "1"),
+    // RDS MySQL/MariaDB default to TABLE; CloudWatch Logs exports read only FILE logs.
+    log_output: now("FILE"),
+  };
+  if (config.slowQueryMs >= 0) params.long_query_time = now(String(config.slowQueryMs / 1000));
+  return params;
+}
+
+function instance(
+  config: Config,
+  target: TargetName,
+  name: string,
+  role: "primary" | "replica",
+): DesiredInstance {
+  const primary = role === "primary";
+  // Locally a null port means "choose a free one"; the configured port is the AWS endpoint's.
+  const port = target === "local" ? (config.local.port ?? config.port) : config.port;
+  return {
+    name,
+    role,
+    instanceClass: primary ? config.instanceClass : config.replicas.instanceClass,
+    engine: config.engine,
+    engineVersion: config.engineVersion,
+    port,
+    storage: { ...config.storage },
+    // A replica is a single instance: its source's standby protects the data.
+    multiAz: primary ? config.multiAz : false,
+    // Replicas take no automated backups of their own; the primary's cover the data.
+    backup: primary ? { ...config.backup } : { retentionDays: 0, window: config.backup.window },
+    maintenanceWindow: config.maintenanceWindow,
+    deletionProtection: primary ? config.deletionProtection : false,
+    autoMinorVersionUpgrade: config.autoMinorVersionUpgrade,
+    performanceInsights: { ...config.performanceInsights },
+    logExports: logExportsFor(config.engine),
+    parameterGroup: config.names.parameterGroup,
+    publiclyAccessible: false,
+    copyTagsToSnapshot: true,
+  };
+}
+
+/** The n-th read replica as the configuration wants it (also used by diff for replicas beyond the count). */
+export function desiredReplica(config: Config, target: TargetName, n: number): DesiredInstance {
+  return { ...instance(config, target, replicaName(config.identifier, n), "replica"), azIndex: n - 1 };
+}
+
+/**
+ * The alarms: the spec's CPU alarm (above 80% for two 5-minute periods), low free storage (under 10%
+ * of the allocated size), connections above 80% of the class's default max_connections, low freeable
+ * memory (under 10% of the class's memory), read/write latency above 20 ms for 15 minutes (a gp3 or
+ * io1 volume answers in single-digit ms; sustained 20 ms means the volume is saturated) and, per
+ * replica, replication lag above 30 s.
+ */
+export function desiredAlarms(config: Config, replicaNames: readonly string[]): DesiredAlarm[] {
+  const id = config.identifier;
+  const alarm = (
+    suffix: string,
+    a: Omit<DesiredAlarm, "name" | "namespace" | "instance" | "periodSeconds"> & { instance?: string },
+  ): DesiredAlarm => ({
+    name: `${id}-${suffix}`,
+    namespace: "AWS/RDS",
+    periodSeconds: 300,
+    instance: id,
+    ...a,
+  });
+  const info = instanceClassInfo(config.instanceClass);
+  const alarms: DesiredAlarm[] = [
+    alarm("high-cpu", {
+      description: "CPU above 80% for 10 minutes",
+      metric: "CPUUtilization",
+      statistic: "Average",
+      evaluationPeriods: 2,
+      threshold: 80,
+      comparison: "GreaterThanThreshold",
+    }),
+    alarm("low-storage", {
+      description: `Free storage under 10% of ${config.storage.allocatedGiB} GiB`,
+      metric: "FreeStorageSpace",
+      statistic: "Minimum",
+      evaluationPeriods: 1,
+      threshold: Math.round(config.storage.allocatedGiB * GIB * 0.1),
+      comparison: "LessThanThreshold",
+    }),
+  ];
+  const maxConnections = maxConnectionsEstimate(config.instanceClass, config.engine);
+  if (maxConnections !== null) {
+    alarms.push(
+      alarm("high-connections", {
+        description: `Connections above 80% of ${config.instanceClass}'s default max_connections (about ${maxConnections})`,
+        metric: "DatabaseConnections",
+        statistic: "Maximum",
+        evaluationPeriods: 2,
+        threshold: Math.floor(maxConnections * 0.8),
+        comparison: "GreaterThanThreshold",
+      }),
+    );
+  }
+  if (info) {
+    alarms.push(
+      alarm("low-memory", {
+        description: `Freeable memory under 10% of ${config.instanceClass}'s ${info.memoryGiB} GiB for 15 minutes`,
+        metric: "FreeableMemory",
+        statistic: "Average",
+        evaluationPeriods: 3,
+        threshold: Math.round(info.memoryGiB * GIB * 0.1),
+        comparison: "LessThanThreshold",
+      }),
+    );
+  }
+  for (const [suffix, metric, what] of [
+    ["high-read-latency", "ReadLatency", "Read"],
+    ["high-write-latency", "WriteLatency", "Write"],
+  ] as const) {
+    alarms.push(
+      alarm(suffix, {
+        description: `${what} latency above 20 ms for 15 minutes`,
+        metric,
+        statistic: "Average",
+        evaluationPeriods: 3,
+        threshold: 0.02,
+        comparison: "GreaterThanThreshold",
+      }),
+    );
+  }
+  for (const replica of replicaNames) {
+    alarms.push({
+      name: `${replica}-lag`,
+      description: `Replica ${replica} more than 30 s behind the primary`,
+      metric: "ReplicaLag",
+      namespace: "AWS/RDS",
+      statistic: "Maximum",
+      periodSeconds: 300,
+      evaluationPeriods: 2,
+      threshold: 30,
+      comparison: "GreaterThanThreshold",
+      instance: replica,
+    });
+  }
+  return alarms;
+}
+
+/** Environment properties ebdb sets on the EB environment. */
+export function ebPropertiesFor(config: Config): string[] {
+  const props = ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USERNAME", "DB_PASSWORD"];
+  if (config.replicas.enabled) props.push("DB_REPLICA_HOSTS");
+  return props;
+}
+
+/**
+ * The whole topology config.env asks for, with every derived name. Pure: the same Config gives the
+ * same Desired. The local target uses the instances, replicas, parameters and backups; the AWS-only
+ * parts (network, alarms, EB wiring) are here for both so one diff serves both targets.
+ */
+export function deriveDesired(config: Config, target: TargetName): Desired {
+  const replicas = Array.from({ length: desiredReplicaCount(config) }, (_, i) =>
+    desiredReplica(config, target, i + 1),
+  );
+  return {
+    target,
+    config,
+    identifier: config.identifier,
+    primary: instance(config, target, config.identifier, "primary"),
+    replicas,
+    parameterGroup: {
+      name: config.names.parameterGroup,
+      family: familyOf(config.engine, config.engineVersion, config.engineMajor),
+      parameters: desiredParameters(config),
+    },
+    secret: { name: config.names.secret, generate: config.masterPassword === null },
+    network: {
+      subnetGroup: config.names.subnetGroup,
+      dbSecurityGroup: config.names.dbSecurityGroup,
+      clientSecurityGroup: config.accessMode === "client-sg" ? config.names.clientSecurityGroup : null,
+      accessMode: config.accessMode,
+    },
+    monitoring: {
+      topic: config.names.snsTopic,
+      email: config.alarmEmail,
+      alarms: desiredAlarms(
+        config,
+        replicas.map((r) => r.name),
+      ),
+    },
+    eb: {
+      application: config.ebApplication,
+      environment: config.ebEnvironment,
+      properties: ebPropertiesFor(config),
+    },
+    proxy: config.rdsProxy ? { name: config.names.proxy } : null,
+    tags: { "ebdb:app": config.appName, "ebdb:env": config.envName, "ebdb:managed": "true" },
+  };
+}

@@ -1,0 +1,42 @@
+import type { Change, Plan } from "../model/change.js";
+import type { Observed } from "../model/observed.js";
+import type { DiffContext } from "./diff-context.js";
+import { orderChanges } from "./order.js";
+
+function key(c: Change): string {
+  return `${c.kind}|${c.resource}|${c.field ?? ""}|${c.action}`;
+}
+
+/**
+ * The AWS target's drift (`observed.drift`: secret content, security-group rules, alarm settings, EB
+ * property values, pending reboots) that the generic comparisons did not already plan. Call from diff
+ * before ordering. Pure.
+ */
+export function diffAws(ctx: DiffContext): void {
+  const drift = ctx.observed.drift ?? [];
+  if (drift.length === 0) return;
+  const planned = new Set(ctx.changes.map(key));
+  const ebPlanned = ctx.changes.some((c) => c.kind === "eb-environment" && c.field === "properties");
+  for (const c of drift) {
+    if (planned.has(key(c))) continue;
+    // One EB update sets every property: a second line for wrong values would say the same thing.
+    if (c.kind === "eb-environment" && ebPlanned) continue;
+    ctx.changes.push(c);
+    planned.add(key(c));
+  }
+}
+
+/** The same merge on a finished plan (for callers that hold a plan from `diff`), re-ordered. */
+export function withAwsDrift(plan: Plan, observed: Observed): Plan {
+  const ctx: DiffContext = {
+    desired: undefined as never,
+    observed,
+    now: new Date(0),
+    allowReplace: false,
+    changes: [...plan.changes],
+    refused: [...plan.refused],
+    notes: [...plan.notes],
+  };
+  diffAws(ctx);
+  return { ...plan, changes: orderChanges(ctx.changes) };
+}

@@ -1,0 +1,40 @@
+import type { Engine } from "../model/config.js";
+
+/** How a configured engine version relates to the running one. */
+export type VersionStep = "same" | "minor-upgrade" | "major-upgrade" | "minor-downgrade" | "major-downgrade";
+
+/** The major line of a version: "16" for PostgreSQL 16.4, "8.0" for MySQL 8.0.35, "10.11" for MariaDB 10.11.6. */
+export function majorOf(engine: Engine, version: string): string {
+  const parts = version.split(".");
+  return engine === "postgres" ? parts[0] : parts.slice(0, 2).join(".");
+}
+
+function numbers(version: string): number[] {
+  return version.split(".").map((p) => {
+    const n = Number.parseInt(p, 10);
+    return Number.isNaN(n) ? 0 : n;
+  });
+}
+
+function compare(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+/**
+ * Compares the running version with the configured one. A bare major line in the configuration
+ * ("16") matches any minor of that line: RDS picked the minor.
+ */
+export function versionStep(engine: Engine, running: string, wanted: string): VersionStep {
+  const runningMajor = majorOf(engine, running);
+  const wantedMajor = majorOf(engine, wanted);
+  const majorCmp = compare(numbers(wantedMajor), numbers(runningMajor));
+  if (majorCmp > 0) return "major-upgrade";
+  if (majorCmp < 0) return "major-downgrade";
+  if (wanted === wantedMajor) return "same";
+  const cmp = compare(numbers(wanted), numbers(running));
+  return cmp > 0 ? "minor-upgrade" : cmp < 0 ? "minor-downgrade" : "same";
+}

@@ -1,0 +1,175 @@
+import type { MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import { DescribeSecurityGroupsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { systemError } from "../../errors.js";
+import type { Desired } from "../../model/desired-types.js";
+import type { Observed } from "../../model/observed.js";
+import { REDACTION } from "../../model/secret.js";
+import type { AwsClients } from "./clients.js";
+import { all } from "./context.js";
+import { driftOf } from "./drift.js";
+import { type LiveEnv, platformSupportsSecrets, readEnvironment } from "./eb.js";
+import { type LiveRole, policyMatches, readRole } from "./iam.js";
+import { type LiveInstances, readInstances, toObserved } from "./instances.js";
+import { type LiveTopic, readAlarms, readTopic, topicArn } from "./monitoring.js";
+import { type LiveSg, readSecurityGroups } from "./network.js";
+import { type LiveParamGroup, readParamGroup } from "./params.js";
+import { type LiveSecret, readSecret } from "./secret.js";
+import { type LiveSubnetGroup, readSubnetGroup } from "./subnets.js";
+
+export interface Account {
+  id: string;
+  arn: string;
+  partition: string;
+}
+
+/** Everything ebdb reads from AWS about one configuration, in shapes the steps work with. */
+export interface AwsLive {
+  account: Account;
+  region: string;
+  env: LiveEnv;
+  vpcId: string;
+  /** The EB instances' own security groups (the one EB manages). */
+  ebSecurityGroupIds: string[];
+  instances: LiveInstances;
+  secret: LiveSecret | null;
+  subnetGroup: LiveSubnetGroup | null;
+  dbSg: LiveSg | null;
+  clientSg: LiveSg | null;
+  params: LiveParamGroup | null;
+  topicArn: string;
+  topic: LiveTopic | null;
+  alarms: MetricAlarm[];
+  role: LiveRole | null;
+  /** Whether the EB platform resolves secret ARNs into variables. */
+  secretsSupported: boolean;
+}
+
+export async function readAccount(aws: AwsClients): Promise<Account> {
+  const r = await aws.sts(new GetCallerIdentityCommand({}));
+  const arn = r.Arn ?? "";
+  return { id: r.Account ?? "", arn, partition: arn.split(":")[1] || "aws" };
+}
+
+async function defaultVpc(aws: AwsClients): Promise<string> {
+  const r = await aws.ec2(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }));
+  const id = r.Vpcs?.[0]?.VpcId;
+  if (!id) {
+    throw systemError(
+      "AWS_NO_VPC",
+      "The EB environment names no VPC (aws:ec2:vpc VPCId) and the region has no default VPC.",
+      "Set the VPC of the EB environment, then run the command again.",
+    );
+  }
+  return id;
+}
+
+/** The security group EB made for the environment's instances (tagged with the environment's id). */
+async function ebManagedGroups(aws: AwsClients, env: LiveEnv): Promise<string[]> {
+  const r = await aws.ec2(
+    new DescribeSecurityGroupsCommand({ Filters: [{ Name: "tag:elasticbeanstalk:environment-id", Values: [env.id] }] }),
+  );
+  return (r.SecurityGroups ?? []).map((g) => g.GroupId!);
+}
+
+/**
+ * Reads the live state in two rounds of concurrent calls: first what needs no other answer (account,
+ * EB environment, instances, secret, groups, alarms), then what depends on them (security groups in
+ * the environment's VPC, the instance role, the topic, the platform).
+ */
+export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive> {
+  const id = desired.identifier;
+  const [account, env, instances, secret, subnetGroup, params, alarms] = await all<unknown>([
+    () => readAccount(aws),
+    () => readEnvironment(aws, desired.eb.application, desired.eb.environment),
+    () => readInstances(aws, id),
+    () => readSecret(aws, desired.secret.name),
+    () => readSubnetGroup(aws, desired.network.subnetGroup),
+    () => readParamGroup(aws, desired.parameterGroup.name),
+    () => readAlarms(aws, id),
+  ]) as [Account, LiveEnv, LiveInstances, LiveSecret | null, LiveSubnetGroup | null, LiveParamGroup | null, MetricAlarm[]];
+
+  const vpcId = env.vpcId ?? (await defaultVpc(aws));
+  const arn = topicArn(account.partition, aws.settings.region, account.id, desired.monitoring.topic);
+  const names = [desired.network.dbSecurityGroup, desired.config.names.clientSecurityGroup];
+  // The platform matters only while DB_PASSWORD is not already a secret reference to our secret.
+  const refOk = secret !== null && env.secretRefs.DB_PASSWORD === secret.arn;
+  const [sgs, ebSgs, role, topic, supported] = await all<unknown>([
+    () => readSecurityGroups(aws, vpcId, names),
+    () => (desired.network.accessMode === "eb-sg" ? ebManagedGroups(aws, env) : Promise.resolve([])),
+    () => readRole(aws, env.instanceProfile, id),
+    () => readTopic(aws, arn, desired.monitoring.email !== null),
+    () => (refOk ? Promise.resolve(true) : platformSupportsSecrets(aws, env.platformArn)),
+  ]) as [Map<string, LiveSg>, string[], LiveRole | null, LiveTopic | null, boolean];
+
+  return {
+    account,
+    region: aws.settings.region,
+    env,
+    vpcId,
+    ebSecurityGroupIds: ebSgs,
+    instances,
+    secret,
+    subnetGroup,
+    dbSg: sgs.get(desired.network.dbSecurityGroup) ?? null,
+    clientSg: sgs.get(desired.config.names.clientSecurityGroup) ?? null,
+    params,
+    topicArn: arn,
+    topic,
+    alarms,
+    role,
+    secretsSupported: supported,
+  };
+}
+
+/** The security group the DB group admits: the client group, or the EB instances' own. */
+export function sourceGroupId(live: AwsLive, desired: Desired): string | null {
+  if (desired.network.accessMode === "eb-sg") return live.ebSecurityGroupIds[0] ?? null;
+  return live.clientSg?.id ?? null;
+}
+
+/** Whether the environment's SecurityGroups option lists the group (by id or name). */
+export function attached(env: LiveEnv, sg: LiveSg | null): boolean {
+  return sg !== null && (env.securityGroups.includes(sg.id) || env.securityGroups.includes(sg.name));
+}
+
+/** The live state in the planner's shape, with the AWS-specific differences in `drift`. */
+export function toObservedState(live: AwsLive, desired: Desired): Observed {
+  const { instances } = live;
+  const port = desired.primary.port;
+  const props = { ...live.env.properties };
+  if ("DB_PASSWORD" in props) props.DB_PASSWORD = REDACTION;
+  return {
+    target: "aws",
+    primary: instances.primary ? toObserved(instances.primary, "primary") : null,
+    replicas: instances.replicas.map((r) => toObserved(r, "replica")),
+    parameterGroup: live.params ? { name: live.params.name, family: live.params.family, parameters: { ...live.params.values } } : null,
+    secret: live.secret && !live.secret.deleted ? { name: live.secret.name, arn: live.secret.arn } : null,
+    subnetGroup: live.subnetGroup ? { name: live.subnetGroup.name, subnetIds: Object.keys(live.subnetGroup.subnets) } : null,
+    dbSecurityGroup: live.dbSg
+      ? {
+          id: live.dbSg.id,
+          name: live.dbSg.name,
+          ingressFrom: live.dbSg.ingress
+            .filter((p) => p.IpProtocol === "tcp" && p.FromPort === port && p.ToPort === port)
+            .flatMap((p) => (p.UserIdGroupPairs ?? []).map((g) => g.GroupId!)),
+        }
+      : null,
+    clientSecurityGroup: live.clientSg
+      ? { id: live.clientSg.id, name: live.clientSg.name, attachedToEb: attached(live.env, live.clientSg) }
+      : null,
+    topic: live.topic ? { arn: live.topic.arn, subscriptions: [...live.topic.subscriptions] } : null,
+    alarms: live.alarms.map((a) => ({
+      name: a.AlarmName!,
+      threshold: a.Threshold ?? 0,
+      instance: a.Dimensions?.find((d) => d.Name === "DBInstanceIdentifier")?.Value ?? "",
+      state: a.StateValue ?? "INSUFFICIENT_DATA",
+    })),
+    eb: {
+      properties: props,
+      secretRefs: { ...live.env.secretRefs },
+      instanceRolePolicy: policyMatches(live.role, live.secret?.arn ?? null),
+    },
+    drift: driftOf(live, desired),
+  };
+}

@@ -1,0 +1,151 @@
+import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { userError } from "../../errors.js";
+import { isAwsCode } from "./aws-errors.js";
+import { type AwsCtx, tagList } from "./context.js";
+import { type LiveRole, policyMatches, putPolicy } from "./iam.js";
+import { waitReady } from "./instances.js";
+import { modifyWithRetry } from "./modify.js";
+import { deleteSecurityGroup, ensureIngress, ensureSecurityGroup, type LiveSg } from "./network.js";
+import type { AwsLive } from "./observe.js";
+import { ensureParamGroup } from "./params.js";
+import { generatePassword, requestToken } from "./password.js";
+import { ensureSecret, putDoc, readSecret, type SecretDoc, wantedDoc } from "./secret.js";
+import { chooseSubnets, ensureSubnetGroup, readSubnetGroup, subnetGroupFits, zonesOf } from "./subnets.js";
+
+export interface SecretState {
+  arn: string;
+  doc: SecretDoc;
+}
+
+/**
+ * The secret, holding the password the instance has. When the instance exists but the secret is gone,
+ * a new password is set on the instance first and stored after, so an interruption in between
+ * is healed by the next run (which sets another one) and never leaves a secret the instance does not match.
+ */
+export async function secretStep(ctx: AwsCtx, live: AwsLive): Promise<SecretState> {
+  const primary = live.instances.primary;
+  const host = primary?.Endpoint?.Address ?? "";
+  const configured = ctx.desired.config.masterPassword?.reveal() ?? null;
+  if ((!live.secret || (!live.secret.deleted && !live.secret.doc)) && primary) {
+    const password = configured ?? generatePassword();
+    ctx.aws.redact(password);
+    await setMasterPassword(ctx, password);
+    const doc = wantedDoc(ctx.desired, password, host);
+    if (live.secret) {
+      await putDoc(ctx.aws, live.secret.arn, doc);
+      return { arn: live.secret.arn, doc };
+    }
+    return { arn: await createOrOverwrite(ctx, doc), doc };
+  }
+  const s = await ensureSecret(ctx, live.secret, host);
+  if (configured !== null && configured !== s.doc.password && primary) {
+    await setMasterPassword(ctx, configured);
+    const doc = { ...s.doc, password: configured };
+    await putDoc(ctx.aws, s.arn, doc);
+    return { arn: s.arn, doc };
+  }
+  return { arn: s.arn, doc: s.doc };
+}
+
+/** Stores `doc` as the secret's value: a new secret, or a new version when one exists but was not visible. */
+async function createOrOverwrite(ctx: AwsCtx, doc: SecretDoc): Promise<string> {
+  const name = ctx.desired.secret.name;
+  const text = JSON.stringify(doc);
+  try {
+    const out = await ctx.aws.sm(
+      new CreateSecretCommand({
+        Name: name,
+        Description: `Master credentials of RDS instance ${ctx.desired.identifier} (managed by ebdb)`,
+        SecretString: text,
+        ClientRequestToken: requestToken("ebdb-secret", name, text),
+        Tags: tagList(ctx.desired),
+      }),
+    );
+    return out.ARN!;
+  } catch (e) {
+    if (!isAwsCode(e, "ResourceExistsException")) throw e;
+  }
+  for (let i = 0; i < 10; i++) {
+    const s = await readSecret(ctx.aws, name);
+    if (s && !s.deleted) {
+      await putDoc(ctx.aws, s.arn, doc);
+      return s.arn;
+    }
+    await ctx.clock.sleep(2000 * (i + 1));
+  }
+  throw userError("AWS_SECRET_INVISIBLE", `Secret ${name} exists but cannot be read.`, "Run the command again in a minute.");
+}
+
+async function setMasterPassword(ctx: AwsCtx, password: string): Promise<void> {
+  await waitReady(ctx, ctx.desired.identifier);
+  await modifyWithRetry(ctx, { DBInstanceIdentifier: ctx.desired.identifier, MasterUserPassword: password, ApplyImmediately: true });
+}
+
+export interface NetworkState {
+  dbSg: LiveSg;
+  clientSg: LiveSg | null;
+  /** Availability zones of the subnet group. */
+  zones: string[];
+}
+
+/** Security groups (client, then DB with its one rule) and the subnet group, which are independent. */
+export async function networkStep(ctx: AwsCtx, live: AwsLive): Promise<NetworkState> {
+  const d = ctx.desired;
+  const groups = async () => {
+    const clientSg =
+      d.network.clientSecurityGroup !== null
+        ? await ensureSecurityGroup(ctx, live.clientSg ?? undefined, d.network.clientSecurityGroup, live.vpcId, `Clients of ${d.identifier}: EB instances (managed by ebdb)`)
+        : null;
+    const dbSg = await ensureSecurityGroup(ctx, live.dbSg ?? undefined, d.network.dbSecurityGroup, live.vpcId, `Database ${d.identifier}: port ${d.primary.port} from its clients only (managed by ebdb)`);
+    const source = clientSg?.id ?? live.ebSecurityGroupIds[0];
+    if (!source) {
+      throw userError(
+        "EB_SECURITY_GROUP_NOT_FOUND",
+        `Cannot find the security group of EB environment ${live.env.name}'s instances.`,
+        "Set DB_ACCESS_MODE=client-sg (the default) so ebdb attaches its own client security group instead.",
+      );
+    }
+    await ensureIngress(ctx, dbSg, d.primary.port, source);
+    return { dbSg, clientSg };
+  };
+  const subnets = async () => {
+    if (live.subnetGroup && subnetGroupFits(live.subnetGroup, live.vpcId, live.env.dbSubnets)) return zonesOf(live.subnetGroup);
+    const ids = await chooseSubnets(ctx, live.vpcId, live.env.dbSubnets);
+    await ensureSubnetGroup(ctx, live.subnetGroup, ids);
+    const g = await readSubnetGroup(ctx.aws, d.network.subnetGroup);
+    return g ? zonesOf(g) : [];
+  };
+  const [sgs, zones] = await Promise.all([groups(), subnets()]);
+  return { ...sgs, zones };
+}
+
+/** The parameter group of the engine's family, with every wanted parameter. */
+export async function paramsStep(ctx: AwsCtx, live: AwsLive): Promise<{ staticChanged: boolean }> {
+  const want = ctx.desired.parameterGroup;
+  if (live.params && live.params.family !== want.family) {
+    throw userError(
+      "AWS_MAJOR_UPGRADE",
+      `Parameter group ${want.name} is of family ${live.params.family}; the configuration needs ${want.family} (a major version upgrade).`,
+      "Major version upgrades are not made by up yet: upgrade with the RDS console or CLI (with a new parameter group), then set DB_ENGINE_VERSION to match.",
+    );
+  }
+  return ensureParamGroup(ctx, live.params);
+}
+
+/** The inline policy on the EB instance role: GetSecretValue on this secret only. */
+export async function iamStep(ctx: AwsCtx, role: LiveRole | null, secretArn: string): Promise<void> {
+  if (!role) {
+    ctx.io.event({
+      type: "warning",
+      message: `EB environment ${ctx.desired.eb.environment} has no instance profile role: its instances cannot read ${ctx.desired.secret.name}.`,
+      hint: "Give the environment an instance profile (aws:autoscaling:launchconfiguration IamInstanceProfile), then run up again.",
+    });
+    return;
+  }
+  if (!policyMatches(role, secretArn)) await putPolicy(ctx.aws, role, ctx.desired.identifier, secretArn);
+}
+
+/** Deletes the client security group once the EB environment no longer uses it. */
+export async function dropClientGroup(ctx: AwsCtx, sg: LiveSg): Promise<void> {
+  await deleteSecurityGroup(ctx, sg);
+}

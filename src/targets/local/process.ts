@@ -1,0 +1,186 @@
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import * as fs from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { systemError } from "../../errors.js";
+import type { PgBinaries } from "./binaries.js";
+import { asServer, type ServerUser } from "./server-user.js";
+
+/** What postmaster.pid says, and whether that process is really this data directory's server. */
+export interface ServerProcess {
+  /** running: accepting connections; starting: alive, not ready yet; crashed: a pid file without its process. */
+  state: "running" | "starting" | "stopped" | "crashed";
+  pid: number | null;
+  port: number | null;
+}
+
+async function readPidFile(pgdata: string): Promise<string[] | null> {
+  try {
+    return (await fs.readFile(join(pgdata, "postmaster.pid"), "utf8")).split("\n");
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Whether `pid` is a postmaster of `pgdata` (not an unrelated process that reused the pid after a reboot). */
+async function isPostmasterOf(pid: number, pgdata: string): Promise<boolean> {
+  if (!alive(pid)) return false;
+  if (process.platform !== "linux") return true;
+  try {
+    const argv = (await fs.readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+    const i = argv.indexOf("-D");
+    return i >= 0 && argv[i + 1] === pgdata;
+  } catch {
+    return false;
+  }
+}
+
+/** The server's state from its pid file and the process table. */
+export async function inspect(pgdata: string): Promise<ServerProcess> {
+  const lines = await readPidFile(pgdata);
+  if (!lines) return { state: "stopped", pid: null, port: null };
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]) || null;
+  if (!Number.isInteger(pid) || !(await isPostmasterOf(pid, pgdata))) return { state: "crashed", pid: null, port };
+  const status = (lines[7] ?? "").trim();
+  return { state: status === "ready" || status === "standby" ? "running" : "starting", pid, port };
+}
+
+/**
+ * Linux: processes still working in `pgdata` after their postmaster died (kill -9). PostgreSQL will
+ * not start while they hold the old shared memory; they are orphans, so they are ended.
+ */
+async function killOrphans(pgdata: string): Promise<void> {
+  if (process.platform !== "linux") return;
+  let pids: string[];
+  try {
+    pids = (await fs.readdir("/proc")).filter((p) => /^\d+$/.test(p));
+  } catch {
+    return;
+  }
+  for (const p of pids) {
+    try {
+      if ((await fs.readlink(`/proc/${p}/cwd`)) === pgdata) process.kill(Number(p), "SIGKILL");
+    } catch {
+      // not ours, or gone
+    }
+  }
+}
+
+async function tail(file: string, lines = 15): Promise<string> {
+  try {
+    const text = await fs.readFile(file, "utf8");
+    return text.trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Starts `postgres -D pgdata` directly (detached, as the server user, logging to `logFile`) and
+ * resolves once it accepts connections — as soon as postmaster.pid says ready (primary) or standby
+ * (a hot standby that reached consistency), polled every few milliseconds rather than pg_ctl's 100 ms.
+ */
+export async function startServer(
+  bins: PgBinaries,
+  pgdata: string,
+  logFile: string,
+  user: ServerUser,
+  opts: { timeoutMs?: number; waitReady?: boolean; /** Wait for the end of recovery (restores). */ promoted?: boolean } = {},
+): Promise<number> {
+  const readyStates = opts.promoted ? ["ready"] : ["ready", "standby"];
+  const current = await inspect(pgdata);
+  if (current.state === "running" || current.state === "starting") return current.pid!;
+  if (current.state === "crashed") {
+    await killOrphans(pgdata);
+    await fs.rm(join(pgdata, "postmaster.pid"), { force: true });
+  }
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  for (let attempt = 0; ; attempt++) {
+    const fd = openSync(logFile, "a", 0o600);
+    const started = Date.now();
+    let exited: number | null = null;
+    const child = spawn(join(bins.bindir, "postgres"), ["-D", pgdata], {
+      ...asServer(user),
+      cwd: pgdata,
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C", TZ: "UTC" },
+    });
+    closeSync(fd);
+    child.on("exit", (code) => {
+      exited = code ?? 1;
+    });
+    child.on("error", () => {
+      exited = 127;
+    });
+    child.unref();
+    if (opts.waitReady === false) return child.pid ?? 0;
+    for (;;) {
+      if (exited !== null) break;
+      const lines = await readPidFile(pgdata);
+      const status = (lines?.[7] ?? "").trim();
+      if (lines && Number(lines[0]) === child.pid && readyStates.includes(status)) return child.pid!;
+      if (Date.now() > deadline) {
+        throw systemError(
+          "PG_START_TIMEOUT",
+          `PostgreSQL in ${pgdata} did not become ready in ${Math.round((Date.now() - started) / 1000)} s.`,
+          `See its log: ${logFile}\n${await tail(logFile)}`,
+        );
+      }
+      await sleep(Date.now() - started < 2000 ? 3 : 50);
+    }
+    const log = await tail(logFile);
+    // Orphans of a killed server may still hold its shared memory for a moment.
+    if (/shared memory block .* is still in use|lock file .* already exists/.test(log) && attempt < 20 && Date.now() < deadline) {
+      await killOrphans(pgdata);
+      await sleep(250);
+      continue;
+    }
+    if (/could not bind|Address already in use/.test(log)) {
+      throw systemError("PORT_IN_USE", `PostgreSQL could not listen on its port (${pgdata}).`, log);
+    }
+    throw systemError("PG_START_FAILED", `PostgreSQL in ${pgdata} exited during startup (code ${exited}).`, `Its log (${logFile}):\n${log}`);
+  }
+}
+
+/** Stops a server: fast shutdown (SIGINT), then immediate (SIGQUIT) after `timeoutMs`. */
+export async function stopServer(pgdata: string, opts: { timeoutMs?: number } = {}): Promise<boolean> {
+  const s = await inspect(pgdata);
+  if (s.state === "crashed") {
+    await killOrphans(pgdata);
+    await fs.rm(join(pgdata, "postmaster.pid"), { force: true });
+    return false;
+  }
+  if (s.pid === null) return false;
+  const pid = s.pid;
+  process.kill(pid, "SIGINT");
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let signalled = false;
+  while (alive(pid)) {
+    if (!signalled && Date.now() > deadline) {
+      process.kill(pid, "SIGQUIT");
+      signalled = true;
+    }
+    await sleep(5);
+  }
+  return true;
+}
+
+/** Sends a signal to a running server (SIGHUP reloads its configuration). */
+export async function signalServer(pgdata: string, signal: NodeJS.Signals): Promise<boolean> {
+  const s = await inspect(pgdata);
+  if (s.pid === null) return false;
+  process.kill(s.pid, signal);
+  return true;
+}

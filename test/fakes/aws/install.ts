@@ -1,0 +1,251 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { FakeClock, type SimClock } from "./clock.js";
+import { cloudwatchHandlers } from "./cloudwatch.js";
+import { ebHandlers } from "./eb.js";
+import { ec2Handlers } from "./ec2.js";
+import { SimulatedCrash, type ServiceName, THROTTLE_ERROR } from "./errors.js";
+import { Faults } from "./faults.js";
+import { iamHandlers } from "./iam.js";
+import { type Handlers, makeCtx } from "./kit.js";
+import { kmsHandlers } from "./kms.js";
+import { rdsGroupHandlers } from "./rds-groups.js";
+import { rdsInstanceHandlers } from "./rds-instances.js";
+import { rdsMiscHandlers } from "./rds-misc.js";
+import { rdsReplicaHandlers } from "./rds-replicas.js";
+import { rdsSnapshotHandlers } from "./rds-snapshots.js";
+import { secretsHandlers } from "./secrets.js";
+import { Seeder } from "./seed.js";
+import { snsHandlers } from "./sns.js";
+import type { IamState, RegionState } from "./state.js";
+import { stsHandlers } from "./sts.js";
+import { World } from "./world.js";
+
+/** One call the fake received (each retry attempt is its own record). */
+export interface CallRecord {
+  service: ServiceName;
+  command: string;
+  /** The request, with passwords and secret values replaced by "***". */
+  input: Record<string, unknown>;
+  mutating: boolean;
+  region: string;
+  /** Simulated time of the call. */
+  time: Date;
+  /** The error name when the call failed. */
+  error?: string;
+}
+
+export interface FakeAwsOptions {
+  region?: string;
+  accountId?: string;
+  /** Largest page any list API returns (default 2), so callers must follow tokens. */
+  pageSize?: number;
+  /** Seed of the deterministic id generator. */
+  seed?: number;
+  /** Simulated start time (default 2025-06-02T10:00:00Z, a Monday). */
+  start?: Date;
+  /**
+   * Emulate the SDK's retry of throttling errors up to the client's maxAttempts (default true): the
+   * mock replaces `send`, so the SDK's own retry middleware never runs.
+   */
+  sdkRetries?: boolean;
+}
+
+export interface FakeState {
+  /** A region's resources (created empty on first use); the fake's default region when omitted. */
+  region(name?: string): RegionState;
+  readonly iam: IamState;
+  readonly regions: ReadonlyMap<string, RegionState>;
+}
+
+export interface FakeAws {
+  readonly region: string;
+  readonly accountId: string;
+  /** Simulated time; pass it to the code under test as its clock. */
+  readonly clock: SimClock & { advanceTo(ms: number): void; pendingTimers(): number };
+  readonly state: FakeState;
+  readonly calls: CallRecord[];
+  readonly faults: Faults;
+  readonly seed: Seeder;
+  /** Number of calls made, optionally only mutating (true) or read-only (false) ones, of a service or command. */
+  countCalls(filter?: { mutating?: boolean; service?: ServiceName; command?: string }): number;
+  resetCalls(): void;
+  /** Whether `command` of `service` changes state (how the fake classifies it). */
+  isMutating(service: ServiceName, command: string): boolean;
+  /** Restores the real SDK clients. */
+  uninstall(): void;
+}
+
+const SERVICES: [ServiceName, { prototype: unknown; name: string }, Handlers][] = [
+  ["sts", STSClient, stsHandlers],
+  ["rds", RDSClient, { ...rdsInstanceHandlers, ...rdsReplicaHandlers, ...rdsSnapshotHandlers, ...rdsGroupHandlers, ...rdsMiscHandlers }],
+  ["ec2", EC2Client, ec2Handlers],
+  ["secretsmanager", SecretsManagerClient, secretsHandlers],
+  ["kms", KMSClient, kmsHandlers],
+  ["iam", IAMClient, iamHandlers],
+  ["elasticbeanstalk", ElasticBeanstalkClient, ebHandlers],
+  ["cloudwatch", CloudWatchClient, cloudwatchHandlers],
+  ["sns", SNSClient, snsHandlers],
+];
+
+const SECRET_KEYS = /^(MasterUserPassword|NewMasterUserPassword|SecretString|SecretBinary|Password|RandomPassword)$/;
+
+/** A deep copy of a request with secrets replaced, including EB properties that look like passwords. */
+export function redact(value: unknown, key = ""): unknown {
+  if (SECRET_KEYS.test(key) && value !== undefined) return "***";
+  if (Array.isArray(value)) return value.map((v) => redact(v));
+  if (value instanceof Date || value instanceof Uint8Array) return value;
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    const secretOption =
+      typeof o.OptionName === "string" &&
+      o.Namespace === "aws:elasticbeanstalk:application:environment" &&
+      /PASSWORD|SECRET|TOKEN/i.test(o.OptionName);
+    for (const [k, v] of Object.entries(o)) out[k] = secretOption && k === "Value" ? "***" : redact(v, k);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Installs the stateful AWS fake under the real SDK v3 clients: every client instance that code
+ * creates (RDS, EC2, Secrets Manager, KMS, IAM, Elastic Beanstalk, CloudWatch, SNS, STS) is served by it.
+ */
+export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
+  const region = opts.region ?? "us-east-1";
+  const accountId = opts.accountId ?? "123456789012";
+  const clock = new FakeClock(opts.start ?? new Date("2025-06-02T10:00:00Z"));
+  const world = new World(clock, accountId, region, opts.pageSize ?? 2, opts.seed ?? 42);
+  const faults = new Faults(world);
+  const calls: CallRecord[] = [];
+  const sdkRetries = opts.sdkRetries ?? true;
+  const stubs: { restore(): void }[] = [];
+
+  for (const [service, Client, handlers] of SERVICES) {
+    const stub = mockClient(Client as never);
+    stubs.push(stub);
+    const fakeSend = function (this: { config?: Record<string, unknown> }, command: { input?: unknown }) {
+      return dispatch(service, handlers, this, command);
+    };
+    stub.send.callsFake(fakeSend as never);
+  }
+
+  async function providerValue<T>(client: { config?: Record<string, unknown> }, key: string, fallback: T): Promise<T> {
+    try {
+      const p = client.config?.[key];
+      const v = typeof p === "function" ? await (p as () => Promise<T>)() : (p as T | undefined);
+      return v ?? fallback;
+    } catch {
+      return fallback;
+    }
+  }
+
+  async function dispatch(
+    service: ServiceName,
+    handlers: Handlers,
+    client: { config?: Record<string, unknown> },
+    command: { input?: unknown },
+  ): Promise<unknown> {
+    clock.touch();
+    const name = (command?.constructor?.name ?? "Unknown").replace(/Command$/, "");
+    const input = (command?.input ?? {}) as Record<string, unknown>;
+    const callRegion = service === "iam" ? region : await providerValue(client, "region", region);
+    const maxAttempts = sdkRetries ? await providerValue(client, "maxAttempts", 3) : 1;
+    const spec = handlers[name];
+    for (let attempt = 1; ; attempt++) {
+      const record: CallRecord = {
+        service,
+        command: name,
+        input: redact(input) as Record<string, unknown>,
+        mutating: spec?.mutating ?? true,
+        region: callRegion,
+        time: clock.now(),
+      };
+      calls.push(record);
+      try {
+        faults.checkCrashed();
+      } catch (e) {
+        record.error = "SimulatedCrash";
+        throw e;
+      }
+      const injected = faults.take(service, name);
+      if (injected) {
+        record.error = injected.error.name;
+        if (injected.throttle && attempt < maxAttempts) {
+          // The SDK backs off before retrying a throttled call; here on the simulated clock.
+          await clock.sleep(100 * 2 ** (attempt - 1));
+          continue;
+        }
+        if (injected.throttle) Object.assign((injected.error as unknown as { $metadata: object }).$metadata, { attempts: attempt });
+        throw injected.error;
+      }
+      if (!spec) {
+        record.error = "NotImplemented";
+        throw new Error(`The AWS fake does not implement ${service}:${name}; add it to test/fakes/aws.`);
+      }
+      let out: unknown;
+      try {
+        out = spec.run(makeCtx(world, service, callRegion), input);
+      } catch (e) {
+        record.error = (e as Error).name;
+        throw e;
+      }
+      if (spec.mutating) {
+        try {
+          faults.afterMutation(`${service}:${name}`);
+        } catch (e) {
+          if (e instanceof SimulatedCrash) record.error = "SimulatedCrash";
+          throw e;
+        }
+      }
+      return {
+        $metadata: { httpStatusCode: 200, requestId: world.uuid(), attempts: attempt, totalRetryDelay: 0 },
+        ...(structuredClone(out) as object),
+      };
+    }
+  }
+
+  const fake: FakeAws = {
+    region,
+    accountId,
+    clock,
+    state: {
+      region: (name?: string) => world.region(name ?? region),
+      iam: world.iam,
+      regions: world.regions,
+    },
+    calls,
+    faults,
+    seed: new Seeder(world),
+    countCalls(filter = {}) {
+      return calls.filter(
+        (c) =>
+          (filter.mutating === undefined || c.mutating === filter.mutating) &&
+          (!filter.service || c.service === filter.service) &&
+          (!filter.command || c.command === filter.command.replace(/Command$/, "")),
+      ).length;
+    },
+    resetCalls() {
+      calls.length = 0;
+    },
+    isMutating(service, command) {
+      const handlers = SERVICES.find(([s]) => s === service)?.[2];
+      return handlers?.[command.replace(/Command$/, "")]?.mutating ?? true;
+    },
+    uninstall() {
+      for (const s of stubs) s.restore();
+    },
+  };
+  return fake;
+}
+
+export { THROTTLE_ERROR };
