@@ -8,6 +8,7 @@ export interface SourceLine {
   defect?: LineDefect;
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
@@ -64,6 +65,7 @@ function decodeLine(bytes: Uint8Array): SourceLine {
 
 /** A string from JavaScript may hold half a surrogate pair, which no UTF-8 file can. */
 function hasLoneSurrogate(s: string): boolean {
+  if (!SURROGATE.test(s)) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0xd800 || c > 0xdfff) continue;

@@ -6,7 +6,8 @@ import {
   Refusal,
   VALID_KEY_HINT,
 } from "./parse-refusal.js";
-import { isBlank, type Lookup, nameEnd, ValueScanner } from "./parse-value.js";
+import { isBlank, nameEnd } from "./lex-chars.js";
+import { type Lookup, ValueScanner } from "./parse-value.js";
 
 /** One assignment found on a line, with its value already expanded. */
 export interface LineAssignment {
@@ -60,7 +61,7 @@ export function parseLine(s: string, lookup: Lookup): ParsedLine {
     const name = s.slice(i, end);
     const after = s[end];
     if (end > i && after === "=") {
-      if (isBashOwned(name)) throw Object.assign(bashOwnedVariable(i, name, true), { key: name });
+      if (isBashOwned(name)) throw keyed(name, bashOwnedVariable(i, name, true));
       const scanner = new ValueScanner(s, end + 1, see, exported);
       const value = readValue(scanner, name);
       assignments.push({ key: name, value });
@@ -76,13 +77,19 @@ export function parseLine(s: string, lookup: Lookup): ParsedLine {
     }
     if (exported && end > i && (after === undefined || isBlank(after))) {
       // `export NAME` marks a name for export without changing any value: accepted, no entry.
-      if (assignments.length > 0) throw bareAfterAssignment(i);
+      if (assignments.length > 0)
+        throw keyed(assignments[assignments.length - 1].key, bareAfterAssignment(i));
       i = end;
       continue;
     }
     throw notAnAssignment(s, i, end, assignments, exported);
   }
   return { assignments, exported };
+}
+
+function keyed(key: string, e: Refusal): Refusal {
+  e.key = key;
+  return e;
 }
 
 function readValue(scanner: ValueScanner, key: string): string {
@@ -107,7 +114,7 @@ function bareAfterAssignment(at: number): Refusal {
   return new Refusal(
     at,
     "a bare name follows an assignment on this export line",
-    "Quote the value if it contains spaces (export KEY=\"two words\"); to export a name without a value, put `export NAME` on its own line.",
+    'Quote the value if it contains spaces (export KEY="two words"); to export a name without a value, put `export NAME` on its own line.',
   );
 }
 
@@ -134,12 +141,15 @@ function notAnAssignment(
   if (assignments.length > 0) {
     const last = assignments[assignments.length - 1];
     const emptyThenWord = last.value === "" && s[i - 1] !== undefined && isBlank(s[i - 1]);
-    return new Refusal(
-      i,
-      `a word follows the value of ${last.key}: bash would run it as a command (with ${last.key} set only for that command)`,
-      emptyThenWord
-        ? `Remove the space after ${last.key}= (write ${last.key}=value), or quote the value.`
-        : `Quote the value if it contains spaces (${last.key}="two words"), or start the comment with #.`,
+    return keyed(
+      last.key,
+      new Refusal(
+        i,
+        `a word follows the value of ${last.key}: bash would run it as a command (with ${last.key} set only for that command)`,
+        emptyThenWord
+          ? `Remove the space after ${last.key}= (write ${last.key}=value), or quote the value.`
+          : `Quote the value if it contains spaces (${last.key}="two words"), or start the comment with #.`,
+      ),
     );
   }
   const word = s.slice(i, end);
@@ -159,7 +169,11 @@ function notAnAssignment(
     );
   }
   if (end === wordEnd(s, i) && /^[A-Z][A-Z0-9_]*$/.test(word)) {
-    return new Refusal(i, `\`${word}\` has no = and no value`, `Write ${word}=value (or ${word}= for an empty value).`);
+    return new Refusal(
+      i,
+      `\`${word}\` has no = and no value`,
+      `Write ${word}=value (or ${word}= for an empty value).`,
+    );
   }
   return new Refusal(
     i,

@@ -1,3 +1,6 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: messages quote shell syntax such as ${NAME}.
+import { isNameChar } from "./lex-chars.js";
+
 /** What kind of refusal, when the line parser must know it (to skip the lines bash would join). */
 export type RefusalKind = "other" | "open-quote" | "continuation";
 
@@ -74,7 +77,11 @@ export const VALID_KEY_HINT =
 
 export function bashOwnedVariable(at: number, name: string, assigned: boolean): Refusal {
   return assigned
-    ? new Refusal(at, `${name} is a variable bash manages itself; it cannot be set from config.env`, "Choose another key.")
+    ? new Refusal(
+        at,
+        `${name} is a variable bash manages itself; it cannot be set from config.env`,
+        "Choose another key.",
+      )
     : new Refusal(
         at,
         `$${name} is set by bash itself, so ebdb cannot know the value bash would give it`,
@@ -91,7 +98,11 @@ export function commandSubstitution(at: number, form: "$(...)" | "`...`"): Refus
 }
 
 export function arithmetic(at: number, form: "$((...))" | "$[...]"): Refusal {
-  return new Refusal(at, `arithmetic expansion ${form} is not supported`, `Write the number itself. ${LITERAL_DOLLAR}`);
+  return new Refusal(
+    at,
+    `arithmetic expansion ${form} is not supported`,
+    `Write the number itself. ${LITERAL_DOLLAR}`,
+  );
 }
 
 export function specialParameter(at: number, text: string): Refusal {
@@ -165,7 +176,11 @@ export function controlCharacter(at: number, c: string): Refusal {
     );
   }
   const code = `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
-  return new Refusal(at, `the control character ${code} is not allowed`, "Remove it: values are printable text.");
+  return new Refusal(
+    at,
+    `the control character ${code} is not allowed`,
+    "Remove it: values are printable text.",
+  );
 }
 
 export function tildeForm(at: number): Refusal {
@@ -181,5 +196,31 @@ export function noHome(at: number): Refusal {
     at,
     "~ expands to $HOME, which is not set",
     "Write the full path, set HOME in config.env before this line, or quote the ~ ('~') to keep it literally.",
+  );
+}
+
+/**
+ * Inside "${NAME:-...}", bash 5 reads `$B"x` as `$Bx`: the quote does not end the name. Refuse
+ * the one form it misreads rather than imitate a bug.
+ */
+export function refuseQuoteInName(s: string, at: number, end: number): void {
+  let j = end;
+  while (s[j] === '"') j++;
+  if (j > end && isNameChar(s[j])) {
+    throw new Refusal(
+      at,
+      'inside "${NAME:-...}", bash reads $NAME followed by a quote and a letter, digit or _ as one longer name',
+      "Write ${NAME} with braces here.",
+    );
+  }
+}
+
+export function nestedQuoteQuirk(at: number, c: string): Refusal {
+  return new Refusal(
+    at,
+    c === "'"
+      ? 'a single quote inside "${NAME:-...}" is kept as a literal character by bash, which is rarely what is meant'
+      : 'a backslash inside quotes nested in "${NAME:-...}" follows rules of its own in bash',
+    "Move the default out of the double quotes (KEY=${NAME:-'x'}), or drop the inner quotes.",
   );
 }

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: messages quote shell syntax such as ${NAME}.
 import {
   arithmetic,
   bashOwnedVariable,
@@ -6,14 +7,28 @@ import {
   controlCharacter,
   isBashOwned,
   metacharacter,
+  nestedQuoteQuirk,
   noHome,
   openBrace,
   openQuote,
   Refusal,
+  refuseQuoteInName,
   specialParameter,
   tildeForm,
   unsupportedExpansion,
 } from "./parse-refusal.js";
+import {
+  DQ_SPECIAL,
+  isBlank,
+  isForbiddenControl,
+  isNameStart,
+  nameEnd,
+  plainRun,
+  QDEF_SPECIAL,
+  QDEFDQ_SPECIAL,
+  TOP_SPECIAL,
+  UDEF_SPECIAL,
+} from "./lex-chars.js";
 
 /** The value bash gives a variable, or undefined when it is unset. */
 export type Lookup = (name: string) => string | undefined;
@@ -33,31 +48,6 @@ const METACHARACTERS = new Set([";", "&", "|", "<", ">", "(", ")"]);
 const DQ_ESCAPABLE = new Set(["$", "`", '"', "\\"]);
 const QDEF_ESCAPABLE = new Set(["$", "`", '"', "\\", "}"]);
 const SPECIAL_PARAMETERS = new Set(["@", "*", "#", "?", "-", "$", "!"]);
-
-export function isBlank(c: string | undefined): boolean {
-  return c === " " || c === "\t";
-}
-
-export function isNameStart(c: string | undefined): boolean {
-  return c !== undefined && ((c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || c === "_");
-}
-
-export function isNameChar(c: string | undefined): boolean {
-  return isNameStart(c) || (c !== undefined && c >= "0" && c <= "9");
-}
-
-/** End index of the name starting at `i` (i itself when there is none). */
-export function nameEnd(s: string, i: number): number {
-  if (!isNameStart(s[i])) return i;
-  let j = i + 1;
-  while (isNameChar(s[j])) j++;
-  return j;
-}
-
-function isForbiddenControl(c: string): boolean {
-  const code = c.charCodeAt(0);
-  return (code < 0x20 && c !== "\t") || code === 0x7f;
-}
 
 /**
  * Reads one assignment value the way bash expands it (quote removal, escapes, tilde and parameter
@@ -90,6 +80,12 @@ export class ValueScanner {
         continue;
       }
       tildeHere = false;
+      const j = plainRun(s, this.i, TOP_SPECIAL);
+      if (j > this.i) {
+        out += s.slice(this.i, j);
+        this.i = j;
+        continue;
+      }
       switch (c) {
         case "\\":
           out += this.escaped();
@@ -159,11 +155,11 @@ export class ValueScanner {
     const open = this.i;
     const close = this.s.indexOf("'", open + 1);
     if (close === -1) throw openQuote(open, "'");
-    this.i = open + 1;
-    let out = "";
-    while (this.i < close) out += this.literal();
+    for (let j = open + 1; j < close; j++) {
+      if (isForbiddenControl(this.s[j])) throw controlCharacter(j, this.s[j]);
+    }
     this.i = close + 1;
-    return out;
+    return this.s.slice(open + 1, close);
   }
 
   private doubleQuoted(mode: "dq" | "qdefdq"): string {
@@ -172,6 +168,11 @@ export class ValueScanner {
     this.i++;
     let out = "";
     for (;;) {
+      const j = plainRun(s, this.i, mode === "dq" ? DQ_SPECIAL : QDEFDQ_SPECIAL);
+      if (j > this.i) {
+        out += s.slice(this.i, j);
+        this.i = j;
+      }
       if (this.i >= s.length) throw openQuote(open, '"');
       const c = s[this.i];
       if (c === '"') {
@@ -209,6 +210,7 @@ export class ValueScanner {
       const end = nameEnd(s, at + 1);
       const name = s.slice(at + 1, end);
       if (isBashOwned(name)) throw bashOwnedVariable(at, name, false);
+      if (mode === "qdef" || mode === "qdefdq") refuseQuoteInName(s, at, end);
       this.i = end;
       return this.lookup(name) ?? "";
     }
@@ -255,8 +257,15 @@ export class ValueScanner {
     if (op === ":" && s[end + 1] === "-") colon = true;
     else if (op === "-") colon = false;
     else if (op === undefined) throw openBrace(at);
-    else throw unsupportedExpansion(at, `\${${name}${op === ":" ? `:${s[end + 1] ?? ""}` : op}...}`);
-    if (++this.depth > MAX_DEPTH) throw new Refusal(at, "defaults are nested too deeply", "Simplify the value.");
+    else {
+      const form = op === ":" ? `:${s[end + 1] ?? ""}` : op;
+      throw unsupportedExpansion(
+        at,
+        /^[!-~]+$/.test(form) ? `the form \${NAME${form}...}` : "this ${...} form",
+      );
+    }
+    if (++this.depth > MAX_DEPTH)
+      throw new Refusal(at, "defaults are nested too deeply", "Simplify the value.");
     this.i = end + (colon ? 2 : 1);
     const fallback = this.defaultWord(mode === "top" || mode === "udef" ? "udef" : "qdef", at);
     this.depth--;
@@ -278,6 +287,12 @@ export class ValueScanner {
         continue;
       }
       tildeHere = false;
+      const j = plainRun(s, this.i, mode === "udef" ? UDEF_SPECIAL : QDEF_SPECIAL);
+      if (j > this.i) {
+        out += s.slice(this.i, j);
+        this.i = j;
+        continue;
+      }
       if (c === "}") {
         this.i++;
         return out;
@@ -299,19 +314,20 @@ export class ValueScanner {
           if (c === ":") tildeHere = true;
           out += this.literal();
         }
+      } else if ((c === "<" || c === ">") && s[this.i + 1] === "(") {
+        // Even inside double quotes, bash parses <(...) and >(...) in a default as process substitution.
+        throw metacharacter(this.i + 1, "(");
       } else if (c === "'") {
         throw nestedQuoteQuirk(this.i, c);
       } else if (c === "\\") {
         const next = s[this.i + 1];
         if (next === undefined) throw openBrace(braceAt);
         if (next === "'") throw nestedQuoteQuirk(this.i + 1, next);
-        if (QDEF_ESCAPABLE.has(next)) {
-          out += next;
-          this.i += 2;
-        } else {
-          out += c;
-          this.i++;
-        }
+        this.i++;
+        // Bash keeps the backslash before any other character, which is then taken as it is
+        // (so `\{` is not the start of a brace).
+        out += QDEF_ESCAPABLE.has(next) ? "" : c;
+        out += this.literal();
       } else out += this.literal();
     }
   }
@@ -323,21 +339,12 @@ export class ValueScanner {
   private tilde(mode: "top" | "udef"): string {
     const at = this.i;
     const next = this.s[at + 1];
-    const ends = next === undefined || next === "/" || next === ":" || (mode === "top" ? isBlank(next) : next === "}");
+    const ends =
+      next === undefined || next === "/" || next === ":" || (mode === "top" ? isBlank(next) : next === "}");
     if (!ends) throw tildeForm(at);
     const home = this.lookup("HOME");
     if (home === undefined) throw noHome(at);
     this.i++;
     return home;
   }
-}
-
-function nestedQuoteQuirk(at: number, c: string): Refusal {
-  return new Refusal(
-    at,
-    c === "'"
-      ? 'a single quote inside "${NAME:-...}" is kept as a literal character by bash, which is rarely what is meant'
-      : 'a backslash inside quotes nested in "${NAME:-...}" follows rules of its own in bash',
-    'Move the default out of the double quotes (KEY=${NAME:-\'x\'}), or drop the inner quotes.',
-  );
 }

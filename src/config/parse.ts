@@ -20,7 +20,10 @@ import type { EnvEntry, ParseResult } from "./types.js";
  * Pure and total: never throws, whatever the input. Entries are in file order; a key assigned
  * twice appears twice (the later one wins, as in bash). A line with a problem gives no entry.
  */
-export function parseEnv(input: string | Uint8Array, env: Readonly<Record<string, string | undefined>>): ParseResult {
+export function parseEnv(
+  input: string | Uint8Array,
+  env: Readonly<Record<string, string | undefined>>,
+): ParseResult {
   const entries: EnvEntry[] = [];
   const problems: Problem[] = [];
   const vars = new Map<string, string>();
@@ -54,7 +57,8 @@ export function parseEnv(input: string | Uint8Array, env: Readonly<Record<string
         problems.push(internalProblem(line, e));
         continue;
       }
-      const joined = e.kind === "open-quote" ? closingLine(lines, n, e.at, e.quote ?? '"', unclosed) : undefined;
+      const joined =
+        e.kind === "open-quote" ? closingLine(lines, n, e.at, e.quote ?? '"', unclosed) : undefined;
       problems.push(refusalProblem(text, line, e, joined === undefined ? undefined : joined + 1));
       // Lines bash would read as part of this one are not statements of their own.
       if (joined !== undefined) n = joined;

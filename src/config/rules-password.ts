@@ -54,7 +54,7 @@ export function checkPassword(v: Values, f: Findings): void {
   if (missing.length > 0) {
     f.warn(
       key,
-      `is weak: it has no ${missing.join(", no ")}`,
+      `is weak: it lacks ${missing.join(", ")}`,
       'Mix upper and lower case, digits and symbols, or leave it empty (DB_MASTER_PASSWORD="") so ebdb generates a strong one.',
     );
   }

@@ -140,7 +140,8 @@ export function readScalars(
     const entry = entries.get(key);
     let raw = entry?.value;
     // Other keys are shown (messages, `ebdb config`, the EB environment): the password must not ride along.
-    if (raw !== undefined && !def.secret && secrets.some((secret) => raw.includes(secret))) {
+    const given = raw;
+    if (given !== undefined && !def.secret && secrets.some((secret) => given.includes(secret))) {
       f.error(
         key,
         "holds the master password, which ebdb would then show",

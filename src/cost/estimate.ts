@@ -42,7 +42,8 @@ export interface CostEstimate {
 }
 
 const cents = (x: number) => Math.round(x * 100) / 100;
-const usd = (x: number) => `$${x.toFixed(x < 1 ? 3 : 2)}`;
+/** A unit price as written in price lists: $0.10, $0.115, $0.034. */
+const usd = (x: number) => `$${x.toFixed(Math.max(2, (String(x).split(".")[1] ?? "").length))}`;
 
 /** Provisioned IOPS and throughput beyond what the storage type includes, per volume-month. */
 function performanceMonthly(s: StorageConfig): { iops: number; throughput: number; detail: string[] } {
@@ -51,7 +52,7 @@ function performanceMonthly(s: StorageConfig): { iops: number; throughput: numbe
   let throughput = 0;
   if ((s.type === "io1" || s.type === "io2") && s.iops) {
     iops = s.iops * IOPS_PER_MONTH[s.type];
-    detail.push(`${s.iops} IOPS × $${IOPS_PER_MONTH[s.type]}`);
+    detail.push(`${s.iops} IOPS × ${usd(IOPS_PER_MONTH[s.type])}`);
   }
   if (s.type === "gp3") {
     const base = gp3Baseline(s.allocatedGiB);
@@ -59,12 +60,12 @@ function performanceMonthly(s: StorageConfig): { iops: number; throughput: numbe
     const extraTp = Math.max(0, (s.throughputMiBps ?? base.throughputMiBps) - base.throughputMiBps);
     if (extraIops > 0) {
       iops = extraIops * IOPS_PER_MONTH.gp3;
-      detail.push(`${extraIops} IOPS over the ${base.iops} included × $${IOPS_PER_MONTH.gp3}`);
+      detail.push(`${extraIops} IOPS over the ${base.iops} included × ${usd(IOPS_PER_MONTH.gp3)}`);
     }
     if (extraTp > 0) {
       throughput = extraTp * GP3_THROUGHPUT_PER_MIBPS_MONTH;
       detail.push(
-        `${extraTp} MiB/s over the ${base.throughputMiBps} included × $${GP3_THROUGHPUT_PER_MIBPS_MONTH}`,
+        `${extraTp} MiB/s over the ${base.throughputMiBps} included × ${usd(GP3_THROUGHPUT_PER_MIBPS_MONTH)}`,
       );
     }
   }
@@ -134,14 +135,14 @@ export function estimateCost(config: Config): CostEstimate {
     maxGiB > s.allocatedGiB ? `${s.allocatedGiB} to ${maxGiB} GiB (autoscaling)` : `${s.allocatedGiB} GiB`;
   line(
     "Primary storage",
-    `${s.type} ${sizeText} at $${perGiB}/GiB-month${az > 1 ? ", × 2 for the standby" : ""}`,
+    `${s.type} ${sizeText} at ${usd(perGiB)}/GiB-month${az > 1 ? ", × 2 for the standby" : ""}`,
     s.allocatedGiB * perGiB * az,
     maxGiB * perGiB * az,
   );
   if (r.enabled && maxReplicas > 0) {
     line(
       "Replica storage",
-      `${s.type} ${sizeText} on each replica at $${perGiB}/GiB-month`,
+      `${s.type} ${sizeText} on each replica at ${usd(perGiB)}/GiB-month`,
       minReplicas * s.allocatedGiB * perGiB,
       maxReplicas * maxGiB * perGiB,
     );
@@ -162,13 +163,13 @@ export function estimateCost(config: Config): CostEstimate {
   line(
     "Backup storage",
     config.backup.retentionDays > 0
-      ? `beyond the free allowance (100% of provisioned storage) at $${BACKUP_PER_GIB_MONTH}/GiB-month: assumed none`
+      ? `beyond the free allowance (100% of provisioned storage) at ${usd(BACKUP_PER_GIB_MONTH)}/GiB-month: assumed none`
       : "backups off",
     0,
   );
   if (config.backup.retentionDays > 0) {
     assumptions.push(
-      `Automated backups are incremental; with ${config.backup.retentionDays} days of retention and moderate change they usually fit in the free allowance (as much backup storage as provisioned storage). Heavy daily churn or manual snapshots cost $${BACKUP_PER_GIB_MONTH}/GiB-month beyond it.`,
+      `Automated backups are incremental; with ${config.backup.retentionDays} days of retention and moderate change they usually fit in the free allowance (as much backup storage as provisioned storage). Heavy daily churn or manual snapshots cost ${usd(BACKUP_PER_GIB_MONTH)}/GiB-month beyond it.`,
     );
   }
 
@@ -193,11 +194,11 @@ export function estimateCost(config: Config): CostEstimate {
   const [alarmsMin, alarmsMax] = [alarmCount(minReplicas), alarmCount(maxReplicas)];
   line(
     "CloudWatch alarms",
-    `${alarmsMin === alarmsMax ? alarmsMin : `${alarmsMin} to ${alarmsMax}`} alarms at $${ALARM_PER_MONTH} (one lag alarm per replica); SNS e-mail free`,
+    `${alarmsMin === alarmsMax ? alarmsMin : `${alarmsMin} to ${alarmsMax}`} alarms at ${usd(ALARM_PER_MONTH)} each (one lag alarm per replica); SNS e-mail free`,
     alarmsMin * ALARM_PER_MONTH,
     alarmsMax * ALARM_PER_MONTH,
   );
-  line("Secrets Manager", `the master password secret at $${SECRET_PER_MONTH}/month`, SECRET_PER_MONTH);
+  line("Secrets Manager", `the master password secret at ${usd(SECRET_PER_MONTH)}/month`, SECRET_PER_MONTH);
 
   if (config.rdsProxy) {
     const vcpu = instanceClassInfo(config.instanceClass)?.vcpu;
@@ -208,7 +209,7 @@ export function estimateCost(config: Config): CostEstimate {
       const billed = Math.max(vcpu, PROXY_MIN_VCPU);
       line(
         "RDS Proxy",
-        `${billed} vCPU × $${PROXY_PER_VCPU_HOUR}/vCPU-h (the primary's vCPUs, at least ${PROXY_MIN_VCPU})`,
+        `${billed} vCPU × ${usd(PROXY_PER_VCPU_HOUR)}/vCPU-h (the primary's vCPUs, at least ${PROXY_MIN_VCPU})`,
         billed * PROXY_PER_VCPU_HOUR * HOURS_PER_MONTH,
       );
     }

@@ -4,6 +4,7 @@ import type { TargetName } from "../model/config.js";
 import { desiredAlarms } from "../model/desired.js";
 import type { Desired, DesiredAlarm } from "../model/desired-types.js";
 import type { Observed } from "../model/observed.js";
+import { diffAws } from "./diff-aws.js";
 import type { DiffContext } from "./diff-context.js";
 import { diffInstance } from "./diff-instance.js";
 import { diffReplicas } from "./diff-replicas.js";
@@ -128,6 +129,8 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions = {
   diffProxy(ctx);
   diffMonitoring(ctx, alarmsFor(desired, replicas.names));
   diffEb(ctx, endpoints);
+  // What only the AWS target can see (secret content, rule and alarm details, EB values), deduplicated.
+  diffAws(ctx);
 
   return {
     target: desired.target,

@@ -29,6 +29,10 @@ export interface NodeStatus {
   /** Replicas: bytes of WAL not yet replayed, and seconds behind. null when unknown or not a replica. */
   lagBytes: number | null;
   lagSeconds: number | null;
+  /** AWS: whether the instance has a standby in another zone; undefined where it does not apply. */
+  multiAz?: boolean;
+  /** AWS: the instance's availability zone. */
+  availabilityZone?: string | null;
 }
 
 export interface BackupInfo {
@@ -49,7 +53,12 @@ export interface StatusReport {
     enabled: boolean;
     retentionDays: number;
     /** WAL archive (local) or transaction-log backup state (aws). */
-    archive: { state: string; lastArchived: string | null; lastArchivedAt: string | null; failedCount: number } | null;
+    archive: {
+      state: string;
+      lastArchived: string | null;
+      lastArchivedAt: string | null;
+      failedCount: number;
+    } | null;
     list: BackupInfo[];
     earliestRestorableTime: string | null;
     latestRestorableTime: string | null;
@@ -73,6 +82,18 @@ export interface RestoreResult {
   restoredTo: string | null;
 }
 
+/** How `up` applies a plan (flags of `ebdb up`). */
+export interface ApplyOptions {
+  /** Disruptive changes now rather than in the next maintenance window (AWS). */
+  applyImmediately?: boolean;
+}
+
+/** Extra options of `restore`. */
+export interface RestoreOptions {
+  /** Once the restored instance is available, point the application at it (AWS: the EB wiring). */
+  switch?: boolean;
+}
+
 export interface ApplyResult {
   /** Changes actually made. */
   applied: number;
@@ -82,7 +103,7 @@ export interface ApplyResult {
 export interface Target {
   readonly name: "local" | "aws";
   observe(desired: Desired): Promise<Observed>;
-  apply(plan: Plan, desired: Desired, io: IoHost): Promise<ApplyResult>;
+  apply(plan: Plan, desired: Desired, io: IoHost, opts?: ApplyOptions): Promise<ApplyResult>;
   status(desired: Desired): Promise<StatusReport>;
   connection(desired: Desired): Promise<ConnectionInfo>;
   snapshots: {
@@ -90,7 +111,13 @@ export interface Target {
     list(desired: Desired): Promise<BackupInfo[]>;
     remove(desired: Desired, id: string, io: IoHost): Promise<void>;
   };
-  restore(desired: Desired, from: RestoreSource, as: string | undefined, io: IoHost): Promise<RestoreResult>;
+  restore(
+    desired: Desired,
+    from: RestoreSource,
+    as: string | undefined,
+    io: IoHost,
+    opts?: RestoreOptions,
+  ): Promise<RestoreResult>;
   replicas: {
     add(desired: Desired, io: IoHost): Promise<NodeStatus>;
     remove(desired: Desired, name: string | undefined, io: IoHost): Promise<void>;
@@ -99,11 +126,29 @@ export interface Target {
   /** Stop without losing data (local only; AWS has no equivalent and says so). */
   down?(desired: Desired, io: IoHost): Promise<void>;
   destroy(desired: Desired, opts: { skipFinalSnapshot: boolean }, io: IoHost): Promise<void>;
+  /** Removes one instance that is not the primary (a restored instance, or a replica), with its data. */
+  destroyInstance?(desired: Desired, name: string, io: IoHost): Promise<void>;
+  /**
+   * The server log of a node (default the primary): recent lines, then, with `follow`, new text as it
+   * is written until `signal` aborts. Yields chunks of text. A target without logs leaves it out.
+   */
+  logs?(
+    desired: Desired,
+    opts: { node?: string; follow?: boolean; lines?: number; signal?: AbortSignal },
+  ): AsyncIterable<string>;
   /** Lines printed before a mutating command asks (AWS: account, region, identifier). */
   preamble?(desired: Desired): Promise<string[]>;
   /** Day-2 operations a target may offer; a target without one says so clearly. */
-  scale?(desired: Desired, req: { instanceClass?: string; storageGiB?: number; applyImmediately: boolean }, io: IoHost): Promise<void>;
+  scale?(
+    desired: Desired,
+    req: { instanceClass?: string; storageGiB?: number; applyImmediately: boolean },
+    io: IoHost,
+  ): Promise<void>;
   setSlowQueryMs?(desired: Desired, ms: number, io: IoHost): Promise<void>;
   enableInsights?(desired: Desired, retentionDays: number, io: IoHost): Promise<void>;
-  copySnapshot?(desired: Desired, req: { id: string; toRegion: string; kmsKeyId?: string; name?: string }, io: IoHost): Promise<BackupInfo>;
+  copySnapshot?(
+    desired: Desired,
+    req: { id: string; toRegion: string; kmsKeyId?: string; name?: string },
+    io: IoHost,
+  ): Promise<BackupInfo>;
 }

@@ -1,34 +1,12 @@
+import { parseEnv } from "../../src/config/parse.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import type { EnvEntry } from "../../src/config/types.js";
 import type { Config } from "../../src/model/config.js";
 import type { Problem } from "../../src/model/problem.js";
 
-// TEMPORARY stand-in for src/config/parse.ts until it lands: enough of bash for these tests
-// (KEY=value, export, quotes, comments after whitespace, ${VAR} from earlier keys).
+/** The real parser, with an empty process environment. */
 export function parseForTest(text: string): { entries: EnvEntry[]; problems: Problem[] } {
-  const entries: EnvEntry[] = [];
-  const vars = new Map<string, string>();
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) return;
-    const m = /^(export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m) return;
-    let rest = m[3];
-    let value = "";
-    if (rest.startsWith('"')) {
-      const end = rest.indexOf('"', 1);
-      value = rest.slice(1, end).replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, k) => vars.get(k) ?? "");
-      rest = rest.slice(end + 1);
-    } else if (rest.startsWith("'")) {
-      const end = rest.indexOf("'", 1);
-      value = rest.slice(1, end);
-    } else {
-      value = rest.replace(/\s+#.*$/, "");
-    }
-    vars.set(m[2], value);
-    entries.push({ key: m[2], value, line: i + 1, exported: Boolean(m[1]) });
-  });
-  return { entries, problems: [] };
+  return parseEnv(text, {});
 }
 
 export const FILE = "/home/dev/my-app/config.env";

@@ -722,3 +722,36 @@ describe("diff: AWS resources around the instance", () => {
     expect(off.changes.map((c) => `${c.action} ${c.kind}`)).toEqual(["delete proxy"]);
   });
 });
+
+describe("diff: target-reported drift", () => {
+  it("merges the AWS target's drift into the plan, once, in order", () => {
+    const plan = planFor(makeConfig({ port: 6432 }), (o, p) => {
+      p.port = 5432;
+      o.dbSecurityGroup!.ingressFrom = [];
+      o.drift = [
+        {
+          resource: "my-app-prod-db-sg",
+          kind: "security-group-rule",
+          action: "update",
+          field: "ingressFrom",
+          impact: "none",
+          reason: "dup",
+        },
+        {
+          resource: "my-app/prod/db-password",
+          kind: "secret",
+          action: "update",
+          field: "value",
+          impact: "none",
+          reason: "host",
+        },
+      ];
+    });
+    expect(plan.changes.map((c) => `${c.kind} ${c.field}`)).toEqual([
+      "secret value",
+      "security-group-rule ingressFrom",
+      "instance port",
+      "eb-environment properties",
+    ]);
+  });
+});

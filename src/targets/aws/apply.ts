@@ -2,21 +2,34 @@ import type { DBInstance } from "@aws-sdk/client-rds";
 import type { Change, Plan, ResourceKind } from "../../model/change.js";
 import { desiredReplica, replicaIndex } from "../../model/desired.js";
 import type { DesiredInstance } from "../../model/desired-types.js";
-import { diffInstance } from "../../plan/diff-instance.js";
-import type { DiffContext } from "../../plan/diff-context.js";
 import type { AwsCtx } from "./context.js";
 import { all } from "./context.js";
-import { updateEnvironment, wiringEdits } from "./eb.js";
-import { createPrimary, createReplica, deleteInstance, READY, readInstances, replicaZone, toObserved, waitReady } from "./instances.js";
-import { isModifyField, modifyInstance, rebootInstance } from "./modify.js";
+import { NS_ENV, readEnvironment, updateEnvironment, wiringEdits } from "./eb.js";
+import {
+  createPrimary,
+  createReplica,
+  deleteInstance,
+  READY,
+  readInstances,
+  replicaZone,
+  waitReady,
+} from "./instances.js";
+import { freshChanges, isModifyField, modifyInstance, rebootInstance } from "./modify.js";
 import { alarmsForReplicas, ensureAlarms, ensureTopic } from "./monitoring.js";
 import { deleteSecurityGroup } from "./network.js";
 import type { AwsLive } from "./observe.js";
 import { restoreIfReplacing, replaceForEncryption } from "./replace.js";
 import { putDoc, sameDoc, wantedDoc } from "./secret.js";
-import { iamStep, type NetworkState, networkStep, paramsStep, type SecretState, secretStep } from "./steps.js";
+import {
+  iamStep,
+  type NetworkState,
+  networkStep,
+  paramsStep,
+  type SecretState,
+  secretStep,
+} from "./steps.js";
 import { Tracker } from "./tracker.js";
-import { wantedWiring } from "./wiring.js";
+import { type Endpoints, replicaEndpoints, wantedWiring } from "./wiring.js";
 
 export interface ApplyOptions {
   /** Disruptive changes now rather than in the maintenance window. */
@@ -51,16 +64,58 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
   const d = ctx.desired;
   const t = new Tracker(ctx, plan.changes);
   for (const c of t.matching(kindIs("proxy"))) {
-    ctx.io.event({ type: "warning", message: `${c.resource}: RDS Proxy is not made by ebdb yet; the plan's proxy change is skipped.` });
+    ctx.io.event({
+      type: "warning",
+      message: `${c.resource}: RDS Proxy is not made by ebdb yet; the plan's proxy change is skipped.`,
+    });
   }
 
   const [secret, net, params] = (await all<unknown>([
-    () => t.run((c) => (c.kind === "secret" && c.field !== "value") || c.field === "masterPassword", () => secretStep(ctx, live)),
-    () => t.run((c) => NETWORK.includes(c.kind) && c.action !== "delete", () => networkStep(ctx, live)),
+    () =>
+      t.run(
+        (c) => (c.kind === "secret" && c.field !== "value") || c.field === "masterPassword",
+        () => secretStep(ctx, live),
+      ),
+    () =>
+      t.run(
+        (c) => NETWORK.includes(c.kind) && c.action !== "delete",
+        () => networkStep(ctx, live),
+      ),
     () => t.run(kindIs("parameter-group"), () => paramsStep(ctx, live)),
   ])) as [SecretState, NetworkState, { staticChanged: boolean }];
 
   const replicaNames = replicasAfter(live, plan);
+  let env = live.env;
+  /** Sets what the EB environment lacks, given the endpoints known so far. */
+  const wire = async (endpoints: Endpoints): Promise<boolean> => {
+    const want = wantedWiring(d, env, {
+      endpoints,
+      secretArn: secret.arn,
+      password: secret.doc.password,
+      secretsSupported: live.secretsSupported,
+      clientSg: net.clientSg ?? live.clientSg,
+    });
+    const edits = wiringEdits(env, want);
+    if (edits.set.some((o) => o.Namespace === NS_ENV && o.OptionName === "DB_PASSWORD")) {
+      ctx.io.event({
+        type: "warning",
+        message: `EB environment ${d.eb.environment} runs a platform version released before 26 March 2025, which cannot read Secrets Manager references: DB_PASSWORD is set as a plain environment property.`,
+        hint: "Update the environment's platform version, then run up again to replace it by a reference to the secret.",
+      });
+    }
+    if (edits.set.length === 0 && edits.remove.length === 0) return false;
+    await updateEnvironment(ctx, env, edits);
+    return true;
+  };
+  // Creating instances takes many minutes: meanwhile EB takes what does not need their endpoints (the
+  // client security group, a rolling replacement of its instances, and the names), so only the hosts
+  // are left for the end.
+  const creating =
+    !live.instances.primary || plan.changes.some((c) => c.kind === "replica" && c.action === "create");
+  const early = async () => {
+    if (!(await wire({ primary: null, replicas: null }))) return;
+    env = await readEnvironment(ctx.aws, env.application, env.name);
+  };
   await all<unknown>([
     () => databaseStep(ctx, t, live, plan, { secret, net, staticChanged: params.staticChanged }, opts),
     () =>
@@ -69,6 +124,9 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
         await ensureAlarms(ctx, live.alarms, alarmsForReplicas(d, replicaNames), arn);
       }),
     () => t.run(kindIs("iam-policy"), () => iamStep(ctx, live.role, secret.arn)),
+    ...(creating
+      ? [() => t.run((c) => c.kind === "eb-environment" && c.field === "securityGroups", early)]
+      : []),
   ]);
 
   const now = await readInstances(ctx.aws, d.identifier);
@@ -78,27 +136,13 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
     if (host && !sameDoc(secret.doc, want)) await putDoc(ctx.aws, secret.arn, want);
   });
   await t.run(kindIs("eb-environment"), async () => {
-    const hosts = now.replicas.map((r) => r.Endpoint?.Address ?? null);
-    const want = wantedWiring(d, live.env, {
-      endpoints: { primary: host || null, replicas: hosts.every((h) => h) ? (hosts as string[]) : null },
-      secretArn: secret.arn,
-      password: secret.doc.password,
-      secretsSupported: live.secretsSupported,
-      clientSg: net.clientSg ?? live.clientSg,
-    });
-    if (!live.secretsSupported && "DB_PASSWORD" in want.properties) {
-      ctx.io.event({
-        type: "warning",
-        message: `EB environment ${d.eb.environment} runs a platform version released before 26 March 2025, which cannot read Secrets Manager references: DB_PASSWORD is set as a plain environment property.`,
-        hint: "Update the environment's platform version, then run up again to replace it by a reference to the secret.",
-      });
-    }
-    await updateEnvironment(ctx, live.env, wiringEdits(live.env, want));
+    await wire({ primary: host || null, replicas: replicaEndpoints(now.replicas) });
   });
   await t.run(
     (c) => c.kind === "security-group" && c.action === "delete",
     async () => {
-      if (live.clientSg && d.network.clientSecurityGroup === null) await deleteSecurityGroup(ctx, live.clientSg);
+      if (live.clientSg && d.network.clientSecurityGroup === null)
+        await deleteSecurityGroup(ctx, live.clientSg);
     },
   );
   const rest = t.rest();
@@ -112,35 +156,62 @@ interface Prereqs {
   staticChanged: boolean;
 }
 
-async function databaseStep(ctx: AwsCtx, t: Tracker, live: AwsLive, plan: Plan, pre: Prereqs, opts: ApplyOptions): Promise<void> {
+async function databaseStep(
+  ctx: AwsCtx,
+  t: Tracker,
+  live: AwsLive,
+  plan: Plan,
+  pre: Prereqs,
+  opts: ApplyOptions,
+): Promise<void> {
   const d = ctx.desired;
   const id = d.identifier;
   const dbSgId = pre.net.dbSg.id;
   let primary: DBInstance | null = live.instances.primary;
+  let replaced = false;
   await t.run(
     (c) => c.kind === "instance" && c.field !== "masterPassword",
     async () => {
-      const mine = plan.changes.filter((c) => c.kind === "instance" && c.resource === id && c.action === "update");
+      const mine = plan.changes.filter(
+        (c) => c.kind === "instance" && c.resource === id && c.action === "update",
+      );
       if (!primary) {
         // An interrupted replacement left the data in a snapshot: restore it rather than start empty.
-        if (!(await restoreIfReplacing(ctx, pre.net))) await createPrimary(ctx, dbSgId, pre.secret.doc.password);
+        if (!(await restoreIfReplacing(ctx, pre.net)))
+          await createPrimary(ctx, dbSgId, pre.secret.doc.password);
         primary = await waitReady(ctx, id);
         await fixAfterCreate(ctx, d.primary, primary, dbSgId);
         return;
       }
       if (mine.some((c) => REPLACE_FIELDS.includes(c.field ?? ""))) {
         await replaceForEncryption(ctx, live, pre.net);
+        replaced = true;
         primary = await waitReady(ctx, id);
         await fixAfterCreate(ctx, d.primary, primary, dbSgId);
         return;
       }
       const mods = mine.filter((c) => c.field === "securityGroups" || isModifyField(c.field));
-      if (mods.length > 0) await modifyInstance(ctx, d.primary, mods, { applyImmediately: opts.applyImmediately, dbSgId });
+      if (mods.length > 0)
+        await modifyInstance(ctx, d.primary, mods, { applyImmediately: opts.applyImmediately, dbSgId });
       await rebootIfNeeded(ctx, id, mine.some((c) => c.field === "reboot") || pre.staticChanged, opts);
       primary = await waitReady(ctx, id);
     },
   );
-  await t.run(kindIs("replica"), () => replicasStep(ctx, live, plan, primary, pre, opts));
+  // A replacement removed the replicas (they were copies of the old volume): make them anew.
+  const replicaPlan: Plan = replaced
+    ? {
+        ...plan,
+        changes: d.replicas.map((r) => ({
+          resource: r.name,
+          kind: "replica",
+          action: "create",
+          impact: "none",
+          reason: "",
+        })),
+      }
+    : plan;
+  const replicaLive: AwsLive = replaced ? { ...live, instances: { primary, replicas: [] } } : live;
+  await t.run(kindIs("replica"), () => replicasStep(ctx, replicaLive, replicaPlan, primary, pre, opts));
 }
 
 async function rebootIfNeeded(ctx: AwsCtx, id: string, needed: boolean, opts: ApplyOptions): Promise<void> {
@@ -167,9 +238,11 @@ async function replicasStep(
   const dbSgId = pre.net.dbSg.id;
   const ofReplicas = plan.changes.filter((c) => c.kind === "replica");
   const wantOf = (name: string): DesiredInstance =>
-    d.replicas.find((r) => r.name === name) ?? desiredReplica(d.config, "aws", replicaIndex(d.identifier, name) ?? 1);
+    d.replicas.find((r) => r.name === name) ??
+    desiredReplica(d.config, "aws", replicaIndex(d.identifier, name) ?? 1);
   const tasks: (() => Promise<unknown>)[] = [];
-  for (const c of ofReplicas.filter((x) => x.action === "delete")) tasks.push(() => deleteInstance(ctx, c.resource, null));
+  for (const c of ofReplicas.filter((x) => x.action === "delete"))
+    tasks.push(() => deleteInstance(ctx, c.resource, null));
   for (const c of ofReplicas.filter((x) => x.action === "create")) {
     tasks.push(async () => {
       const want = wantOf(c.resource);
@@ -180,14 +253,16 @@ async function replicasStep(
     });
   }
   const updated = new Map<string, Change[]>();
-  for (const c of ofReplicas.filter((x) => x.action === "update")) updated.set(c.resource, [...(updated.get(c.resource) ?? []), c]);
+  for (const c of ofReplicas.filter((x) => x.action === "update"))
+    updated.set(c.resource, [...(updated.get(c.resource) ?? []), c]);
   for (const r of live.instances.replicas) {
     const name = r.DBInstanceIdentifier!;
     if (ofReplicas.some((c) => c.resource === name && c.action === "delete")) continue;
     const changes = updated.get(name) ?? [];
     tasks.push(async () => {
       const mods = changes.filter((c) => c.field === "securityGroups" || isModifyField(c.field));
-      if (mods.length > 0) await modifyInstance(ctx, wantOf(name), mods, { applyImmediately: opts.applyImmediately, dbSgId });
+      if (mods.length > 0)
+        await modifyInstance(ctx, wantOf(name), mods, { applyImmediately: opts.applyImmediately, dbSgId });
       await rebootIfNeeded(ctx, name, changes.some((c) => c.field === "reboot") || pre.staticChanged, opts);
       // One still being created by an interrupted run: the EB wiring needs its endpoint.
       if (!READY.has(r.DBInstanceStatus ?? "")) await waitReady(ctx, name);
@@ -200,22 +275,14 @@ async function replicasStep(
  * Settings a create call cannot take (a replica's maintenance window, for one) are set right after,
  * so the next plan finds nothing to change.
  */
-export async function fixAfterCreate(ctx: AwsCtx, want: DesiredInstance, inst: DBInstance, dbSgId: string): Promise<void> {
-  const dctx: DiffContext = {
-    desired: ctx.desired,
-    observed: {
-      target: "aws",
-      primary: null,
-      replicas: [],
-      dbSecurityGroup: { id: dbSgId, name: ctx.desired.network.dbSecurityGroup, ingressFrom: [] },
-    },
-    now: ctx.clock.now(),
-    allowReplace: false,
-    changes: [],
-    refused: [],
-    notes: [],
-  };
-  diffInstance(dctx, want, toObserved(inst, want.role));
-  const fixes = dctx.changes.filter((c) => c.impact === "none" && (c.field === "securityGroups" || isModifyField(c.field)));
+export async function fixAfterCreate(
+  ctx: AwsCtx,
+  want: DesiredInstance,
+  inst: DBInstance,
+  dbSgId: string,
+): Promise<void> {
+  const fixes = freshChanges(ctx, want, inst, dbSgId).filter(
+    (c) => c.impact === "none" && (c.field === "securityGroups" || isModifyField(c.field)),
+  );
   if (fixes.length > 0) await modifyInstance(ctx, want, fixes, { applyImmediately: true, dbSgId });
 }

@@ -37,7 +37,12 @@ const CREDENTIAL_CODES = new Set([
   "MissingAuthenticationToken",
 ]);
 
-const DENIED_CODES = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorized"]);
+const DENIED_CODES = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "UnauthorizedOperation",
+  "NotAuthorized",
+]);
 
 interface SdkErrorShape {
   name: string;
@@ -46,7 +51,10 @@ interface SdkErrorShape {
 }
 
 function isSdkError(e: unknown): e is SdkErrorShape {
-  return e instanceof Error && (typeof (e as { $metadata?: unknown }).$metadata === "object" || e.name === "CredentialsProviderError");
+  return (
+    e instanceof Error &&
+    (typeof (e as { $metadata?: unknown }).$metadata === "object" || e.name === "CredentialsProviderError")
+  );
 }
 
 /** The AWS error code of an error, whether raw from the SDK or already wrapped by us. */

@@ -7,9 +7,16 @@ import type { AwsLive } from "./observe.js";
 import { sourceGroupId } from "./observe.js";
 import { type SecretDoc, wantedDoc } from "./secret.js";
 import { subnetGroupFits } from "./subnets.js";
-import { wantedWiring } from "./wiring.js";
+import { replicaEndpoints, wantedWiring } from "./wiring.js";
 
-function update(resource: string, kind: Change["kind"], field: string, reason: string, from?: unknown, to?: unknown): Change {
+function update(
+  resource: string,
+  kind: Change["kind"],
+  field: string,
+  reason: string,
+  from?: unknown,
+  to?: unknown,
+): Change {
   return { resource, kind, action: "update", field, from, to, impact: "none", reason };
 }
 
@@ -27,13 +34,28 @@ export function driftOf(live: AwsLive, desired: Desired): Change[] {
   const doc = live.secret && !live.secret.deleted ? live.secret.doc : null;
   const configured = desired.config.masterPassword?.reveal() ?? null;
   if (live.secret && !live.secret.deleted && !doc) {
-    out.push(update(desired.secret.name, "secret", "value", `Rewrites secret ${desired.secret.name} in the JSON layout RDS uses`));
+    out.push(
+      update(
+        desired.secret.name,
+        "secret",
+        "value",
+        `Rewrites secret ${desired.secret.name} in the JSON layout RDS uses`,
+      ),
+    );
   } else if (doc && host) {
     const want = wantedDoc(desired, doc.password, host);
-    const fields = (Object.keys(want) as (keyof SecretDoc)[]).filter((k) => k !== "password" && String(doc[k]) !== String(want[k]));
+    const fields = (Object.keys(want) as (keyof SecretDoc)[]).filter(
+      (k) => k !== "password" && String(doc[k]) !== String(want[k]),
+    );
     if (fields.length > 0) {
       out.push(
-        update(desired.secret.name, "secret", "value", `Updates ${fields.join(", ")} in secret ${desired.secret.name} to match the database`, fields),
+        update(
+          desired.secret.name,
+          "secret",
+          "value",
+          `Updates ${fields.join(", ")} in secret ${desired.secret.name} to match the database`,
+          fields,
+        ),
       );
     }
     if (configured !== null && configured !== doc.password) {
@@ -67,7 +89,12 @@ export function driftOf(live: AwsLive, desired: Desired): Change[] {
     const { missing, extra } = ingressDrift(live.dbSg, desired.primary.port, source);
     if (missing) {
       out.push(
-        update(desired.network.dbSecurityGroup, "security-group-rule", "ingressFrom", `Admits port ${desired.primary.port} from ${source} (online)`),
+        update(
+          desired.network.dbSecurityGroup,
+          "security-group-rule",
+          "ingressFrom",
+          `Admits port ${desired.primary.port} from ${source} (online)`,
+        ),
       );
     }
     if (extra.length > 0) {
@@ -95,13 +122,24 @@ export function driftOf(live: AwsLive, desired: Desired): Change[] {
   for (const a of alarmsForReplicas(desired, names)) {
     const have = byName.get(a.name);
     if (!have) continue;
-    const fields = alarmDrift(have, alarmInput(desired, a, live.topicArn)).filter((f) => f !== "threshold" && f !== "instance");
-    if (fields.length > 0) out.push(update(a.name, "alarm", fields[0], `Updates alarm ${a.name} (${fields.join(", ")}): ${a.description}`));
+    const fields = alarmDrift(have, alarmInput(desired, a, live.topicArn));
+    // A new threshold or instance is the generic diff's change; the put that makes it sets everything.
+    if (fields.length > 0 && !fields.includes("threshold") && !fields.includes("instance"))
+      out.push(
+        update(
+          a.name,
+          "alarm",
+          fields[0],
+          `Updates alarm ${a.name} (${fields.join(", ")}): ${a.description}`,
+        ),
+      );
   }
 
-  const replicaHosts = live.instances.replicas.map((r) => r.Endpoint?.Address ?? null);
   const want = wantedWiring(desired, live.env, {
-    endpoints: { primary: host, replicas: replicaHosts.every((h) => h !== null) ? (replicaHosts as string[]) : null },
+    endpoints: {
+      primary: host,
+      replicas: replicaEndpoints(live.instances.replicas),
+    },
     secretArn: live.secret && !live.secret.deleted ? live.secret.arn : null,
     password: doc?.password ?? null,
     secretsSupported: live.secretsSupported,

@@ -18,7 +18,15 @@ export const NS_VPC = "aws:ec2:vpc";
 /** Platform versions released from this day resolve Secrets Manager ARNs into environment variables. */
 export const SECRETS_SUPPORTED_FROM = Date.UTC(2025, 2, 26);
 /** Every property ebdb may set, so it can also remove the ones the configuration no longer wants. */
-export const MANAGED_PROPERTIES = ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USERNAME", "DB_PASSWORD", "DB_REPLICA_HOSTS", "DB_READ_HOSTS"];
+export const MANAGED_PROPERTIES = [
+  "DB_HOST",
+  "DB_PORT",
+  "DB_NAME",
+  "DB_USERNAME",
+  "DB_PASSWORD",
+  "DB_REPLICA_HOSTS",
+  "DB_READ_HOSTS",
+];
 
 /** The EB environment as ebdb needs it. */
 export interface LiveEnv {
@@ -45,8 +53,18 @@ function list(v: string | undefined): string[] {
     .filter(Boolean);
 }
 
-async function findEnvironment(aws: AwsClients, app: string, name: string): Promise<EnvironmentDescription | null> {
-  const r = await aws.eb(new DescribeEnvironmentsCommand({ ApplicationName: app, EnvironmentNames: [name], IncludeDeleted: false }));
+async function findEnvironment(
+  aws: AwsClients,
+  app: string,
+  name: string,
+): Promise<EnvironmentDescription | null> {
+  const r = await aws.eb(
+    new DescribeEnvironmentsCommand({
+      ApplicationName: app,
+      EnvironmentNames: [name],
+      IncludeDeleted: false,
+    }),
+  );
   return (r.Environments ?? []).find((e) => e.EnvironmentName === name && e.Status !== "Terminated") ?? null;
 }
 
@@ -74,9 +92,12 @@ export async function readEnvironment(aws: AwsClients, app: string, name: string
       { environments: existing },
     );
   }
-  const cfg = await aws.eb(new DescribeConfigurationSettingsCommand({ ApplicationName: app, EnvironmentName: name }));
+  const cfg = await aws.eb(
+    new DescribeConfigurationSettingsCommand({ ApplicationName: app, EnvironmentName: name }),
+  );
   const options = cfg.ConfigurationSettings?.[0]?.OptionSettings ?? [];
-  const get = (ns: string, key: string) => options.find((o) => o.Namespace === ns && o.OptionName === key)?.Value;
+  const get = (ns: string, key: string) =>
+    options.find((o) => o.Namespace === ns && o.OptionName === key)?.Value;
   const properties: Record<string, string> = {};
   const secretRefs: Record<string, string> = {};
   for (const o of options) {
@@ -147,14 +168,21 @@ export function wiringEdits(env: LiveEnv, want: WantedWiring): { set: OptionEdit
       remove.push({ Namespace: NS_SECRETS, OptionName: k });
     }
   }
-  if (want.securityGroups !== null && [...want.securityGroups].sort().join() !== [...env.securityGroups].sort().join()) {
+  if (
+    want.securityGroups !== null &&
+    [...want.securityGroups].sort().join() !== [...env.securityGroups].sort().join()
+  ) {
     set.push({ Namespace: NS_LAUNCH, OptionName: "SecurityGroups", Value: want.securityGroups.join(",") });
   }
   return { set, remove };
 }
 
 /** Applies option edits in one environment update and waits until the environment is Ready again. */
-export async function updateEnvironment(ctx: AwsCtx, env: LiveEnv, edits: { set: OptionEdit[]; remove: OptionEdit[] }): Promise<void> {
+export async function updateEnvironment(
+  ctx: AwsCtx,
+  env: LiveEnv,
+  edits: { set: OptionEdit[]; remove: OptionEdit[] },
+): Promise<void> {
   if (edits.set.length === 0 && edits.remove.length === 0) return;
   await waitEnvReady(ctx, env);
   for (let attempt = 1; ; attempt++) {
@@ -170,7 +198,10 @@ export async function updateEnvironment(ctx: AwsCtx, env: LiveEnv, edits: { set:
       break;
     } catch (e) {
       // Another update started meanwhile: EB takes one at a time.
-      if (!isAwsCode(e, "InvalidParameterValue", "OperationInProgressFailure") || attempt >= 5) throw e;
+      const busy =
+        isAwsCode(e, "OperationInProgressFailure") ||
+        (isAwsCode(e, "InvalidParameterValue") && /invalid state/i.test((e as Error).message));
+      if (!busy || attempt >= 5) throw e;
       await waitEnvReady(ctx, env);
     }
   }

@@ -1,4 +1,9 @@
-import { DeleteRolePolicyCommand, GetInstanceProfileCommand, GetRolePolicyCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import {
+  DeleteRolePolicyCommand,
+  GetInstanceProfileCommand,
+  GetRolePolicyCommand,
+  PutRolePolicyCommand,
+} from "@aws-sdk/client-iam";
 import { isAwsCode } from "./aws-errors.js";
 import type { AwsClients } from "./clients.js";
 
@@ -18,15 +23,26 @@ export function policyDocument(secretArn: string): Record<string, unknown> {
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
+      {
+        Sid: "ReadDatabaseSecret",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: secretArn,
+      },
     ],
   };
 }
 
 /** The role behind the instance profile (name or ARN), and ebdb's inline policy on it. */
-export async function readRole(aws: AwsClients, instanceProfile: string | null, identifier: string): Promise<LiveRole | null> {
+export async function readRole(
+  aws: AwsClients,
+  instanceProfile: string | null,
+  identifier: string,
+): Promise<LiveRole | null> {
   if (!instanceProfile) return null;
-  const profileName = instanceProfile.includes("/") ? instanceProfile.slice(instanceProfile.lastIndexOf("/") + 1) : instanceProfile;
+  const profileName = instanceProfile.includes("/")
+    ? instanceProfile.slice(instanceProfile.lastIndexOf("/") + 1)
+    : instanceProfile;
   let roleName: string | undefined;
   try {
     const r = await aws.iam(new GetInstanceProfileCommand({ InstanceProfileName: profileName }));
@@ -37,7 +53,9 @@ export async function readRole(aws: AwsClients, instanceProfile: string | null, 
   }
   if (!roleName) return null;
   try {
-    const p = await aws.iam(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName(identifier) }));
+    const p = await aws.iam(
+      new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName(identifier) }),
+    );
     return { roleName, policy: JSON.parse(decodeURIComponent(p.PolicyDocument ?? "null")) };
   } catch (e) {
     if (isAwsCode(e, "NoSuchEntity", "NoSuchEntityException")) return { roleName, policy: null };
@@ -50,7 +68,12 @@ export function policyMatches(role: LiveRole | null, secretArn: string | null): 
   return JSON.stringify(role.policy) === JSON.stringify(policyDocument(secretArn));
 }
 
-export async function putPolicy(aws: AwsClients, role: LiveRole, identifier: string, secretArn: string): Promise<void> {
+export async function putPolicy(
+  aws: AwsClients,
+  role: LiveRole,
+  identifier: string,
+  secretArn: string,
+): Promise<void> {
   await aws.iam(
     new PutRolePolicyCommand({
       RoleName: role.roleName,
@@ -62,7 +85,9 @@ export async function putPolicy(aws: AwsClients, role: LiveRole, identifier: str
 
 export async function deletePolicy(aws: AwsClients, role: LiveRole, identifier: string): Promise<void> {
   try {
-    await aws.iam(new DeleteRolePolicyCommand({ RoleName: role.roleName, PolicyName: policyName(identifier) }));
+    await aws.iam(
+      new DeleteRolePolicyCommand({ RoleName: role.roleName, PolicyName: policyName(identifier) }),
+    );
   } catch (e) {
     if (!isAwsCode(e, "NoSuchEntity", "NoSuchEntityException")) throw e;
   }

@@ -33,7 +33,10 @@ export async function readInstances(aws: AwsClients, id: string): Promise<LiveIn
   let marker: string | undefined;
   do {
     const r = await aws.rds(
-      new DescribeDBInstancesCommand({ Filters: [{ Name: "db-instance-id", Values: names }], Marker: marker }),
+      new DescribeDBInstancesCommand({
+        Filters: [{ Name: "db-instance-id", Values: names }],
+        Marker: marker,
+      }),
     );
     found.push(...(r.DBInstances ?? []));
     marker = r.Marker;
@@ -43,6 +46,30 @@ export async function readInstances(aws: AwsClients, id: string): Promise<LiveIn
     .filter((i) => i.DBInstanceIdentifier !== id && i.DBInstanceStatus !== "deleting")
     .sort((a, b) => names.indexOf(a.DBInstanceIdentifier!) - names.indexOf(b.DBInstanceIdentifier!));
   return { primary, replicas };
+}
+
+/** Instances `restore` made from this database (tagged ebdb:restored-from), over every instance of the region. */
+export async function readRestored(
+  aws: AwsClients,
+  desired: { identifier: string; tags: Record<string, string> },
+): Promise<DBInstance[]> {
+  const out: DBInstance[] = [];
+  let marker: string | undefined;
+  do {
+    const r = await aws.rds(new DescribeDBInstancesCommand({ Marker: marker }));
+    for (const i of r.DBInstances ?? []) {
+      const tag = (k: string) => i.TagList?.find((t) => t.Key === k)?.Value;
+      if (
+        tag("ebdb:restored-from") === desired.identifier &&
+        tag("ebdb:app") === desired.tags["ebdb:app"] &&
+        tag("ebdb:env") === desired.tags["ebdb:env"]
+      ) {
+        out.push(i);
+      }
+    }
+    marker = r.Marker;
+  } while (marker);
+  return out;
 }
 
 /** One instance, or null when RDS does not know it (yet, or any more). */
@@ -141,7 +168,9 @@ export async function createPrimary(ctx: AwsCtx, sgId: string, password: string)
         CopyTagsToSnapshot: true,
         AutoMinorVersionUpgrade: p.autoMinorVersionUpgrade,
         EnablePerformanceInsights: p.performanceInsights.enabled,
-        PerformanceInsightsRetentionPeriod: p.performanceInsights.enabled ? p.performanceInsights.retentionDays : undefined,
+        PerformanceInsightsRetentionPeriod: p.performanceInsights.enabled
+          ? p.performanceInsights.retentionDays
+          : undefined,
         EnableCloudwatchLogsExports: p.logExports,
         Tags: tagList(desired, { "ebdb:role": "primary" }),
       }),
@@ -152,14 +181,23 @@ export async function createPrimary(ctx: AwsCtx, sgId: string, password: string)
 }
 
 /** The availability zone for the replica with `azIndex`: the zones other than the primary's first, in turn. */
-export function replicaZone(zones: string[], primaryZone: string | undefined, azIndex: number): string | undefined {
+export function replicaZone(
+  zones: string[],
+  primaryZone: string | undefined,
+  azIndex: number,
+): string | undefined {
   if (zones.length === 0) return undefined;
   const order = [...zones.filter((z) => z !== primaryZone), ...zones.filter((z) => z === primaryZone)];
   return order[azIndex % order.length];
 }
 
 /** Creates one read replica of the primary in its zone. An existing one is fine. */
-export async function createReplica(ctx: AwsCtx, want: DesiredInstance, sgId: string, zone: string | undefined): Promise<void> {
+export async function createReplica(
+  ctx: AwsCtx,
+  want: DesiredInstance,
+  sgId: string,
+  zone: string | undefined,
+): Promise<void> {
   const s = want.storage;
   try {
     await ctx.aws.rds(
@@ -181,7 +219,9 @@ export async function createReplica(ctx: AwsCtx, want: DesiredInstance, sgId: st
         CopyTagsToSnapshot: true,
         DeletionProtection: false,
         EnablePerformanceInsights: want.performanceInsights.enabled,
-        PerformanceInsightsRetentionPeriod: want.performanceInsights.enabled ? want.performanceInsights.retentionDays : undefined,
+        PerformanceInsightsRetentionPeriod: want.performanceInsights.enabled
+          ? want.performanceInsights.retentionDays
+          : undefined,
         EnableCloudwatchLogsExports: want.logExports,
         Tags: tagList(ctx.desired, { "ebdb:role": "replica" }),
       }),
@@ -194,7 +234,10 @@ export async function createReplica(ctx: AwsCtx, want: DesiredInstance, sgId: st
 /** Records a storage change on the instance (its 6-hour rule is then visible to the next plan). */
 export async function tagStorageChange(ctx: AwsCtx, arn: string): Promise<void> {
   await ctx.aws.rds(
-    new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: STORAGE_TAG, Value: ctx.clock.now().toISOString() }] }),
+    new AddTagsToResourceCommand({
+      ResourceName: arn,
+      Tags: [{ Key: STORAGE_TAG, Value: ctx.clock.now().toISOString() }],
+    }),
   );
 }
 
@@ -202,7 +245,11 @@ export async function tagStorageChange(ctx: AwsCtx, arn: string): Promise<void> 
  * Waits until the instance serves (available, or optimizing storage). Right after a create or modify
  * RDS may still report the old state or not know the instance yet: `settleMs` of grace covers that.
  */
-export async function waitReady(ctx: AwsCtx, id: string, opts: { expectChange?: boolean } = {}): Promise<DBInstance> {
+export async function waitReady(
+  ctx: AwsCtx,
+  id: string,
+  opts: { expectChange?: boolean } = {},
+): Promise<DBInstance> {
   let looks = 0;
   return waitFor({
     clock: ctx.clock,
@@ -225,11 +272,7 @@ export async function waitReady(ctx: AwsCtx, id: string, opts: { expectChange?: 
 }
 
 /** Deletes an instance (a replica, or a primary with or without a final snapshot) and waits until it is gone. */
-export async function deleteInstance(
-  ctx: AwsCtx,
-  id: string,
-  finalSnapshot: string | null,
-): Promise<void> {
+export async function deleteInstance(ctx: AwsCtx, id: string, finalSnapshot: string | null): Promise<void> {
   try {
     await ctx.aws.rds(
       new DeleteDBInstanceCommand({

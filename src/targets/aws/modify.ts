@@ -1,12 +1,24 @@
-import { type DBInstance, ModifyDBInstanceCommand, type ModifyDBInstanceCommandInput, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
+import {
+  type DBInstance,
+  ModifyDBInstanceCommand,
+  type ModifyDBInstanceCommandInput,
+  RebootDBInstanceCommand,
+} from "@aws-sdk/client-rds";
 import type { Change } from "../../model/change.js";
 import type { DesiredInstance } from "../../model/desired-types.js";
 import { isAwsCode } from "./aws-errors.js";
 import type { AwsCtx } from "./context.js";
-import { tagStorageChange, waitReady } from "./instances.js";
+import { tagStorageChange, toObserved, waitReady } from "./instances.js";
+import { diffInstance } from "../../plan/diff-instance.js";
+import type { DiffContext } from "../../plan/diff-context.js";
 
 /** Fields whose change goes through ModifyDBInstance, and how each sets the input. */
-type Setter = (input: ModifyDBInstanceCommandInput, want: DesiredInstance, have: DBInstance, ctx: AwsCtx) => void;
+type Setter = (
+  input: ModifyDBInstanceCommandInput,
+  want: DesiredInstance,
+  have: DBInstance,
+  ctx: AwsCtx,
+) => void;
 
 const SETTERS: Record<string, Setter> = {
   instanceClass: (i, w) => {
@@ -14,7 +26,8 @@ const SETTERS: Record<string, Setter> = {
   },
   engineVersion: (i, w, h) => {
     i.EngineVersion = w.engineVersion;
-    if (major(w.engineVersion, w.engine) !== major(h.EngineVersion ?? "", w.engine)) i.AllowMajorVersionUpgrade = true;
+    if (major(w.engineVersion, w.engine) !== major(h.EngineVersion ?? "", w.engine))
+      i.AllowMajorVersionUpgrade = true;
   },
   port: (i, w) => {
     i.DBPortNumber = w.port;
@@ -74,7 +87,8 @@ const SETTERS: Record<string, Setter> = {
   },
   "performanceInsights.enabled": (i, w) => {
     i.EnablePerformanceInsights = w.performanceInsights.enabled;
-    if (w.performanceInsights.enabled) i.PerformanceInsightsRetentionPeriod = w.performanceInsights.retentionDays;
+    if (w.performanceInsights.enabled)
+      i.PerformanceInsightsRetentionPeriod = w.performanceInsights.retentionDays;
   },
   "performanceInsights.retentionDays": (i, w) => {
     i.EnablePerformanceInsights = true;
@@ -110,10 +124,13 @@ export async function modifyInstance(
   opts: { applyImmediately: boolean; dbSgId: string | null },
 ): Promise<number> {
   let have = await waitReady(ctx, want.name);
+  // The plan was made from what RDS said then (perhaps while creating or modifying): keep what still differs.
+  const still = new Set(freshChanges(ctx, want, have, opts.dbSgId).map((c) => c.field));
   const now: Change[] = [];
   const later: Change[] = [];
-  for (const c of changes) {
-    if (c.field === "securityGroups" || isModifyField(c.field)) (c.impact === "none" || opts.applyImmediately ? now : later).push(c);
+  for (const c of changes.filter((x) => still.has(x.field))) {
+    if (c.field === "securityGroups" || isModifyField(c.field))
+      (c.impact === "none" || opts.applyImmediately ? now : later).push(c);
   }
   let calls = 0;
   for (const [batch, immediately] of [
@@ -121,7 +138,10 @@ export async function modifyInstance(
     [later, false],
   ] as const) {
     if (batch.length === 0) continue;
-    const input: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: want.name, ApplyImmediately: immediately };
+    const input: ModifyDBInstanceCommandInput = {
+      DBInstanceIdentifier: want.name,
+      ApplyImmediately: immediately,
+    };
     for (const c of batch) {
       if (c.field === "securityGroups") {
         if (opts.dbSgId) input.VpcSecurityGroupIds = [opts.dbSgId];
@@ -144,6 +164,33 @@ export async function modifyInstance(
   return calls;
 }
 
+/** What diff finds between the instance as it is now and what the configuration wants. */
+export function freshChanges(
+  ctx: AwsCtx,
+  want: DesiredInstance,
+  have: DBInstance,
+  dbSgId: string | null,
+): Change[] {
+  const dctx: DiffContext = {
+    desired: ctx.desired,
+    observed: {
+      target: "aws",
+      primary: null,
+      replicas: [],
+      dbSecurityGroup: dbSgId
+        ? { id: dbSgId, name: ctx.desired.network.dbSecurityGroup, ingressFrom: [] }
+        : null,
+    },
+    now: ctx.clock.now(),
+    allowReplace: false,
+    changes: [],
+    refused: [],
+    notes: [],
+  };
+  diffInstance(dctx, want, toObserved(have, want.role));
+  return dctx.changes;
+}
+
 /** ModifyDBInstance, waiting and trying again while RDS says the instance is busy. */
 export async function modifyWithRetry(ctx: AwsCtx, input: ModifyDBInstanceCommandInput): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -151,6 +198,9 @@ export async function modifyWithRetry(ctx: AwsCtx, input: ModifyDBInstanceComman
       await ctx.aws.rds(new ModifyDBInstanceCommand(input));
       return;
     } catch (e) {
+      // An earlier, interrupted run already made this change.
+      if (isAwsCode(e, "InvalidParameterCombination") && /No modifications/i.test((e as Error).message))
+        return;
       if (!isAwsCode(e, "InvalidDBInstanceStateFault", "InvalidDBInstanceState") || attempt >= 10) throw e;
       await waitReady(ctx, input.DBInstanceIdentifier!);
       await ctx.clock.sleep(5000);

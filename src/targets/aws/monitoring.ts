@@ -29,7 +29,11 @@ export function topicArn(partition: string, region: string, account: string, nam
   return `arn:${partition}:sns:${region}:${account}:${name}`;
 }
 
-export async function readTopic(aws: AwsClients, arn: string, withSubscriptions: boolean): Promise<LiveTopic | null> {
+export async function readTopic(
+  aws: AwsClients,
+  arn: string,
+  withSubscriptions: boolean,
+): Promise<LiveTopic | null> {
   try {
     await aws.sns(new GetTopicAttributesCommand({ TopicArn: arn }));
   } catch (e) {
@@ -53,13 +57,18 @@ export async function ensureTopic(ctx: AwsCtx, live: LiveTopic | null): Promise<
   const { desired } = ctx;
   let arn = live?.arn;
   if (!live) {
-    const r = await ctx.aws.sns(new CreateTopicCommand({ Name: desired.monitoring.topic, Tags: tagList(desired) }));
+    const r = await ctx.aws.sns(
+      new CreateTopicCommand({ Name: desired.monitoring.topic, Tags: tagList(desired) }),
+    );
     arn = r.TopicArn!;
   }
   const email = desired.monitoring.email;
   if (email && !(live?.subscriptions ?? []).includes(email)) {
     await ctx.aws.sns(new SubscribeCommand({ TopicArn: arn, Protocol: "email", Endpoint: email }));
-    ctx.io.event({ type: "info", message: `AWS sent a confirmation e-mail to ${email}: accept it to receive the alarms` });
+    ctx.io.event({
+      type: "info",
+      message: `AWS sent a confirmation e-mail to ${email}: accept it to receive the alarms`,
+    });
   }
   return arn!;
 }
@@ -77,7 +86,13 @@ export async function readAlarms(aws: AwsClients, identifier: string): Promise<M
   const out: MetricAlarm[] = [];
   let token: string | undefined;
   do {
-    const r = await aws.cw(new DescribeAlarmsCommand({ AlarmNamePrefix: `${identifier}-`, AlarmTypes: ["MetricAlarm"], NextToken: token }));
+    const r = await aws.cw(
+      new DescribeAlarmsCommand({
+        AlarmNamePrefix: `${identifier}-`,
+        AlarmTypes: ["MetricAlarm"],
+        NextToken: token,
+      }),
+    );
     out.push(...(r.MetricAlarms ?? []));
     token = r.NextToken;
   } while (token);
@@ -91,7 +106,11 @@ export function alarmsForReplicas(desired: Desired, replicaNames: string[]): Des
   return [...rest, ...lag];
 }
 
-export function alarmInput(desired: Desired, a: DesiredAlarm, topic: string | null): PutMetricAlarmCommandInput {
+export function alarmInput(
+  desired: Desired,
+  a: DesiredAlarm,
+  topic: string | null,
+): PutMetricAlarmCommandInput {
   return {
     AlarmName: a.name,
     AlarmDescription: a.description,
@@ -125,7 +144,10 @@ export function alarmDrift(have: MetricAlarm, want: PutMetricAlarmCommandInput):
   if (have.Threshold !== want.Threshold) out.push("threshold");
   if (have.ComparisonOperator !== want.ComparisonOperator) out.push("comparison");
   if (!same(dims(have.Dimensions), dims(want.Dimensions))) out.push("instance");
-  if (!same(list(have.AlarmActions), list(want.AlarmActions)) || !same(list(have.OKActions), list(want.OKActions))) {
+  if (
+    !same(list(have.AlarmActions), list(want.AlarmActions)) ||
+    !same(list(have.OKActions), list(want.OKActions))
+  ) {
     out.push("actions");
   }
   if ((have.ActionsEnabled ?? true) !== want.ActionsEnabled) out.push("actionsEnabled");
@@ -133,7 +155,12 @@ export function alarmDrift(have: MetricAlarm, want: PutMetricAlarmCommandInput):
 }
 
 /** Puts every alarm that is missing or differs, deletes ours that nothing wants. Returns the calls made. */
-export async function ensureAlarms(ctx: AwsCtx, live: MetricAlarm[], wanted: DesiredAlarm[], topic: string | null): Promise<number> {
+export async function ensureAlarms(
+  ctx: AwsCtx,
+  live: MetricAlarm[],
+  wanted: DesiredAlarm[],
+  topic: string | null,
+): Promise<number> {
   const byName = new Map(live.map((a) => [a.AlarmName!, a]));
   let calls = 0;
   const puts = wanted

@@ -25,7 +25,11 @@ function toLive(g: SecurityGroup): LiveSg {
 }
 
 /** Our security groups in the VPC, by name (one call for both). */
-export async function readSecurityGroups(aws: AwsClients, vpcId: string, names: string[]): Promise<Map<string, LiveSg>> {
+export async function readSecurityGroups(
+  aws: AwsClients,
+  vpcId: string,
+  names: string[],
+): Promise<Map<string, LiveSg>> {
   const out = new Map<string, LiveSg>();
   let token: string | undefined;
   do {
@@ -66,13 +70,21 @@ export function ruleMatches(p: IpPermission, port: number, sourceId: string): bo
 }
 
 /** What is wrong with the DB security group's ingress: the wanted rule is missing, and/or other rules exist. */
-export function ingressDrift(sg: LiveSg, port: number, sourceId: string): { missing: boolean; extra: IpPermission[] } {
+export function ingressDrift(
+  sg: LiveSg,
+  port: number,
+  sourceId: string,
+): { missing: boolean; extra: IpPermission[] } {
   const extra: IpPermission[] = [];
   let found = false;
   for (const p of sg.ingress) {
     // A permission may bundle several sources; split it so we keep ours and revoke the rest.
     const pairs = p.UserIdGroupPairs ?? [];
-    const ours = p.IpProtocol === "tcp" && p.FromPort === port && p.ToPort === port && pairs.some((g) => g.GroupId === sourceId);
+    const ours =
+      p.IpProtocol === "tcp" &&
+      p.FromPort === port &&
+      p.ToPort === port &&
+      pairs.some((g) => g.GroupId === sourceId);
     if (ours) found = true;
     const rest: IpPermission = {
       IpProtocol: p.IpProtocol,
@@ -122,7 +134,12 @@ export async function ensureSecurityGroup(
 }
 
 /** Makes the DB group admit `port` only from `sourceId`: authorizes the rule, revokes every other. */
-export async function ensureIngress(ctx: AwsCtx, sg: LiveSg, port: number, sourceId: string): Promise<number> {
+export async function ensureIngress(
+  ctx: AwsCtx,
+  sg: LiveSg,
+  port: number,
+  sourceId: string,
+): Promise<number> {
   const { missing, extra } = ingressDrift(sg, port, sourceId);
   let calls = 0;
   if (missing) {

@@ -1,10 +1,12 @@
 import type { MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { DescribeSecurityGroupsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
+import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { systemError } from "../../errors.js";
 import type { Desired } from "../../model/desired-types.js";
 import type { Observed } from "../../model/observed.js";
 import { REDACTION } from "../../model/secret.js";
+import { isAwsCode } from "./aws-errors.js";
 import type { AwsClients } from "./clients.js";
 import { all } from "./context.js";
 import { driftOf } from "./drift.js";
@@ -43,6 +45,20 @@ export interface AwsLive {
   role: LiveRole | null;
   /** Whether the EB platform resolves secret ARNs into variables. */
   secretsSupported: boolean;
+  /** The ARN of the configured KMS key (DB_KMS_KEY_ID may be an alias or id); null when none is configured. */
+  kmsKeyArn: string | null;
+}
+
+/** The ARN behind a key id, alias or ARN, or null when KMS does not know it. */
+async function keyArn(aws: AwsClients, ref: string | null): Promise<string | null> {
+  if (!ref) return null;
+  try {
+    const r = await aws.kms(new DescribeKeyCommand({ KeyId: ref }));
+    return r.KeyMetadata?.Arn ?? null;
+  } catch (e) {
+    if (isAwsCode(e, "NotFoundException")) return null;
+    throw e;
+  }
 }
 
 export async function readAccount(aws: AwsClients): Promise<Account> {
@@ -64,12 +80,26 @@ async function defaultVpc(aws: AwsClients): Promise<string> {
   return id;
 }
 
-/** The security group EB made for the environment's instances (tagged with the environment's id). */
-async function ebManagedGroups(aws: AwsClients, env: LiveEnv): Promise<string[]> {
+/**
+ * The security group EB made for the environment's instances: tagged with the environment's name (EB's
+ * CloudFormation stack tags it), else the groups its launch configuration lists that are not ours.
+ */
+async function ebManagedGroups(
+  aws: AwsClients,
+  env: LiveEnv,
+  vpcId: string,
+  ours: string[],
+): Promise<string[]> {
   const r = await aws.ec2(
-    new DescribeSecurityGroupsCommand({ Filters: [{ Name: "tag:elasticbeanstalk:environment-id", Values: [env.id] }] }),
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: "vpc-id", Values: [vpcId] },
+        { Name: "tag:elasticbeanstalk:environment-name", Values: [env.name] },
+      ],
+    }),
   );
-  return (r.SecurityGroups ?? []).map((g) => g.GroupId!);
+  const tagged = (r.SecurityGroups ?? []).filter((g) => !ours.includes(g.GroupName!)).map((g) => g.GroupId!);
+  return tagged.length > 0 ? tagged : env.securityGroups.filter((g) => g.startsWith("sg-"));
 }
 
 /**
@@ -79,7 +109,7 @@ async function ebManagedGroups(aws: AwsClients, env: LiveEnv): Promise<string[]>
  */
 export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive> {
   const id = desired.identifier;
-  const [account, env, instances, secret, subnetGroup, params, alarms] = await all<unknown>([
+  const [account, env, instances, secret, subnetGroup, params, alarms] = (await all<unknown>([
     () => readAccount(aws),
     () => readEnvironment(aws, desired.eb.application, desired.eb.environment),
     () => readInstances(aws, id),
@@ -87,20 +117,32 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     () => readSubnetGroup(aws, desired.network.subnetGroup),
     () => readParamGroup(aws, desired.parameterGroup.name),
     () => readAlarms(aws, id),
-  ]) as [Account, LiveEnv, LiveInstances, LiveSecret | null, LiveSubnetGroup | null, LiveParamGroup | null, MetricAlarm[]];
+  ])) as [
+    Account,
+    LiveEnv,
+    LiveInstances,
+    LiveSecret | null,
+    LiveSubnetGroup | null,
+    LiveParamGroup | null,
+    MetricAlarm[],
+  ];
 
   const vpcId = env.vpcId ?? (await defaultVpc(aws));
   const arn = topicArn(account.partition, aws.settings.region, account.id, desired.monitoring.topic);
   const names = [desired.network.dbSecurityGroup, desired.config.names.clientSecurityGroup];
   // The platform matters only while DB_PASSWORD is not already a secret reference to our secret.
   const refOk = secret !== null && env.secretRefs.DB_PASSWORD === secret.arn;
-  const [sgs, ebSgs, role, topic, supported] = await all<unknown>([
+  const kmsRef =
+    desired.primary.storage.encrypted && instances.primary ? desired.primary.storage.kmsKeyId : null;
+  const [sgs, ebSgs, role, topic, supported, kmsKeyArn] = (await all<unknown>([
     () => readSecurityGroups(aws, vpcId, names),
-    () => (desired.network.accessMode === "eb-sg" ? ebManagedGroups(aws, env) : Promise.resolve([])),
+    () =>
+      desired.network.accessMode === "eb-sg" ? ebManagedGroups(aws, env, vpcId, names) : Promise.resolve([]),
     () => readRole(aws, env.instanceProfile, id),
     () => readTopic(aws, arn, desired.monitoring.email !== null),
     () => (refOk ? Promise.resolve(true) : platformSupportsSecrets(aws, env.platformArn)),
-  ]) as [Map<string, LiveSg>, string[], LiveRole | null, LiveTopic | null, boolean];
+    () => keyArn(aws, kmsRef),
+  ])) as [Map<string, LiveSg>, string[], LiveRole | null, LiveTopic | null, boolean, string | null];
 
   return {
     account,
@@ -119,6 +161,7 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     alarms,
     role,
     secretsSupported: supported,
+    kmsKeyArn,
   };
 }
 
@@ -139,13 +182,22 @@ export function toObservedState(live: AwsLive, desired: Desired): Observed {
   const port = desired.primary.port;
   const props = { ...live.env.properties };
   if ("DB_PASSWORD" in props) props.DB_PASSWORD = REDACTION;
+  const primary = instances.primary ? toObserved(instances.primary, "primary") : null;
+  // The instance reports its key's ARN; the configuration may name it by alias or id.
+  const wantKey = desired.primary.storage.kmsKeyId;
+  if (primary && wantKey && live.kmsKeyArn && primary.storage.kmsKeyId === live.kmsKeyArn)
+    primary.storage.kmsKeyId = wantKey;
   return {
     target: "aws",
-    primary: instances.primary ? toObserved(instances.primary, "primary") : null,
+    primary,
     replicas: instances.replicas.map((r) => toObserved(r, "replica")),
-    parameterGroup: live.params ? { name: live.params.name, family: live.params.family, parameters: { ...live.params.values } } : null,
+    parameterGroup: live.params
+      ? { name: live.params.name, family: live.params.family, parameters: { ...live.params.values } }
+      : null,
     secret: live.secret && !live.secret.deleted ? { name: live.secret.name, arn: live.secret.arn } : null,
-    subnetGroup: live.subnetGroup ? { name: live.subnetGroup.name, subnetIds: Object.keys(live.subnetGroup.subnets) } : null,
+    subnetGroup: live.subnetGroup
+      ? { name: live.subnetGroup.name, subnetIds: Object.keys(live.subnetGroup.subnets) }
+      : null,
     dbSecurityGroup: live.dbSg
       ? {
           id: live.dbSg.id,

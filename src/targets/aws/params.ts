@@ -31,8 +31,11 @@ export async function readParamGroup(aws: AwsClients, name: string): Promise<Liv
   const values: Record<string, string> = {};
   let marker: string | undefined;
   do {
-    const r = await aws.rds(new DescribeDBParametersCommand({ DBParameterGroupName: name, Source: "user", Marker: marker }));
-    for (const p of r.Parameters ?? []) if (p.ParameterName && p.ParameterValue !== undefined) values[p.ParameterName] = p.ParameterValue;
+    const r = await aws.rds(
+      new DescribeDBParametersCommand({ DBParameterGroupName: name, Source: "user", Marker: marker }),
+    );
+    for (const p of r.Parameters ?? [])
+      if (p.ParameterName && p.ParameterValue !== undefined) values[p.ParameterName] = p.ParameterValue;
     marker = r.Marker;
   } while (marker);
   return { name, family, values };
@@ -42,19 +45,31 @@ export async function readParamGroup(aws: AwsClients, name: string): Promise<Liv
 export function sameParam(have: string | undefined, want: string): boolean {
   if (have === undefined) return false;
   if (have.trim().toLowerCase() === want.trim().toLowerCase()) return true;
-  if (Number.isFinite(Number(have)) && Number.isFinite(Number(want)) && have.trim() !== "" && Number(have) === Number(want)) return true;
+  if (
+    Number.isFinite(Number(have)) &&
+    Number.isFinite(Number(want)) &&
+    have.trim() !== "" &&
+    Number(have) === Number(want)
+  )
+    return true;
   if (!have.includes(",") && !want.includes(",")) return false;
   const h = new Set(have.split(",").map((s) => s.trim()));
   return want.split(",").every((s) => h.has(s.trim()));
 }
 
 /** The parameters that differ from what the configuration wants. */
-export function paramDrift(live: LiveParamGroup | null, want: Record<string, DesiredParameter>): [string, DesiredParameter][] {
+export function paramDrift(
+  live: LiveParamGroup | null,
+  want: Record<string, DesiredParameter>,
+): [string, DesiredParameter][] {
   return Object.entries(want).filter(([k, p]) => !sameParam(live?.values[k], p.value));
 }
 
 /** Creates the group when missing and sets every parameter that differs (20 per call, RDS's limit). */
-export async function ensureParamGroup(ctx: AwsCtx, live: LiveParamGroup | null): Promise<{ staticChanged: boolean }> {
+export async function ensureParamGroup(
+  ctx: AwsCtx,
+  live: LiveParamGroup | null,
+): Promise<{ staticChanged: boolean }> {
   const pg = ctx.desired.parameterGroup;
   if (!live) {
     try {
@@ -87,11 +102,19 @@ export async function ensureParamGroup(ctx: AwsCtx, live: LiveParamGroup | null)
 }
 
 /** Sets some parameters of the group at once (day-2 slowlog). */
-export async function setParams(aws: AwsClients, group: string, params: Record<string, string>): Promise<void> {
+export async function setParams(
+  aws: AwsClients,
+  group: string,
+  params: Record<string, string>,
+): Promise<void> {
   await aws.rds(
     new ModifyDBParameterGroupCommand({
       DBParameterGroupName: group,
-      Parameters: Object.entries(params).map(([k, v]) => ({ ParameterName: k, ParameterValue: v, ApplyMethod: "immediate" })),
+      Parameters: Object.entries(params).map(([k, v]) => ({
+        ParameterName: k,
+        ParameterValue: v,
+        ApplyMethod: "immediate",
+      })),
     }),
   );
 }
@@ -104,7 +127,8 @@ export async function deleteParamGroup(ctx: AwsCtx, name: string): Promise<void>
     } catch (e) {
       if (isAwsCode(e, "DBParameterGroupNotFoundFault", "DBParameterGroupNotFound")) return;
       // Still attached to an instance being deleted.
-      if (!isAwsCode(e, "InvalidDBParameterGroupStateFault", "InvalidDBParameterGroupState") || i >= 30) throw e;
+      if (!isAwsCode(e, "InvalidDBParameterGroupStateFault", "InvalidDBParameterGroupState") || i >= 30)
+        throw e;
       await ctx.clock.sleep(20_000);
     }
   }

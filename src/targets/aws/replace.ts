@@ -22,12 +22,19 @@ export async function replaceForEncryption(ctx: AwsCtx, live: AwsLive, net: Netw
   const d = ctx.desired;
   const id = d.identifier;
   const n = replacementNames(id);
-  ctx.io.event({ type: "info", message: `Replacing ${id} by an encrypted copy: snapshot ${n.snapshot} first` });
+  ctx.io.event({
+    type: "info",
+    message: `Replacing ${id} by an encrypted copy: snapshot ${n.snapshot} first`,
+  });
   const snap = (await readSnapshot(ctx.aws, n.snapshot)) ?? (await createSnapshot(ctx, id, n.snapshot));
   const kms = d.primary.storage.kmsKeyId ?? "alias/aws/rds";
   await copySnapshotTo(ctx, ctx.aws, snap, n.encrypted, kms);
   await all(live.instances.replicas.map((r) => () => deleteInstance(ctx, r.DBInstanceIdentifier!, null)));
-  await modifyWithRetry(ctx, { DBInstanceIdentifier: id, NewDBInstanceIdentifier: n.old, ApplyImmediately: true });
+  await modifyWithRetry(ctx, {
+    DBInstanceIdentifier: id,
+    NewDBInstanceIdentifier: n.old,
+    ApplyImmediately: true,
+  });
   await waitReady(ctx, n.old);
   await restoreIfReplacing(ctx, net);
 }

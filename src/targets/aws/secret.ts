@@ -93,7 +93,11 @@ export function sameDoc(a: SecretDoc | null, b: SecretDoc): boolean {
  * holds one. Creation uses a deterministic ClientRequestToken, so a retry after an interruption is
  * the same request; a secret that exists but is not visible yet is read back until it is.
  */
-export async function ensureSecret(ctx: AwsCtx, live: LiveSecret | null, host: string): Promise<LiveSecret & { doc: SecretDoc }> {
+export async function ensureSecret(
+  ctx: AwsCtx,
+  live: LiveSecret | null,
+  host: string,
+): Promise<LiveSecret & { doc: SecretDoc }> {
   const { aws, desired } = ctx;
   const name = desired.secret.name;
   const configured = desired.config.masterPassword?.reveal() ?? null;
@@ -150,13 +154,27 @@ async function readVisible(ctx: AwsCtx, name: string): Promise<LiveSecret> {
 /** Writes a new version of the secret; the token makes a repeated write of the same value a no-op. */
 export async function putDoc(aws: AwsClients, arn: string, doc: SecretDoc): Promise<void> {
   const text = JSON.stringify(doc);
-  await aws.sm(
-    new PutSecretValueCommand({ SecretId: arn, SecretString: text, ClientRequestToken: requestToken("ebdb-secret", arn, text) }),
-  );
+  const token = requestToken("ebdb-secret", arn, text);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await aws.sm(
+        new PutSecretValueCommand({ SecretId: arn, SecretString: text, ClientRequestToken: token }),
+      );
+      return;
+    } catch (e) {
+      // A secret created a moment ago may not be writable yet (eventual consistency).
+      if (!isAwsCode(e, "ResourceNotFoundException") || attempt >= 8) throw e;
+      await aws.clock.sleep(1000 * 2 ** attempt);
+    }
+  }
 }
 
 /** Schedules the secret for deletion: it stays recoverable for Secrets Manager's recovery window. */
-export async function scheduleSecretDeletion(aws: AwsClients, live: LiveSecret | null, days = 30): Promise<boolean> {
+export async function scheduleSecretDeletion(
+  aws: AwsClients,
+  live: LiveSecret | null,
+  days = 30,
+): Promise<boolean> {
   if (!live || live.deleted) return false;
   await aws.sm(new DeleteSecretCommand({ SecretId: live.arn, RecoveryWindowInDays: days }));
   return true;

@@ -1,5 +1,6 @@
 import {
   CopyDBSnapshotCommand,
+  type CopyDBSnapshotCommandInput,
   CreateDBSnapshotCommand,
   type DBSnapshot,
   DeleteDBSnapshotCommand,
@@ -37,7 +38,9 @@ export async function listSnapshots(aws: AwsClients, instance: string): Promise<
   const out: DBSnapshot[] = [];
   let marker: string | undefined;
   do {
-    const r = await aws.rds(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: instance, Marker: marker }));
+    const r = await aws.rds(
+      new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: instance, Marker: marker }),
+    );
     out.push(...(r.DBSnapshots ?? []));
     marker = r.Marker;
   } while (marker);
@@ -52,7 +55,9 @@ export async function waitSnapshot(ctx: AwsCtx, aws: AwsClients, id: string): Pr
     resource: id,
     poll: async () => {
       const s = await readSnapshot(aws, id);
-      const status = s ? `${s.Status}${s.PercentProgress !== undefined ? ` ${s.PercentProgress}%` : ""}` : "not visible yet";
+      const status = s
+        ? `${s.Status}${s.PercentProgress !== undefined ? ` ${s.PercentProgress}%` : ""}`
+        : "not visible yet";
       if (s?.Status === "failed") throw userError("AWS_SNAPSHOT_FAILED", `Snapshot ${id} failed.`);
       return { done: s?.Status === "available", status, value: s ?? undefined };
     },
@@ -63,7 +68,11 @@ export async function waitSnapshot(ctx: AwsCtx, aws: AwsClients, id: string): Pr
 export async function createSnapshot(ctx: AwsCtx, instance: string, id: string): Promise<DBSnapshot> {
   try {
     await ctx.aws.rds(
-      new CreateDBSnapshotCommand({ DBInstanceIdentifier: instance, DBSnapshotIdentifier: id, Tags: tagList(ctx.desired) }),
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: instance,
+        DBSnapshotIdentifier: id,
+        Tags: tagList(ctx.desired),
+      }),
     );
   } catch (e) {
     if (!isAwsCode(e, "DBSnapshotAlreadyExistsFault", "DBSnapshotAlreadyExists")) throw e;
@@ -81,16 +90,16 @@ export async function copySnapshotTo(
 ): Promise<DBSnapshot> {
   const crossRegion = aws.settings.region !== ctx.aws.settings.region;
   try {
-    await aws.rds(
-      new CopyDBSnapshotCommand({
-        SourceDBSnapshotIdentifier: crossRegion ? source.DBSnapshotArn : source.DBSnapshotIdentifier,
-        TargetDBSnapshotIdentifier: target,
-        KmsKeyId: kmsKeyId,
-        CopyTags: true,
-        SourceRegion: crossRegion ? ctx.aws.settings.region : undefined,
-        Tags: tagList(ctx.desired),
-      }),
-    );
+    // SourceRegion is not in the input's type, but the SDK's RDS middleware reads it to presign the copy.
+    const input = {
+      SourceDBSnapshotIdentifier: crossRegion ? source.DBSnapshotArn : source.DBSnapshotIdentifier,
+      TargetDBSnapshotIdentifier: target,
+      KmsKeyId: kmsKeyId,
+      CopyTags: true,
+      SourceRegion: crossRegion ? ctx.aws.settings.region : undefined,
+      Tags: tagList(ctx.desired),
+    } as CopyDBSnapshotCommandInput;
+    await aws.rds(new CopyDBSnapshotCommand(input));
   } catch (e) {
     if (!isAwsCode(e, "DBSnapshotAlreadyExistsFault", "DBSnapshotAlreadyExists")) throw e;
   }

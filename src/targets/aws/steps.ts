@@ -73,12 +73,20 @@ async function createOrOverwrite(ctx: AwsCtx, doc: SecretDoc): Promise<string> {
     }
     await ctx.clock.sleep(2000 * (i + 1));
   }
-  throw userError("AWS_SECRET_INVISIBLE", `Secret ${name} exists but cannot be read.`, "Run the command again in a minute.");
+  throw userError(
+    "AWS_SECRET_INVISIBLE",
+    `Secret ${name} exists but cannot be read.`,
+    "Run the command again in a minute.",
+  );
 }
 
 async function setMasterPassword(ctx: AwsCtx, password: string): Promise<void> {
   await waitReady(ctx, ctx.desired.identifier);
-  await modifyWithRetry(ctx, { DBInstanceIdentifier: ctx.desired.identifier, MasterUserPassword: password, ApplyImmediately: true });
+  await modifyWithRetry(ctx, {
+    DBInstanceIdentifier: ctx.desired.identifier,
+    MasterUserPassword: password,
+    ApplyImmediately: true,
+  });
 }
 
 export interface NetworkState {
@@ -94,9 +102,21 @@ export async function networkStep(ctx: AwsCtx, live: AwsLive): Promise<NetworkSt
   const groups = async () => {
     const clientSg =
       d.network.clientSecurityGroup !== null
-        ? await ensureSecurityGroup(ctx, live.clientSg ?? undefined, d.network.clientSecurityGroup, live.vpcId, `Clients of ${d.identifier}: EB instances (managed by ebdb)`)
+        ? await ensureSecurityGroup(
+            ctx,
+            live.clientSg ?? undefined,
+            d.network.clientSecurityGroup,
+            live.vpcId,
+            `Clients of ${d.identifier}: EB instances (managed by ebdb)`,
+          )
         : null;
-    const dbSg = await ensureSecurityGroup(ctx, live.dbSg ?? undefined, d.network.dbSecurityGroup, live.vpcId, `Database ${d.identifier}: port ${d.primary.port} from its clients only (managed by ebdb)`);
+    const dbSg = await ensureSecurityGroup(
+      ctx,
+      live.dbSg ?? undefined,
+      d.network.dbSecurityGroup,
+      live.vpcId,
+      `Database ${d.identifier}: port ${d.primary.port} from its clients only (managed by ebdb)`,
+    );
     const source = clientSg?.id ?? live.ebSecurityGroupIds[0];
     if (!source) {
       throw userError(
@@ -109,7 +129,8 @@ export async function networkStep(ctx: AwsCtx, live: AwsLive): Promise<NetworkSt
     return { dbSg, clientSg };
   };
   const subnets = async () => {
-    if (live.subnetGroup && subnetGroupFits(live.subnetGroup, live.vpcId, live.env.dbSubnets)) return zonesOf(live.subnetGroup);
+    if (live.subnetGroup && subnetGroupFits(live.subnetGroup, live.vpcId, live.env.dbSubnets))
+      return zonesOf(live.subnetGroup);
     const ids = await chooseSubnets(ctx, live.vpcId, live.env.dbSubnets);
     await ensureSubnetGroup(ctx, live.subnetGroup, ids);
     const g = await readSubnetGroup(ctx.aws, d.network.subnetGroup);

@@ -1,4 +1,9 @@
-import { DescribeRouteTablesCommand, DescribeSubnetsCommand, type Subnet } from "@aws-sdk/client-ec2";
+import {
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  type RouteTable,
+  type Subnet,
+} from "@aws-sdk/client-ec2";
 import {
   CreateDBSubnetGroupCommand,
   DeleteDBSubnetGroupCommand,
@@ -55,7 +60,9 @@ export async function chooseSubnets(ctx: AwsCtx, vpcId: string, dbSubnets: strin
   const subnets: Subnet[] = [];
   let token: string | undefined;
   do {
-    const r = await ctx.aws.ec2(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }], NextToken: token }));
+    const r = await ctx.aws.ec2(
+      new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }], NextToken: token }),
+    );
     subnets.push(...(r.Subnets ?? []));
     token = r.NextToken;
   } while (token);
@@ -74,15 +81,19 @@ export async function chooseSubnets(ctx: AwsCtx, vpcId: string, dbSubnets: strin
 
 /** Subnets whose route table (their own, or the VPC's main one) sends 0.0.0.0/0 to an internet gateway. */
 async function publicSubnets(aws: AwsClients, vpcId: string, subnets: Subnet[]): Promise<Set<string>> {
-  const tables = [];
+  const tables: RouteTable[] = [];
   let token: string | undefined;
   do {
-    const r = await aws.ec2(new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }], NextToken: token }));
+    const r = await aws.ec2(
+      new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }], NextToken: token }),
+    );
     tables.push(...(r.RouteTables ?? []));
     token = r.NextToken;
   } while (token);
-  const viaIgw = (t: (typeof tables)[number]) =>
-    (t.Routes ?? []).some((r) => r.DestinationCidrBlock === "0.0.0.0/0" && (r.GatewayId ?? "").startsWith("igw-"));
+  const viaIgw = (t: RouteTable) =>
+    (t.Routes ?? []).some(
+      (r) => r.DestinationCidrBlock === "0.0.0.0/0" && (r.GatewayId ?? "").startsWith("igw-"),
+    );
   const main = tables.find((t) => (t.Associations ?? []).some((a) => a.Main));
   const out = new Set<string>();
   for (const s of subnets) {
@@ -94,12 +105,20 @@ async function publicSubnets(aws: AwsClients, vpcId: string, subnets: Subnet[]):
 }
 
 /** Creates the subnet group, or moves it to `subnetIds` when it does not fit. */
-export async function ensureSubnetGroup(ctx: AwsCtx, live: LiveSubnetGroup | null, subnetIds: string[]): Promise<void> {
+export async function ensureSubnetGroup(
+  ctx: AwsCtx,
+  live: LiveSubnetGroup | null,
+  subnetIds: string[],
+): Promise<void> {
   const name = ctx.desired.network.subnetGroup;
   const description = `Subnets of ${ctx.desired.identifier} (managed by ebdb)`;
   if (live) {
     await ctx.aws.rds(
-      new ModifyDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: description, SubnetIds: subnetIds }),
+      new ModifyDBSubnetGroupCommand({
+        DBSubnetGroupName: name,
+        DBSubnetGroupDescription: description,
+        SubnetIds: subnetIds,
+      }),
     );
     return;
   }

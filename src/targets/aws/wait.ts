@@ -41,7 +41,12 @@ export async function waitFor<T>(opts: WaitOptions<T>): Promise<T> {
     const now = opts.clock.now().getTime();
     if (r.done) {
       if (lastStatus !== null) {
-        opts.io.event({ type: "progress", message: `${opts.what}: ${r.status}`, resource: opts.resource, elapsedMs: now - start });
+        opts.io.event({
+          type: "progress",
+          message: `${opts.what}: ${r.status}`,
+          resource: opts.resource,
+          elapsedMs: now - start,
+        });
       }
       return r.value as T;
     }

@@ -1,11 +1,22 @@
+import type { DBInstance } from "@aws-sdk/client-rds";
 import type { Desired } from "../../model/desired-types.js";
 import type { LiveEnv, WantedWiring } from "./eb.js";
 import type { LiveSg } from "./network.js";
 
 export interface Endpoints {
   primary: string | null;
-  /** Replica hosts in index order; null when one has no endpoint yet. */
+  /** Replica endpoints (`host:port`, as `ebdb env` prints them) in index order; null when one has none yet. */
   replicas: string[] | null;
+}
+
+/** The replicas' `host:port` list, or null while one of them has no endpoint. */
+export function replicaEndpoints(replicas: DBInstance[]): string[] | null {
+  const out: string[] = [];
+  for (const r of replicas) {
+    if (!r.Endpoint?.Address) return null;
+    out.push(`${r.Endpoint.Address}:${r.Endpoint.Port ?? 0}`);
+  }
+  return out;
 }
 
 /**
@@ -56,7 +67,8 @@ export function wantedWiring(
   const sg = opts.clientSg;
   if (sg) {
     const listed = env.securityGroups.includes(sg.id) || env.securityGroups.includes(sg.name);
-    if (desired.network.clientSecurityGroup !== null && !listed) securityGroups = [...env.securityGroups, sg.id];
+    if (desired.network.clientSecurityGroup !== null && !listed)
+      securityGroups = [...env.securityGroups, sg.id];
     if (desired.network.clientSecurityGroup === null && listed) {
       securityGroups = env.securityGroups.filter((g) => g !== sg.id && g !== sg.name);
     }

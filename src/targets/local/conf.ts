@@ -15,9 +15,15 @@ export interface ServerSettings {
 
 export type RecoveryTarget =
   | { kind: "time"; time: string }
-  | { kind: "lsn"; lsn: string }
+  | { kind: "lsn"; lsn: string; inclusive: boolean }
   | { kind: "immediate" }
   | { kind: "latest" };
+
+/** An ISO-8601 time as PostgreSQL's recovery_target_time reads it (UTC, microseconds kept when given). */
+export function pgTimestamp(iso: string): string {
+  const d = new Date(iso);
+  return `${d.toISOString().replace("T", " ").replace("Z", "")}+00`;
+}
 
 /** A postgresql.conf string literal. */
 export function q(v: string): string {
@@ -83,10 +89,18 @@ export function postgresqlConf(s: ServerSettings): string {
     lines.push(["primary_conninfo", q(conninfo)], ["primary_slot_name", q(s.standby.slot)]);
   }
   if (s.recovery) {
-    lines.push(["restore_command", q(`cp ${sh(s.recovery.archiveDir)}/%f "%p"`)], ["recovery_target_timeline", q("current")]);
+    lines.push(
+      ["restore_command", q(`cp ${sh(s.recovery.archiveDir)}/%f "%p"`)],
+      ["recovery_target_timeline", q("current")],
+    );
     const t = s.recovery.target;
-    if (t.kind === "time") lines.push(["recovery_target_time", q(t.time)]);
-    if (t.kind === "lsn") lines.push(["recovery_target_lsn", q(t.lsn)]);
+    // PostgreSQL reads "YYYY-MM-DD HH:MM:SS.fff+00" here, not ISO-8601 with T and Z.
+    if (t.kind === "time") lines.push(["recovery_target_time", q(pgTimestamp(t.time))]);
+    if (t.kind === "lsn")
+      lines.push(
+        ["recovery_target_lsn", q(t.lsn)],
+        ["recovery_target_inclusive", t.inclusive ? "on" : "off"],
+      );
     if (t.kind === "immediate") lines.push(["recovery_target", q("immediate")]);
     if (t.kind !== "latest") lines.push(["recovery_target_action", q("promote")]);
   }

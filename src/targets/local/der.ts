@@ -17,7 +17,8 @@ export const octets = (b: Buffer): Buffer => tlv(0x04, b);
 export const utf8 = (s: string): Buffer => tlv(0x0c, Buffer.from(s, "utf8"));
 export const bool = (v: boolean): Buffer => tlv(0x01, Buffer.from([v ? 0xff : 0]));
 /** Context-specific tag: explicit (constructed) or implicit primitive. */
-export const ctx = (n: number, content: Buffer, constructed: boolean): Buffer => tlv((constructed ? 0xa0 : 0x80) | n, content);
+export const ctx = (n: number, content: Buffer, constructed: boolean): Buffer =>
+  tlv((constructed ? 0xa0 : 0x80) | n, content);
 export const bitString = (b: Buffer): Buffer => tlv(0x03, Buffer.concat([Buffer.from([0]), b]));
 
 /** A non-negative INTEGER from big-endian bytes. */
@@ -42,5 +43,7 @@ export function oid(dotted: string): Buffer {
 /** UTCTime before 2050, GeneralizedTime after, as X.509 requires. */
 export function time(d: Date): Buffer {
   const iso = d.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  return d.getUTCFullYear() < 2050 ? tlv(0x17, Buffer.from(`${iso.slice(2)}Z`)) : tlv(0x18, Buffer.from(`${iso}Z`));
+  return d.getUTCFullYear() < 2050
+    ? tlv(0x17, Buffer.from(`${iso.slice(2)}Z`))
+    : tlv(0x18, Buffer.from(`${iso}Z`));
 }

@@ -20,7 +20,8 @@ export async function canTraverse(path: string, user: ServerUser): Promise<boole
       p = parent;
       continue;
     }
-    const bits = st.uid === user.uid ? (st.mode >> 6) & 7 : st.gid === user.gid ? (st.mode >> 3) & 7 : st.mode & 7;
+    const bits =
+      st.uid === user.uid ? (st.mode >> 6) & 7 : st.gid === user.gid ? (st.mode >> 3) & 7 : st.mode & 7;
     if ((bits & 1) === 0) return false;
     const parent = dirname(p);
     if (parent === p) return true;
@@ -36,7 +37,12 @@ export async function ensureDir(path: string, mode: number, owner?: ServerUser):
 }
 
 /** Writes a file with `mode` (set explicitly, whatever the umask), owned by the server user when given. */
-export async function writeFileMode(path: string, data: string | Uint8Array, mode: number, owner?: ServerUser): Promise<void> {
+export async function writeFileMode(
+  path: string,
+  data: string | Uint8Array,
+  mode: number,
+  owner?: ServerUser,
+): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   await fs.writeFile(tmp, data, { mode });
   await fs.chmod(tmp, mode);
@@ -84,40 +90,42 @@ export function run(
   });
 }
 
-let cpAvailable: boolean | undefined;
-
-async function hasCp(): Promise<boolean> {
-  if (cpAvailable === undefined) {
-    cpAvailable =
-      process.platform !== "win32" && (await run("cp", ["--version"], { allowFailure: true }).then(() => true, () => false));
-  }
-  return cpAvailable;
-}
-
 /**
  * Copies the entries `names` of directory `src` into directory `dst` (created), preserving modes, as
  * the server user so the copy belongs to it. Uses `cp -a` (several times faster than a copy in Node
  * for a data directory's thousand small files). With `tolerateVanished`, files that disappear while
- * copying (a live data directory) are not an error.
+ * copying (a live data directory) are not an error. With `link`, files are hard links (only for
+ * trees nobody writes to, such as a template and a backup made from it), falling back to a copy.
  */
 export async function copyEntries(
   src: string,
   dst: string,
   names: string[],
   user: ServerUser,
-  opts: { tolerateVanished?: boolean } = {},
+  opts: { tolerateVanished?: boolean; link?: boolean } = {},
 ): Promise<void> {
   await ensureDir(dst, 0o700, user);
   if (names.length === 0) return;
-  if (await hasCp()) {
-    const r = await run("cp", ["-a", ...names.map((n) => join(src, n)), `${dst}/`], { user, allowFailure: true });
-    if (r.code === 0) return;
-    const bad = r.stderr
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .filter((l) => !(opts.tolerateVanished && /No such file or directory/.test(l)));
-    if (bad.length === 0) return;
-    throw systemError("COPY_FAILED", `Copying ${src} to ${dst} failed: ${bad.slice(0, 3).join("; ")}`);
+  if (process.platform !== "win32") {
+    const r = await run("cp", [opts.link ? "-al" : "-a", ...names.map((n) => join(src, n)), `${dst}/`], {
+      user,
+      allowFailure: true,
+    }).catch(() => null);
+    if (r?.code === 0) return;
+    if (r !== null && opts.link) {
+      // Hard links are impossible here (another file system...): start over with a real copy. The
+      // partial tree goes first: copying onto a hard link would write through it into the source.
+      await removeTree(dst);
+      return copyEntries(src, dst, names, user, { ...opts, link: false });
+    }
+    if (r !== null) {
+      const bad = r.stderr
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .filter((l) => !(opts.tolerateVanished && /No such file or directory/.test(l)));
+      if (bad.length === 0) return;
+      throw systemError("COPY_FAILED", `Copying ${src} to ${dst} failed: ${bad.slice(0, 3).join("; ")}`);
+    }
   }
   for (const n of names) await copyTreeNode(join(src, n), join(dst, n), user, Boolean(opts.tolerateVanished));
 }
@@ -142,34 +150,36 @@ async function copyTreeNode(src: string, dst: string, user: ServerUser, tolerate
 }
 
 /** Copies a whole directory tree (see copyEntries). */
-export async function copyDir(src: string, dst: string, user: ServerUser, opts: { exclude?: string[] } = {}): Promise<void> {
+export async function copyDir(
+  src: string,
+  dst: string,
+  user: ServerUser,
+  opts: { exclude?: string[]; link?: boolean } = {},
+): Promise<void> {
   const names = (await fs.readdir(src)).filter((n) => !opts.exclude?.includes(n));
-  await copyEntries(src, dst, names, user);
+  await copyEntries(src, dst, names, user, { link: opts.link });
 }
 
 /** Total size in bytes of the files under `path` (0 when it does not exist). */
 export async function dirSize(path: string): Promise<number> {
-  let total = 0;
   let entries: import("node:fs").Dirent[];
   try {
     entries = await fs.readdir(path, { withFileTypes: true });
   } catch {
     return 0;
   }
-  await Promise.all(
+  const sizes = await Promise.all(
     entries.map(async (e) => {
       const p = join(path, e.name);
-      if (e.isDirectory()) total += await dirSize(p);
-      else if (e.isFile()) {
-        try {
-          total += (await fs.stat(p)).size;
-        } catch {
-          // vanished
-        }
-      }
+      if (e.isDirectory()) return dirSize(p);
+      if (!e.isFile()) return 0;
+      return fs.stat(p).then(
+        (st) => st.size,
+        () => 0,
+      );
     }),
   );
-  return total;
+  return sizes.reduce((a, b) => a + b, 0);
 }
 
 /** Removes a tree; a missing tree is fine. */

@@ -79,7 +79,8 @@ export async function findLayout(
   } catch {
     // no pointer: the data lives in the project, or is not created yet
   }
-  if (!user.switchUser || (await exists(join(stateDir, "nodes")))) return build(projectDir, identifier, stateDir);
+  if (!user.switchUser || (await exists(join(stateDir, "nodes"))))
+    return build(projectDir, identifier, stateDir);
   if (await canTraverse(join(projectDir, ".ebdb"), user)) return build(projectDir, identifier, stateDir);
   const hash = createHash("sha256").update(resolve(projectDir)).digest("hex").slice(0, 10);
   return build(projectDir, identifier, join(systemRoot(env), `${identifier}-${hash}`));

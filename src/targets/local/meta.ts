@@ -16,8 +16,8 @@ export interface NodeMeta {
   /** Replicas: the primary's name and the replication slot that keeps WAL for it. */
   source?: string;
   slot?: string;
-  /** Primary: whether WAL archiving is on (DB_BACKUP_RETENTION_DAYS > 0). */
-  archive?: boolean;
+  /** Primary: the backup retention in effect (0: WAL archiving off). */
+  retentionDays?: number;
   /** Primary: when its first setup finished (the earliest point a restore can reach). */
   setup?: { lsn: string; at: string };
   /** Restored instances: what they were restored from, and to which time. */
@@ -49,10 +49,14 @@ export async function listMetas(l: Layout): Promise<NodeMeta[]> {
   } catch {
     return [];
   }
-  const metas = (await Promise.all(names.map((n) => readMeta(l, n)))).filter((m): m is NodeMeta => m !== null);
+  const metas = (await Promise.all(names.map((n) => readMeta(l, n)))).filter(
+    (m): m is NodeMeta => m !== null,
+  );
   const rank = { primary: 0, replica: 1, restored: 2 } as const;
   const num = (n: string) => Number(/-(\d+)$/.exec(n)?.[1] ?? 0);
-  return metas.sort((a, b) => rank[a.role] - rank[b.role] || num(a.name) - num(b.name) || a.name.localeCompare(b.name));
+  return metas.sort(
+    (a, b) => rank[a.role] - rank[b.role] || num(a.name) - num(b.name) || a.name.localeCompare(b.name),
+  );
 }
 
 /** A replication slot name for a node (slots allow only [a-z0-9_], 63 characters). */

@@ -10,7 +10,10 @@ import type { ServerUser } from "./server-user.js";
 import { selfSignedCertificate } from "./tls.js";
 
 /** The project's certificate and key (made once, in pure Node), as PEM. */
-export async function projectCertificate(l: Layout, user: ServerUser): Promise<{ cert: string; key: string }> {
+export async function projectCertificate(
+  l: Layout,
+  user: ServerUser,
+): Promise<{ cert: string; key: string }> {
   const certFile = join(l.tlsDir, "server.crt");
   const keyFile = join(l.tlsDir, "server.key");
   try {
@@ -34,7 +37,6 @@ export function passfileOf(l: Layout, name: string): string {
  * when given, at creation.
  */
 export async function writeNodeFiles(
-  l: Layout,
   pgdata: string,
   s: ServerSettings,
   user: ServerUser,
@@ -50,7 +52,8 @@ export async function writeNodeFiles(
     writeFileMode(join(pgdata, "server.crt"), opts.cert.cert, 0o600, user),
     writeFileMode(join(pgdata, "server.key"), opts.cert.key, 0o600, user),
   ];
-  if (opts.auto) writes.push(writeFileMode(join(pgdata, "postgresql.auto.conf"), autoConf(opts.auto), 0o600, user));
+  if (opts.auto)
+    writes.push(writeFileMode(join(pgdata, "postgresql.auto.conf"), autoConf(opts.auto), 0o600, user));
   if (s.standby && opts.password) {
     writes.push(
       writeFileMode(
@@ -73,6 +76,12 @@ export async function writeNodeFiles(
 }
 
 /** Rewrites a replica's password file (after the master password or the primary's port changed). */
-export async function writePassfile(path: string, port: number, username: string, secret: Secret, user: ServerUser): Promise<void> {
+export async function writePassfile(
+  path: string,
+  port: number,
+  username: string,
+  secret: Secret,
+  user: ServerUser,
+): Promise<void> {
   await writeFileMode(path, passfileLine("127.0.0.1", port, username, secret.reveal()), 0o600, user);
 }

@@ -1,6 +1,14 @@
-import pg from "pg";
+import type pg from "pg";
 import { systemError } from "../../errors.js";
 import type { Secret } from "../../model/secret.js";
+
+let pgModule: Promise<typeof import("pg")> | undefined;
+
+/** Loads the pg driver (once). Called early by code about to start a server, so loading overlaps the start. */
+export function loadPg(): Promise<typeof import("pg")> {
+  pgModule ??= import("pg");
+  return pgModule;
+}
 
 /** Opens a TLS connection to a local server (its certificate is self-signed, so it is not verified). */
 export async function connect(
@@ -10,7 +18,8 @@ export async function connect(
   database: string,
   opts: { timeoutMs?: number } = {},
 ): Promise<pg.Client> {
-  const client = new pg.Client({
+  const { default: pgDriver } = await loadPg();
+  const client = new pgDriver.Client({
     host: "127.0.0.1",
     port,
     user,
@@ -26,7 +35,12 @@ export async function connect(
     await client.connect();
   } catch (e) {
     await client.end().catch(() => {});
-    throw systemError("PG_CONNECT_FAILED", `Could not connect to 127.0.0.1:${port} as ${user}: ${(e as Error).message}`, undefined, e);
+    throw systemError(
+      "PG_CONNECT_FAILED",
+      `Could not connect to 127.0.0.1:${port} as ${user}: ${(e as Error).message}`,
+      undefined,
+      e,
+    );
   }
   return client;
 }

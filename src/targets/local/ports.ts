@@ -30,5 +30,9 @@ export async function choosePort(
   for (let p = preferred; p < 65536; p++) {
     if (!reserved.has(p) && (await isPortFree(p))) return p;
   }
-  throw userError("NO_FREE_PORT", `No free port at or above ${preferred} for ${opts.what}.`, "Free a port or set DB_LOCAL_PORT.");
+  throw userError(
+    "NO_FREE_PORT",
+    `No free port at or above ${preferred} for ${opts.what}.`,
+    "Free a port or set DB_LOCAL_PORT.",
+  );
 }

@@ -51,7 +51,8 @@ export async function inspect(pgdata: string): Promise<ServerProcess> {
   if (!lines) return { state: "stopped", pid: null, port: null };
   const pid = Number(lines[0]);
   const port = Number(lines[3]) || null;
-  if (!Number.isInteger(pid) || !(await isPostmasterOf(pid, pgdata))) return { state: "crashed", pid: null, port };
+  if (!Number.isInteger(pid) || !(await isPostmasterOf(pid, pgdata)))
+    return { state: "crashed", pid: null, port };
   const status = (lines[7] ?? "").trim();
   return { state: status === "ready" || status === "standby" ? "running" : "starting", pid, port };
 }
@@ -77,7 +78,7 @@ async function killOrphans(pgdata: string): Promise<void> {
   }
 }
 
-async function tail(file: string, lines = 15): Promise<string> {
+export async function tail(file: string, lines = 15): Promise<string> {
   try {
     const text = await fs.readFile(file, "utf8");
     return text.trimEnd().split("\n").slice(-lines).join("\n");
@@ -96,15 +97,26 @@ export async function startServer(
   pgdata: string,
   logFile: string,
   user: ServerUser,
-  opts: { timeoutMs?: number; waitReady?: boolean; /** Wait for the end of recovery (restores). */ promoted?: boolean } = {},
+  opts: {
+    timeoutMs?: number;
+    waitReady?: boolean /** Called once the server process exists. */;
+    onSpawn?: () => void;
+  } = {},
 ): Promise<number> {
-  const readyStates = opts.promoted ? ["ready"] : ["ready", "standby"];
+  // "ready" also while a hot standby or an archive recovery accepts read-only connections.
+  const readyStates = ["ready", "standby"];
   const current = await inspect(pgdata);
   if (current.state === "running" || current.state === "starting") return current.pid!;
   if (current.state === "crashed") {
     await killOrphans(pgdata);
     await fs.rm(join(pgdata, "postmaster.pid"), { force: true });
   }
+  // Keep the log bounded: past 10 MiB it is set aside as postgresql.log.1 (one generation).
+  const size = await fs.stat(logFile).then(
+    (st) => st.size,
+    () => 0,
+  );
+  if (size > 10 * 1024 * 1024) await fs.rename(logFile, `${logFile}.1`).catch(() => {});
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   for (let attempt = 0; ; attempt++) {
     const fd = openSync(logFile, "a", 0o600);
@@ -125,6 +137,7 @@ export async function startServer(
       exited = 127;
     });
     child.unref();
+    opts.onSpawn?.();
     if (opts.waitReady === false) return child.pid ?? 0;
     for (;;) {
       if (exited !== null) break;
@@ -142,7 +155,11 @@ export async function startServer(
     }
     const log = await tail(logFile);
     // Orphans of a killed server may still hold its shared memory for a moment.
-    if (/shared memory block .* is still in use|lock file .* already exists/.test(log) && attempt < 20 && Date.now() < deadline) {
+    if (
+      /shared memory block .* is still in use|lock file .* already exists/.test(log) &&
+      attempt < 20 &&
+      Date.now() < deadline
+    ) {
       await killOrphans(pgdata);
       await sleep(250);
       continue;
@@ -150,7 +167,11 @@ export async function startServer(
     if (/could not bind|Address already in use/.test(log)) {
       throw systemError("PORT_IN_USE", `PostgreSQL could not listen on its port (${pgdata}).`, log);
     }
-    throw systemError("PG_START_FAILED", `PostgreSQL in ${pgdata} exited during startup (code ${exited}).`, `Its log (${logFile}):\n${log}`);
+    throw systemError(
+      "PG_START_FAILED",
+      `PostgreSQL in ${pgdata} exited during startup (code ${exited}).`,
+      `Its log (${logFile}):\n${log}`,
+    );
   }
 }
 

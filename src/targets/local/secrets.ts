@@ -23,10 +23,13 @@ export function generatePassword(length = 32): string {
  * The master password: from the configuration when set, otherwise generated once and kept in a
  * 0600 file (the local stand-in for Secrets Manager), never regenerated.
  */
-export async function masterPassword(file: string, configured: Secret | null): Promise<{ secret: Secret; created: boolean }> {
+export async function masterPassword(
+  file: string,
+  configured: Secret | null,
+): Promise<{ secret: Secret; created: boolean }> {
   if (configured) {
-    const current = await readPasswordFile(file);
-    if (current?.reveal() !== configured.reveal()) await writeFileMode(file, configured.reveal(), 0o600);
+    // A different stored password is the one the server still has: `up` changes it, then this file.
+    if (!(await readPasswordFile(file))) await writeFileMode(file, configured.reveal(), 0o600);
     return { secret: configured, created: false };
   }
   const existing = await readPasswordFile(file);

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { systemError } from "../../errors.js";
 
@@ -17,7 +18,16 @@ export interface ServerUser {
 
 const DEFAULT_USER = "ebdb";
 
+/** uid or gid of a user from /etc/passwd (no process to start), else from `id` (NSS users). */
 function idOf(name: string, flag: "-u" | "-g"): number | null {
+  try {
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const f = line.split(":");
+      if (f[0] === name && f.length >= 4) return Number(f[flag === "-u" ? 2 : 3]);
+    }
+  } catch {
+    // no /etc/passwd: ask id
+  }
   const r = spawnSync("id", [flag, name], { encoding: "utf8" });
   if (r.status !== 0) return null;
   const n = Number(r.stdout.trim());
@@ -28,7 +38,16 @@ function tryCreate(name: string): string | null {
   const attempts: [string, string[]][] = [
     [
       "useradd",
-      ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name],
+      [
+        "--system",
+        "--user-group",
+        "--no-create-home",
+        "--home-dir",
+        "/nonexistent",
+        "--shell",
+        "/usr/sbin/nologin",
+        name,
+      ],
     ],
     ["adduser", ["-S", "-D", "-H", "-s", "/sbin/nologin", name]],
   ];

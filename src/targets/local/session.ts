@@ -26,7 +26,11 @@ export interface Session {
 }
 
 /** Opens a session; `create` makes the state directories. */
-export async function openSession(ctx: CommandContext, desired: Desired, opts: { create?: boolean } = {}): Promise<Session> {
+export async function openSession(
+  ctx: CommandContext,
+  desired: Desired,
+  opts: { create?: boolean } = {},
+): Promise<Session> {
   const config = desired.config;
   if (config.engine !== "postgres") {
     throw userError(

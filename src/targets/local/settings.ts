@@ -9,7 +9,7 @@ import type { Session } from "./session.js";
 /** The server settings of a node as ebdb runs it (postgresql.conf is rendered from these). */
 export function settingsFor(s: Session, meta: NodeMeta, major: number, primaryPort?: number): ServerSettings {
   const base: ServerSettings = { name: meta.name, port: meta.port, role: meta.role, archiveDir: null, major };
-  if (meta.role === "primary" && s.config.backup.retentionDays > 0) base.archiveDir = s.layout.archiveDir;
+  if (meta.role === "primary" && (meta.retentionDays ?? 0) > 0) base.archiveDir = s.layout.archiveDir;
   if (meta.role === "replica") {
     base.standby = {
       primaryPort: primaryPort ?? 0,

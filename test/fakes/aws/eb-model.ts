@@ -31,7 +31,8 @@ export function effectiveSecurityGroups(r: RegionState, env: EbEnvironment): str
     .map((ref) =>
       ref.startsWith("sg-")
         ? ref
-        : ([...r.ec2.securityGroups.values()].find((g) => g.GroupName === ref && g.VpcId === vpcId)?.GroupId ?? ref),
+        : ([...r.ec2.securityGroups.values()].find((g) => g.GroupName === ref && g.VpcId === vpcId)
+            ?.GroupId ?? ref),
     );
   return [...new Set([env.managedSecurityGroupId, ...listed])];
 }
@@ -47,7 +48,10 @@ export function ebSecurityGroupsInUse(r: RegionState): Set<string> {
 }
 
 /** The environment's properties (aws:elasticbeanstalk:application:environment) as a plain object. */
-export function environmentProperties(env: EbEnvironment, namespace: string = NS.env): Record<string, string> {
+export function environmentProperties(
+  env: EbEnvironment,
+  namespace: string = NS.env,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of env.options) {
     const [ns, name] = key.split("|");

@@ -17,9 +17,15 @@ const MIN = 60_000;
 export const EB_TIMES = { update: 3 * MIN, rollingReplace: 10 * MIN } as const;
 const PROPERTIES_MAX_BYTES = 4096;
 
-function findEnv(ctx: Ctx, name: string | undefined, id: string | undefined, app?: string): EbEnvironment | undefined {
+function findEnv(
+  ctx: Ctx,
+  name: string | undefined,
+  id: string | undefined,
+  app?: string,
+): EbEnvironment | undefined {
   return [...ctx.r.eb.environments.values()].find(
-    (e) => e.status !== "Terminated" && (id ? e.id === id : e.name === name) && (!app || e.application === app),
+    (e) =>
+      e.status !== "Terminated" && (id ? e.id === id : e.name === name) && (!app || e.application === app),
   );
 }
 
@@ -28,7 +34,9 @@ function requireEnv(ctx: Ctx, name: string | undefined, id: string | undefined, 
   if (!env) {
     throw ctx.err(
       "InvalidParameterValue",
-      id ? `No Environment found for EnvironmentId = '${id}'.` : `No Environment found for EnvironmentName = '${name}'.`,
+      id
+        ? `No Environment found for EnvironmentId = '${id}'.`
+        : `No Environment found for EnvironmentName = '${name}'.`,
     );
   }
   return env;
@@ -41,7 +49,9 @@ function envShape(ctx: Ctx, env: EbEnvironment): EnvironmentDescription {
     EnvironmentId: env.id,
     ApplicationName: env.application,
     VersionLabel: "v1",
-    SolutionStackName: platform ? `64bit Amazon Linux 2023 v${platform.version} running ${platform.branch}` : undefined,
+    SolutionStackName: platform
+      ? `64bit Amazon Linux 2023 v${platform.version} running ${platform.branch}`
+      : undefined,
     PlatformArn: env.platformArn,
     EndpointURL: `awseb-${env.id}-stack-awsebloa-1.${ctx.region}.elb.amazonaws.com`,
     CNAME: env.cname,
@@ -66,11 +76,17 @@ function checkOption(ctx: Ctx, env: EbEnvironment, s: ConfigurationOptionSetting
   const ns = s.Namespace ?? "";
   const name = s.OptionName ?? "";
   if (!ns.startsWith("aws:") || !name) {
-    throw ctx.err("InvalidParameterValue", `Invalid option specification (Namespace: '${ns}', OptionName: '${name}'): Unknown configuration setting.`);
+    throw ctx.err(
+      "InvalidParameterValue",
+      `Invalid option specification (Namespace: '${ns}', OptionName: '${name}'): Unknown configuration setting.`,
+    );
   }
   if (ns === NS.env || ns === NS.secrets) {
     if (!/^[A-Za-z0-9_.:/+\\\-@]{1,128}$/.test(name)) {
-      throw ctx.err("InvalidParameterValue", `Environment variable name '${name}' contains characters that are not valid.`);
+      throw ctx.err(
+        "InvalidParameterValue",
+        `Environment variable name '${name}' contains characters that are not valid.`,
+      );
     }
   }
   if (ns === NS.secrets) {
@@ -82,17 +98,26 @@ function checkOption(ctx: Ctx, env: EbEnvironment, s: ConfigurationOptionSetting
       );
     }
     if (!/^arn:aws:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter\/)/.test(s.Value ?? "")) {
-      throw ctx.err("InvalidParameterValue", `Invalid option value: '${s.Value}' (Namespace: '${ns}', OptionName: '${name}'): The value must be the ARN of a Secrets Manager secret or an SSM parameter.`);
+      throw ctx.err(
+        "InvalidParameterValue",
+        `Invalid option value: '${s.Value}' (Namespace: '${ns}', OptionName: '${name}'): The value must be the ARN of a Secrets Manager secret or an SSM parameter.`,
+      );
     }
   }
   if (ns === NS.launch && name === "SecurityGroups") {
     const vpcId = getOption(env, NS.vpc, "VPCId");
-    for (const ref of (s.Value ?? "").split(",").map((x) => x.trim()).filter(Boolean)) {
+    for (const ref of (s.Value ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       const sg = ref.startsWith("sg-")
         ? ctx.r.ec2.securityGroups.get(ref)
         : [...ctx.r.ec2.securityGroups.values()].find((g) => g.GroupName === ref && g.VpcId === vpcId);
       if (!sg || sg.VpcId !== vpcId) {
-        throw ctx.err("ConfigurationValidationException", `Configuration validation exception: Invalid option value: '${ref}' (Namespace: '${ns}', OptionName: 'SecurityGroups'): The security group does not exist in the environment's VPC.`);
+        throw ctx.err(
+          "ConfigurationValidationException",
+          `Configuration validation exception: Invalid option value: '${ref}' (Namespace: '${ns}', OptionName: 'SecurityGroups'): The security group does not exist in the environment's VPC.`,
+        );
       }
     }
   }
@@ -107,19 +132,29 @@ export const ebHandlers: Handlers = {
       .filter((e) => !input.EnvironmentNames?.length || input.EnvironmentNames.includes(e.name))
       .filter((e) => !input.EnvironmentIds?.length || input.EnvironmentIds.includes(e.id))
       .sort((a, b) => a.name.localeCompare(b.name));
-    const page = ctx.w.page("elasticbeanstalk", envs, input.NextToken, input.MaxRecords, { min: 1, max: 1000, param: "MaxRecords" });
+    const page = ctx.w.page("elasticbeanstalk", envs, input.NextToken, input.MaxRecords, {
+      min: 1,
+      max: 1000,
+      param: "MaxRecords",
+    });
     return { Environments: page.items.map((e) => envShape(ctx, e)), NextToken: page.next };
   }),
 
   DescribeConfigurationSettings: read<DescribeConfigurationSettingsCommandInput>((ctx, input) => {
-    if (!input.ApplicationName) throw ctx.err("MissingParameter", "The request must contain the parameter ApplicationName");
+    if (!input.ApplicationName)
+      throw ctx.err("MissingParameter", "The request must contain the parameter ApplicationName");
     if (!ctx.r.eb.applications.has(input.ApplicationName)) {
       throw ctx.err("InvalidParameterValue", `No Application named '${input.ApplicationName}' found.`);
     }
     const env = requireEnv(ctx, input.EnvironmentName, undefined, input.ApplicationName);
     const settings = [...env.options.entries()].map(([key, value]) => {
       const [Namespace, OptionName] = key.split("|");
-      return { Namespace, OptionName, Value: value, ResourceName: Namespace === NS.launch ? "AWSEBAutoScalingLaunchConfiguration" : undefined };
+      return {
+        Namespace,
+        OptionName,
+        Value: value,
+        ResourceName: Namespace === NS.launch ? "AWSEBAutoScalingLaunchConfiguration" : undefined,
+      };
     });
     return {
       ConfigurationSettings: [
@@ -139,15 +174,23 @@ export const ebHandlers: Handlers = {
   UpdateEnvironment: write<UpdateEnvironmentCommandInput>((ctx, input) => {
     const env = requireEnv(ctx, input.EnvironmentName, input.EnvironmentId, input.ApplicationName);
     if (env.status !== "Ready") {
-      throw ctx.err("InvalidParameterValue", `Environment named ${env.name} is in an invalid state for this operation. Must be Ready.`);
+      throw ctx.err(
+        "InvalidParameterValue",
+        `Environment named ${env.name} is in an invalid state for this operation. Must be Ready.`,
+      );
     }
     const next = new Map(env.options);
     for (const s of input.OptionSettings ?? []) next.set(checkOption(ctx, env, s), s.Value ?? "");
-    for (const s of input.OptionsToRemove ?? []) next.delete(optionKey(s.Namespace ?? "", s.OptionName ?? ""));
+    for (const s of input.OptionsToRemove ?? [])
+      next.delete(optionKey(s.Namespace ?? "", s.OptionName ?? ""));
     let bytes = 0;
-    for (const [key, value] of next) if (key.startsWith(`${NS.env}|`)) bytes += key.length - NS.env.length - 1 + value.length;
+    for (const [key, value] of next)
+      if (key.startsWith(`${NS.env}|`)) bytes += key.length - NS.env.length - 1 + value.length;
     if (bytes > PROPERTIES_MAX_BYTES) {
-      throw ctx.err("InvalidParameterValue", `Environment properties cannot exceed ${PROPERTIES_MAX_BYTES} bytes in total (names and values): ${bytes} requested.`);
+      throw ctx.err(
+        "InvalidParameterValue",
+        `Environment properties cannot exceed ${PROPERTIES_MAX_BYTES} bytes in total (names and values): ${bytes} requested.`,
+      );
     }
     const replace = [`${NS.launch}|SecurityGroups`, `${NS.launch}|IamInstanceProfile`].some(
       (k) => (next.get(k) ?? "") !== (env.options.get(k) ?? ""),
@@ -159,7 +202,11 @@ export const ebHandlers: Handlers = {
     event(ctx, env, "Environment update is starting.");
     event(ctx, env, `Updating environment ${env.name}'s configuration settings.`);
     if (replace) {
-      event(ctx, env, "Rolling update initiated: instances are being replaced with new instances using the updated launch configuration (rolling replacement of instances).");
+      event(
+        ctx,
+        env,
+        "Rolling update initiated: instances are being replaced with new instances using the updated launch configuration (rolling replacement of instances).",
+      );
     }
     ctx.w.clock.schedule(ctx.w.now() + (replace ? EB_TIMES.rollingReplace : EB_TIMES.update), () => {
       if (env.epoch !== epoch) return;
@@ -200,7 +247,9 @@ export const ebHandlers: Handlers = {
     return {
       EnvironmentResources: {
         EnvironmentName: env.name,
-        AutoScalingGroups: [{ Name: `awseb-${env.id}-stack-AWSEBAutoScalingGroup-${env.id.slice(2).toUpperCase()}` }],
+        AutoScalingGroups: [
+          { Name: `awseb-${env.id}-stack-AWSEBAutoScalingGroup-${env.id.slice(2).toUpperCase()}` },
+        ],
         Instances: env.instanceIds.map((Id) => ({ Id })),
         LaunchConfigurations: [],
         LaunchTemplates: [{ Id: `lt-${env.id.slice(2)}0000000` }],
@@ -213,14 +262,20 @@ export const ebHandlers: Handlers = {
 
   DescribeEvents: read<DescribeEventsCommandInput>((ctx, input) => {
     const envs = [...ctx.r.eb.environments.values()].filter(
-      (e) => (!input.EnvironmentName || e.name === input.EnvironmentName) && (!input.ApplicationName || e.application === input.ApplicationName),
+      (e) =>
+        (!input.EnvironmentName || e.name === input.EnvironmentName) &&
+        (!input.ApplicationName || e.application === input.ApplicationName),
     );
     const from = input.StartTime ? new Date(input.StartTime).getTime() : 0;
     const events = envs
       .flatMap((e) => e.events.map((ev) => ({ e, ev })))
       .filter(({ ev }) => ev.at >= from)
       .sort((a, b) => b.ev.at - a.ev.at);
-    const page = ctx.w.page("elasticbeanstalk", events, input.NextToken, input.MaxRecords, { min: 1, max: 1000, param: "MaxRecords" });
+    const page = ctx.w.page("elasticbeanstalk", events, input.NextToken, input.MaxRecords, {
+      min: 1,
+      max: 1000,
+      param: "MaxRecords",
+    });
     return {
       Events: page.items.map(({ e, ev }) => ({
         EventDate: new Date(ev.at),

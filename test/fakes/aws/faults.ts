@@ -42,7 +42,14 @@ export class Faults {
   }
 
   /** The next `times` calls of `command` fail with the AWS error `error` (its SDK name, e.g. DBInstanceNotFoundFault). */
-  fail(opts: { command: string; error: string; message?: string; status?: number; service?: ServiceName; times?: number }): void {
+  fail(opts: {
+    command: string;
+    error: string;
+    message?: string;
+    status?: number;
+    service?: ServiceName;
+    times?: number;
+  }): void {
     this.rules.push({
       service: opts.service,
       command: bare(opts.command),

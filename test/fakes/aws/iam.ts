@@ -51,7 +51,8 @@ export const iamHandlers: Handlers = {
   CreateRole: write<CreateRoleCommandInput>((ctx, input) => {
     const name = input.RoleName ?? "";
     if (!/^[\w+=,.@-]{1,64}$/.test(name)) throw ctx.err("ValidationError", `Invalid role name: ${name}`);
-    if (ctx.w.iam.roles.has(name)) throw ctx.err("EntityAlreadyExistsException", `Role with name ${name} already exists.`, 409);
+    if (ctx.w.iam.roles.has(name))
+      throw ctx.err("EntityAlreadyExistsException", `Role with name ${name} already exists.`, 409);
     checkPolicy(ctx, input.AssumeRolePolicyDocument);
     const role: IamRole = {
       name,
@@ -69,7 +70,12 @@ export const iamHandlers: Handlers = {
 
   GetInstanceProfile: read<GetInstanceProfileCommandInput>((ctx, input) => {
     const p = ctx.w.iam.instanceProfiles.get(input.InstanceProfileName ?? "");
-    if (!p) throw ctx.err("NoSuchEntityException", `Instance Profile ${input.InstanceProfileName} cannot be found.`, 404);
+    if (!p)
+      throw ctx.err(
+        "NoSuchEntityException",
+        `Instance Profile ${input.InstanceProfileName} cannot be found.`,
+        404,
+      );
     return {
       InstanceProfile: {
         Path: "/",
@@ -77,7 +83,10 @@ export const iamHandlers: Handlers = {
         InstanceProfileId: p.id,
         Arn: p.arn,
         CreateDate: new Date(p.createdAt),
-        Roles: p.roles.map((r) => ctx.w.iam.roles.get(r)).filter((r): r is IamRole => !!r).map(roleShape),
+        Roles: p.roles
+          .map((r) => ctx.w.iam.roles.get(r))
+          .filter((r): r is IamRole => !!r)
+          .map(roleShape),
       },
     };
   }),
@@ -91,7 +100,11 @@ export const iamHandlers: Handlers = {
     let total = doc.replace(/\s/g, "").length;
     for (const [n, d] of role.policies) if (n !== name) total += d.replace(/\s/g, "").length;
     if (total > INLINE_MAX) {
-      throw ctx.err("LimitExceededException", `Maximum policy size of ${INLINE_MAX} bytes exceeded for role ${role.name}`, 409);
+      throw ctx.err(
+        "LimitExceededException",
+        `Maximum policy size of ${INLINE_MAX} bytes exceeded for role ${role.name}`,
+        409,
+      );
     }
     role.policies.set(name, doc);
     return {};
@@ -101,7 +114,11 @@ export const iamHandlers: Handlers = {
     const role = getRole(ctx, input.RoleName);
     const doc = role.policies.get(input.PolicyName ?? "");
     if (doc === undefined) {
-      throw ctx.err("NoSuchEntityException", `The role policy with name ${input.PolicyName} cannot be found.`, 404);
+      throw ctx.err(
+        "NoSuchEntityException",
+        `The role policy with name ${input.PolicyName} cannot be found.`,
+        404,
+      );
     }
     return { RoleName: role.name, PolicyName: input.PolicyName, PolicyDocument: encodeURIComponent(doc) };
   }),
@@ -109,7 +126,11 @@ export const iamHandlers: Handlers = {
   DeleteRolePolicy: write<DeleteRolePolicyCommandInput>((ctx, input) => {
     const role = getRole(ctx, input.RoleName);
     if (!role.policies.delete(input.PolicyName ?? "")) {
-      throw ctx.err("NoSuchEntityException", `The role policy with name ${input.PolicyName} cannot be found.`, 404);
+      throw ctx.err(
+        "NoSuchEntityException",
+        `The role policy with name ${input.PolicyName} cannot be found.`,
+        404,
+      );
     }
     return {};
   }),
@@ -117,7 +138,11 @@ export const iamHandlers: Handlers = {
   ListRolePolicies: read<ListRolePoliciesCommandInput>((ctx, input) => {
     const role = getRole(ctx, input.RoleName);
     const names = [...role.policies.keys()].sort();
-    const page = ctx.w.page("iam", names, input.Marker, input.MaxItems, { min: 1, max: 1000, param: "MaxItems" });
+    const page = ctx.w.page("iam", names, input.Marker, input.MaxItems, {
+      min: 1,
+      max: 1000,
+      param: "MaxItems",
+    });
     return { PolicyNames: page.items, IsTruncated: page.next !== undefined, Marker: page.next };
   }),
 

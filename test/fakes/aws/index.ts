@@ -6,8 +6,20 @@ export { EB_TIMES } from "./eb.js";
 export { environmentProperties, effectiveSecurityGroups, NS as EB_NAMESPACES } from "./eb-model.js";
 export { awsError, isSimulatedCrash, type ServiceName, SimulatedCrash, THROTTLE_ERROR } from "./errors.js";
 export type { Faults } from "./faults.js";
-export { type CallRecord, type FakeAws, type FakeAwsOptions, type FakeState, installFakeAws } from "./install.js";
+export {
+  type CallRecord,
+  type FakeAws,
+  type FakeAwsOptions,
+  type FakeState,
+  installFakeAws,
+} from "./install.js";
 export { RDS_TIMES } from "./rds-model.js";
-export { LEGACY_PLATFORM_RELEASE, MODERN_PLATFORM_RELEASE, type SeededEnvironment, seedDefaultEnvironment, Seeder } from "./seed.js";
+export {
+  LEGACY_PLATFORM_RELEASE,
+  MODERN_PLATFORM_RELEASE,
+  type SeededEnvironment,
+  seedDefaultEnvironment,
+  Seeder,
+} from "./seed.js";
 export type * from "./state.js";
 export type { ResourceKind } from "./world.js";

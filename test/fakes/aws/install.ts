@@ -9,7 +9,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { FakeClock, type SimClock } from "./clock.js";
-import { cloudwatchHandlers } from "./cloudwatch.js";
+import { cloudwatchHandlers, putMetric, setAlarmState } from "./cloudwatch.js";
 import { ebHandlers } from "./eb.js";
 import { ec2Handlers } from "./ec2.js";
 import { SimulatedCrash, type ServiceName, THROTTLE_ERROR } from "./errors.js";
@@ -80,13 +80,43 @@ export interface FakeAws {
   resetCalls(): void;
   /** Whether `command` of `service` changes state (how the fake classifies it). */
   isMutating(service: ServiceName, command: string): boolean;
+  /** Sets a CloudWatch alarm's state, as the alarm itself would (throws if there is no such alarm). */
+  setAlarmState(
+    name: string,
+    state: "OK" | "ALARM" | "INSUFFICIENT_DATA",
+    reason?: string,
+    region?: string,
+  ): void;
+  /** Records a metric value (now, unless `at`), re-evaluating the alarms that watch that metric. */
+  putMetric(point: {
+    namespace: string;
+    metricName: string;
+    dimensions: Record<string, string>;
+    value: number;
+    at?: Date;
+    region?: string;
+  }): void;
+  /** Confirms pending SNS subscriptions of a topic (all, or the one to `endpoint`), as the recipient would. */
+  confirmSubscription(topicArn: string, endpoint?: string, region?: string): void;
+  /** Sets a read replica's lag in seconds (reported as the AWS/RDS ReplicaLag metric). */
+  setReplicaLag(instanceId: string, seconds: number, region?: string): void;
   /** Restores the real SDK clients. */
   uninstall(): void;
 }
 
 const SERVICES: [ServiceName, { prototype: unknown; name: string }, Handlers][] = [
   ["sts", STSClient, stsHandlers],
-  ["rds", RDSClient, { ...rdsInstanceHandlers, ...rdsReplicaHandlers, ...rdsSnapshotHandlers, ...rdsGroupHandlers, ...rdsMiscHandlers }],
+  [
+    "rds",
+    RDSClient,
+    {
+      ...rdsInstanceHandlers,
+      ...rdsReplicaHandlers,
+      ...rdsSnapshotHandlers,
+      ...rdsGroupHandlers,
+      ...rdsMiscHandlers,
+    },
+  ],
   ["ec2", EC2Client, ec2Handlers],
   ["secretsmanager", SecretsManagerClient, secretsHandlers],
   ["kms", KMSClient, kmsHandlers],
@@ -96,7 +126,8 @@ const SERVICES: [ServiceName, { prototype: unknown; name: string }, Handlers][] 
   ["sns", SNSClient, snsHandlers],
 ];
 
-const SECRET_KEYS = /^(MasterUserPassword|NewMasterUserPassword|SecretString|SecretBinary|Password|RandomPassword)$/;
+const SECRET_KEYS =
+  /^(MasterUserPassword|NewMasterUserPassword|SecretString|SecretBinary|Password|RandomPassword)$/;
 
 /** A deep copy of a request with secrets replaced, including EB properties that look like passwords. */
 export function redact(value: unknown, key = ""): unknown {
@@ -139,7 +170,11 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
     stub.send.callsFake(fakeSend as never);
   }
 
-  async function providerValue<T>(client: { config?: Record<string, unknown> }, key: string, fallback: T): Promise<T> {
+  async function providerValue<T>(
+    client: { config?: Record<string, unknown> },
+    key: string,
+    fallback: T,
+  ): Promise<T> {
     try {
       const p = client.config?.[key];
       const v = typeof p === "function" ? await (p as () => Promise<T>)() : (p as T | undefined);
@@ -185,7 +220,10 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
           await clock.sleep(100 * 2 ** (attempt - 1));
           continue;
         }
-        if (injected.throttle) Object.assign((injected.error as unknown as { $metadata: object }).$metadata, { attempts: attempt });
+        if (injected.throttle)
+          Object.assign((injected.error as unknown as { $metadata: object }).$metadata, {
+            attempts: attempt,
+          });
         throw injected.error;
       }
       if (!spec) {
@@ -240,6 +278,23 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
     isMutating(service, command) {
       const handlers = SERVICES.find(([s]) => s === service)?.[2];
       return handlers?.[command.replace(/Command$/, "")]?.mutating ?? true;
+    },
+    setAlarmState(name, state, reason = "Set by test", r) {
+      if (!setAlarmState(world, world.region(r ?? region), name, state, reason))
+        throw new Error(`no alarm ${name}`);
+    },
+    putMetric(p) {
+      putMetric(world, world.region(p.region ?? region), { ...p, at: p.at?.getTime() });
+    },
+    confirmSubscription(topicArn, endpoint, r) {
+      const topic = [...world.region(r ?? region).sns.topics.values()].find((t) => t.arn === topicArn);
+      if (!topic) throw new Error(`no topic ${topicArn}`);
+      for (const s of topic.subscriptions) if (!endpoint || s.endpoint === endpoint) s.confirmed = true;
+    },
+    setReplicaLag(instanceId, seconds, r) {
+      const inst = world.region(r ?? region).rds.instances.get(instanceId);
+      if (!inst) throw new Error(`no instance ${instanceId}`);
+      inst.replicaLag = seconds;
     },
     uninstall() {
       for (const s of stubs) s.restore();

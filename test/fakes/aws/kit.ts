@@ -43,7 +43,8 @@ export function makeCtx(w: World, service: ServiceName, region: string): Ctx {
 /** Throws the service's "missing required parameter" error when `value` is absent. */
 export function need<T>(ctx: Ctx, value: T | undefined | null, param: string): T {
   if (value === undefined || value === null || value === "") {
-    const name = ctx.service === "secretsmanager" || ctx.service === "kms" ? "ValidationException" : "MissingParameter";
+    const name =
+      ctx.service === "secretsmanager" || ctx.service === "kms" ? "ValidationException" : "MissingParameter";
     throw ctx.err(name, `The request must contain the parameter ${param}.`);
   }
   return value;
@@ -65,6 +66,11 @@ export function tagFilterMatches(
 
 /** EC2 filter values accept `*` and `?` wildcards. */
 export function wildcard(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
   return re.test(value);
 }

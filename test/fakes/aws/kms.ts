@@ -24,7 +24,8 @@ export function createKey(
     keyId,
     arn: `arn:aws:kms:${region}:${w.accountId}:key/${keyId}`,
     manager: opts.manager ?? "CUSTOMER",
-    description: opts.description ?? (opts.alias ? `Default key for ${opts.alias.replace("alias/aws/", "")}` : ""),
+    description:
+      opts.description ?? (opts.alias ? `Default key for ${opts.alias.replace("alias/aws/", "")}` : ""),
     enabled: true,
     createdAt: w.now(),
   };
@@ -76,7 +77,9 @@ function notFound(ctx: Ctx, ref: string): Error {
   const full = ref.startsWith("alias/") ? `arn:aws:kms:${ctx.region}:${ctx.w.accountId}:${ref}` : ref;
   return ctx.err(
     "NotFoundException",
-    ref.startsWith("alias/") || ref.includes(":alias/") ? `Alias ${full} is not found.` : `Key '${full}' does not exist`,
+    ref.startsWith("alias/") || ref.includes(":alias/")
+      ? `Alias ${full} is not found.`
+      : `Key '${full}' does not exist`,
   );
 }
 
@@ -119,10 +122,16 @@ export const kmsHandlers: Handlers = {
   CreateAlias: write<CreateAliasCommandInput>((ctx, input) => {
     const alias = need(ctx, input.AliasName, "AliasName");
     if (!alias.startsWith("alias/") || alias.startsWith("alias/aws/")) {
-      throw ctx.err("InvalidAliasNameException", `Alias must start with the prefix "alias/" and not "alias/aws/".`);
+      throw ctx.err(
+        "InvalidAliasNameException",
+        `Alias must start with the prefix "alias/" and not "alias/aws/".`,
+      );
     }
     if (ctx.r.kms.aliases.has(alias)) {
-      throw ctx.err("AlreadyExistsException", `An alias with the name arn:aws:kms:${ctx.region}:${ctx.w.accountId}:${alias} already exists`);
+      throw ctx.err(
+        "AlreadyExistsException",
+        `An alias with the name arn:aws:kms:${ctx.region}:${ctx.w.accountId}:${alias} already exists`,
+      );
     }
     const key = findKey(ctx.w, ctx.region, need(ctx, input.TargetKeyId, "TargetKeyId"));
     if (!key) throw notFound(ctx, input.TargetKeyId as string);

@@ -22,7 +22,12 @@ export function checkClass(ctx: Ctx, cls: string | undefined, engine: string, ve
   return cls;
 }
 
-export function checkLogExports(ctx: Ctx, engine: string, version: string, types: string[] | undefined): void {
+export function checkLogExports(
+  ctx: Ctx,
+  engine: string,
+  version: string,
+  types: string[] | undefined,
+): void {
   for (const t of types ?? []) {
     if (!LOG_TYPES[engine]?.includes(t)) {
       throw ctx.err(
@@ -42,9 +47,15 @@ export function checkPerformanceInsights(
 ): void {
   if (!enabled) return;
   if (!supportsPerformanceInsights(engine, cls)) {
-    throw ctx.err("InvalidParameterCombination", "Performance Insights not supported for this configuration.");
+    throw ctx.err(
+      "InvalidParameterCombination",
+      "Performance Insights not supported for this configuration.",
+    );
   }
-  if (retention !== undefined && !(retention === 7 || retention === 731 || (retention % 31 === 0 && retention <= 713))) {
+  if (
+    retention !== undefined &&
+    !(retention === 7 || retention === 731 || (retention % 31 === 0 && retention <= 713))
+  ) {
     throw ctx.err(
       "InvalidParameterValue",
       `Invalid Performance Insights retention period: ${retention}. Valid values are 7, month * 31 (where month is 1-23), or 731.`,
@@ -71,7 +82,9 @@ export function azsOf(ctx: Ctx, g: DbSubnetGroup): string[] {
 /** Security groups for an instance in `g`'s VPC: the given ones (must exist there) or the VPC's default. */
 export function securityGroupsFor(ctx: Ctx, g: DbSubnetGroup, ids: string[] | undefined): string[] {
   if (!ids || ids.length === 0) {
-    const def = [...ctx.r.ec2.securityGroups.values()].find((s) => s.VpcId === g.vpcId && s.GroupName === "default");
+    const def = [...ctx.r.ec2.securityGroups.values()].find(
+      (s) => s.VpcId === g.vpcId && s.GroupName === "default",
+    );
     return def ? [def.GroupId] : [];
   }
   for (const id of ids) {
@@ -91,7 +104,9 @@ export function securityGroupsFor(ctx: Ctx, g: DbSubnetGroup, ids: string[] | un
 export function parameterGroupFor(ctx: Ctx, name: string | undefined, family: string): string {
   if (!name) return ensureDefaultParameterGroup(ctx, family).name;
   const lower = name.toLowerCase();
-  const g = ctx.r.rds.parameterGroups.get(lower) ?? (lower.startsWith("default.") ? ensureDefaultParameterGroup(ctx, lower.slice(8)) : undefined);
+  const g =
+    ctx.r.rds.parameterGroups.get(lower) ??
+    (lower.startsWith("default.") ? ensureDefaultParameterGroup(ctx, lower.slice(8)) : undefined);
   if (!g) throw ctx.err("DBParameterGroupNotFoundFault", `DBParameterGroup not found: ${name}`, 404);
   if (g.family !== family) {
     throw ctx.err(
@@ -111,10 +126,16 @@ export function placeIn(
 ): { az: string; secondaryAz: string | undefined } {
   const azs = azsOf(ctx, g);
   if (az && multiAz) {
-    throw ctx.err("InvalidParameterCombination", "Requesting a specific availability zone is not valid for Multi-AZ instances.");
+    throw ctx.err(
+      "InvalidParameterCombination",
+      "Requesting a specific availability zone is not valid for Multi-AZ instances.",
+    );
   }
   if (az && !azs.includes(az)) {
-    throw ctx.err("InvalidParameterCombination", `No default subnet was found in the DB subnet group ${g.name} for availability zone ${az}.`);
+    throw ctx.err(
+      "InvalidParameterCombination",
+      `No default subnet was found in the DB subnet group ${g.name} for availability zone ${az}.`,
+    );
   }
   const chosen = az ?? azs[Math.floor(ctx.w.random() * azs.length)];
   return { az: chosen, secondaryAz: azs.find((a) => a !== chosen) };
@@ -122,7 +143,10 @@ export function placeIn(
 
 export function checkBackupRetention(ctx: Ctx, days: number | undefined): void {
   if (days !== undefined && (!Number.isInteger(days) || days < 0 || days > 35)) {
-    throw ctx.err("InvalidParameterValue", `Invalid backup retention period: ${days}. Valid values are 0 to 35.`);
+    throw ctx.err(
+      "InvalidParameterValue",
+      `Invalid backup retention period: ${days}. Valid values are 0 to 35.`,
+    );
   }
 }
 

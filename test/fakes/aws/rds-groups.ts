@@ -40,7 +40,11 @@ export function ensureDefaultParameterGroup(ctx: Ctx, family: string): DbParamet
 
 function getParameterGroup(ctx: Ctx, name: string | undefined): DbParameterGroup {
   const lower = (name ?? "").toLowerCase();
-  const g = ctx.r.rds.parameterGroups.get(lower) ?? (lower.startsWith("default.") && FAMILIES.includes(lower.slice(8)) ? ensureDefaultParameterGroup(ctx, lower.slice(8)) : undefined);
+  const g =
+    ctx.r.rds.parameterGroups.get(lower) ??
+    (lower.startsWith("default.") && FAMILIES.includes(lower.slice(8))
+      ? ensureDefaultParameterGroup(ctx, lower.slice(8))
+      : undefined);
   if (!g) throw ctx.err("DBParameterGroupNotFoundFault", `DBParameterGroup not found: ${name}`, 404);
   return g;
 }
@@ -80,7 +84,10 @@ function checkSubnets(ctx: Ctx, ids: string[] | undefined): string {
   return [...vpcs][0] as string;
 }
 
-function inUseBy(ctx: Ctx, pred: (i: { parameterGroupName: string; subnetGroupName: string }) => boolean): string[] {
+function inUseBy(
+  ctx: Ctx,
+  pred: (i: { parameterGroupName: string; subnetGroupName: string }) => boolean,
+): string[] {
   return [...ctx.r.rds.instances.values()].filter(pred).map((i) => i.id);
 }
 
@@ -88,7 +95,10 @@ export const rdsGroupHandlers: Handlers = {
   CreateDBParameterGroup: write<CreateDBParameterGroupCommandInput>((ctx, input) => {
     const name = input.DBParameterGroupName ?? "";
     if (!/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}$/.test(name) || name.endsWith("-")) {
-      throw ctx.err("InvalidParameterValue", `The parameter DBParameterGroupName is not a valid identifier: ${name}`);
+      throw ctx.err(
+        "InvalidParameterValue",
+        `The parameter DBParameterGroupName is not a valid identifier: ${name}`,
+      );
     }
     const lower = name.toLowerCase();
     if (ctx.r.rds.parameterGroups.has(lower) || lower.startsWith("default")) {
@@ -96,7 +106,10 @@ export const rdsGroupHandlers: Handlers = {
     }
     const family = input.DBParameterGroupFamily ?? "";
     if (!FAMILIES.includes(family)) {
-      throw ctx.err("InvalidParameterValue", `ParameterGroupFamily ${family} is not a valid parameter group family`);
+      throw ctx.err(
+        "InvalidParameterValue",
+        `ParameterGroupFamily ${family} is not a valid parameter group family`,
+      );
     }
     const g: DbParameterGroup = {
       name: lower,
@@ -117,7 +130,11 @@ export const rdsGroupHandlers: Handlers = {
     if (input.DBParameterGroupName) {
       const g = getParameterGroup(ctx, input.DBParameterGroupName);
       if (!ctx.w.visible("DBParameterGroup", ctx.region, g.name)) {
-        throw ctx.err("DBParameterGroupNotFoundFault", `DBParameterGroup not found: ${input.DBParameterGroupName}`, 404);
+        throw ctx.err(
+          "DBParameterGroupNotFoundFault",
+          `DBParameterGroup not found: ${input.DBParameterGroupName}`,
+          404,
+        );
       }
       groups = [g];
     } else {
@@ -167,18 +184,29 @@ export const rdsGroupHandlers: Handlers = {
     const staged: [string, { value: string; applyMethod: "immediate" | "pending-reboot" }][] = [];
     for (const c of changes) {
       const def = defs.find((d) => d.name === c.ParameterName);
-      if (!def) throw ctx.err("InvalidParameterValue", `Could not find parameter with name: ${c.ParameterName}`);
-      if (!def.modifiable) throw ctx.err("InvalidParameterValue", `The parameter ${def.name} cannot be modified.`);
+      if (!def)
+        throw ctx.err("InvalidParameterValue", `Could not find parameter with name: ${c.ParameterName}`);
+      if (!def.modifiable)
+        throw ctx.err("InvalidParameterValue", `The parameter ${def.name} cannot be modified.`);
       const method = c.ApplyMethod;
       if (method !== "immediate" && method !== "pending-reboot") {
-        throw ctx.err("InvalidParameterValue", `Invalid apply method ${method} for parameter ${def.name}: use immediate or pending-reboot.`);
+        throw ctx.err(
+          "InvalidParameterValue",
+          `Invalid apply method ${method} for parameter ${def.name}: use immediate or pending-reboot.`,
+        );
       }
       if (def.apply === "static" && method === "immediate") {
-        throw ctx.err("InvalidParameterCombination", `cannot use immediate apply method for static parameter ${def.name}`);
+        throw ctx.err(
+          "InvalidParameterCombination",
+          `cannot use immediate apply method for static parameter ${def.name}`,
+        );
       }
       const value = c.ParameterValue ?? "";
       if (!allowedValue(def, value)) {
-        throw ctx.err("InvalidParameterValue", `Value: ${value} is outside of range: ${def.allowed} for parameter: ${def.name}`);
+        throw ctx.err(
+          "InvalidParameterValue",
+          `Value: ${value} is outside of range: ${def.allowed} for parameter: ${def.name}`,
+        );
       }
       staged.push([def.name, { value, applyMethod: method }]);
     }
@@ -205,7 +233,8 @@ export const rdsGroupHandlers: Handlers = {
 
   DeleteDBParameterGroup: write<DeleteDBParameterGroupCommandInput>((ctx, input) => {
     const g = getParameterGroup(ctx, input.DBParameterGroupName);
-    if (g.isDefault) throw ctx.err("InvalidDBParameterGroupStateFault", "Default parameter group cannot be deleted");
+    if (g.isDefault)
+      throw ctx.err("InvalidDBParameterGroupStateFault", "Default parameter group cannot be deleted");
     const users = inUseBy(ctx, (i) => i.parameterGroupName === g.name);
     if (users.length > 0) {
       throw ctx.err(
@@ -220,7 +249,10 @@ export const rdsGroupHandlers: Handlers = {
   CreateDBSubnetGroup: write<CreateDBSubnetGroupCommandInput>((ctx, input) => {
     const name = (input.DBSubnetGroupName ?? "").toLowerCase();
     if (!/^[a-z0-9 ._-]{1,255}$/.test(name) || name === "default") {
-      throw ctx.err("InvalidParameterValue", `The parameter DBSubnetGroupName is not a valid identifier: ${input.DBSubnetGroupName}`);
+      throw ctx.err(
+        "InvalidParameterValue",
+        `The parameter DBSubnetGroupName is not a valid identifier: ${input.DBSubnetGroupName}`,
+      );
     }
     if (ctx.r.rds.subnetGroups.has(name)) {
       throw ctx.err("DBSubnetGroupAlreadyExistsFault", `The DB subnet group '${name}' already exists.`);
@@ -246,7 +278,10 @@ export const rdsGroupHandlers: Handlers = {
     const g = getSubnetGroup(ctx, input.DBSubnetGroupName);
     const vpcId = checkSubnets(ctx, input.SubnetIds);
     if (vpcId !== g.vpcId && inUseBy(ctx, (i) => i.subnetGroupName === g.name).length > 0) {
-      throw ctx.err("InvalidParameterValue", "The new subnets are not in the same VPC as the DB subnet group's instances.");
+      throw ctx.err(
+        "InvalidParameterValue",
+        "The new subnets are not in the same VPC as the DB subnet group's instances.",
+      );
     }
     g.subnetIds = [...new Set(input.SubnetIds)];
     g.vpcId = vpcId;
@@ -259,7 +294,11 @@ export const rdsGroupHandlers: Handlers = {
     if (input.DBSubnetGroupName) {
       const g = getSubnetGroup(ctx, input.DBSubnetGroupName);
       if (!ctx.w.visible("DBSubnetGroup", ctx.region, g.name)) {
-        throw ctx.err("DBSubnetGroupNotFoundFault", `DBSubnetGroup '${input.DBSubnetGroupName}' not found.`, 404);
+        throw ctx.err(
+          "DBSubnetGroupNotFoundFault",
+          `DBSubnetGroup '${input.DBSubnetGroupName}' not found.`,
+          404,
+        );
       }
       groups = [g];
     } else {

@@ -43,7 +43,10 @@ describe("RDS instances", () => {
     expect(db?.DbiResourceId).toMatch(/^db-[A-Z0-9]{26}$/);
     expect(db?.DBInstanceArn).toBe("arn:aws:rds:us-east-1:123456789012:db:my-app-prod-db");
     expect(db?.VpcSecurityGroups?.[0]?.VpcSecurityGroupId).toBe(env.defaultSecurityGroupId);
-    expect(db?.DBParameterGroups?.[0]).toEqual({ DBParameterGroupName: "default.postgres16", ParameterApplyStatus: "in-sync" });
+    expect(db?.DBParameterGroups?.[0]).toEqual({
+      DBParameterGroupName: "default.postgres16",
+      ParameterApplyStatus: "in-sync",
+    });
     fake.clock.advance(30 * MIN);
     const later = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "my-app-prod-db" }));
     const latest = later.DBInstances?.[0]?.LatestRestorableTime?.getTime() ?? 0;
@@ -81,11 +84,15 @@ describe("RDS instances", () => {
       ids.push(...(page.DBInstances ?? []).map((d) => d.DBInstanceIdentifier ?? ""));
     }
     expect(ids).toEqual(["db-a", "db-b", "db-c", "db-d", "db-e"]);
-    await expect(rds.send(new DescribeDBInstancesCommand({ MaxRecords: 5 }))).rejects.toMatchObject({ name: "InvalidParameterValue" });
+    await expect(rds.send(new DescribeDBInstancesCommand({ MaxRecords: 5 }))).rejects.toMatchObject({
+      name: "InvalidParameterValue",
+    });
   });
 
   it("refuses an unknown instance with DBInstanceNotFoundFault", async () => {
-    await expect(rdsClient().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "nope" }))).rejects.toMatchObject({
+    await expect(
+      rdsClient().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "nope" })),
+    ).rejects.toMatchObject({
       name: "DBInstanceNotFoundFault",
       message: "DBInstance nope not found.",
       $fault: "client",
@@ -96,9 +103,19 @@ describe("RDS instances", () => {
   it("applies a class change at the next maintenance window unless ApplyImmediately", async () => {
     const env = await rdsWorld(fake);
     const rds = rdsClient();
-    await rds.send(new CreateDBInstanceCommand({ ...instanceRequest(env.subnetGroup), PreferredMaintenanceWindow: "sun:05:00-sun:05:30" }));
+    await rds.send(
+      new CreateDBInstanceCommand({
+        ...instanceRequest(env.subnetGroup),
+        PreferredMaintenanceWindow: "sun:05:00-sun:05:30",
+      }),
+    );
     fake.clock.advance(RDS_TIMES.create + RDS_TIMES.initialBackup);
-    const out = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: "my-app-prod-db", DBInstanceClass: "db.t3.medium" }));
+    const out = await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: "my-app-prod-db",
+        DBInstanceClass: "db.t3.medium",
+      }),
+    );
     expect(out.DBInstance?.PendingModifiedValues?.DBInstanceClass).toBe("db.t3.medium");
     expect(out.DBInstance?.DBInstanceClass).toBe("db.t3.small");
     // 2025-06-02 is a Monday; the window opens Sunday 2025-06-08 05:00 UTC.
@@ -115,34 +132,80 @@ describe("RDS instances", () => {
   it("grows storage by at least 10%, never shrinks, then optimizes and blocks storage changes for 6 hours", async () => {
     const env = await rdsWorld(fake);
     const rds = rdsClient();
-    await rds.send(new CreateDBInstanceCommand({ ...instanceRequest(env.subnetGroup), AllocatedStorage: 100 }));
+    await rds.send(
+      new CreateDBInstanceCommand({ ...instanceRequest(env.subnetGroup), AllocatedStorage: 100 }),
+    );
     fake.clock.advance(RDS_TIMES.create + RDS_TIMES.initialBackup);
     const id = "my-app-prod-db";
-    await expect(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, AllocatedStorage: 50, ApplyImmediately: true }))).rejects.toMatchObject({
+    await expect(
+      rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          AllocatedStorage: 50,
+          ApplyImmediately: true,
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: "InvalidParameterValue",
       message: expect.stringMatching(/cannot be less than the current storage size/),
     });
-    await expect(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, AllocatedStorage: 105, ApplyImmediately: true }))).rejects.toMatchObject({
+    await expect(
+      rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          AllocatedStorage: 105,
+          ApplyImmediately: true,
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: "InvalidParameterValue",
       message: expect.stringMatching(/at least 10%/),
     });
-    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, AllocatedStorage: 110, ApplyImmediately: true }));
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        AllocatedStorage: 110,
+        ApplyImmediately: true,
+      }),
+    );
     expect(await status()).toBe("modifying");
     fake.clock.advance(RDS_TIMES.storageModify);
     expect(await status()).toBe("storage-optimization");
     // Other settings may change during optimization; storage may not.
     await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: true }));
-    await expect(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, AllocatedStorage: 200, ApplyImmediately: true }))).rejects.toMatchObject({
+    await expect(
+      rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          AllocatedStorage: 200,
+          ApplyImmediately: true,
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: "InvalidParameterCombination",
     });
     fake.clock.advance(RDS_TIMES.storageOptimization);
     expect(await status()).toBe("available");
-    await expect(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, AllocatedStorage: 200, ApplyImmediately: true }))).rejects.toMatchObject({
+    await expect(
+      rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          AllocatedStorage: 200,
+          ApplyImmediately: true,
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: "InvalidParameterCombination",
       message: expect.stringMatching(/6 hours/),
     });
     fake.clock.advance(RDS_TIMES.storageCooldown);
-    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, AllocatedStorage: 200, ApplyImmediately: true }));
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        AllocatedStorage: 200,
+        ApplyImmediately: true,
+      }),
+    );
     fake.clock.advance(RDS_TIMES.storageModify);
     expect(fake.state.region().rds.instances.get(id)?.allocatedStorage).toBe(200);
   });
@@ -153,8 +216,17 @@ describe("RDS instances", () => {
     await rds.send(new CreateDBInstanceCommand(instanceRequest(env.subnetGroup)));
     fake.clock.advance(RDS_TIMES.create + RDS_TIMES.initialBackup);
     await expect(
-      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: "my-app-prod-db", DBInstanceClass: "db.t3.small", ApplyImmediately: true })),
-    ).rejects.toMatchObject({ name: "InvalidParameterCombination", message: "No modifications were requested" });
+      rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: "my-app-prod-db",
+          DBInstanceClass: "db.t3.small",
+          ApplyImmediately: true,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: "InvalidParameterCombination",
+      message: "No modifications were requested",
+    });
   });
 
   it("refuses to modify while the instance is still creating", async () => {
@@ -162,7 +234,9 @@ describe("RDS instances", () => {
     const rds = rdsClient();
     await rds.send(new CreateDBInstanceCommand(instanceRequest(env.subnetGroup)));
     await expect(
-      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: "my-app-prod-db", DeletionProtection: true })),
+      rds.send(
+        new ModifyDBInstanceCommand({ DBInstanceIdentifier: "my-app-prod-db", DeletionProtection: true }),
+      ),
     ).rejects.toMatchObject({ name: "InvalidDBInstanceStateFault" });
   });
 
@@ -170,9 +244,13 @@ describe("RDS instances", () => {
     const env = await rdsWorld(fake);
     const rds = rdsClient();
     const id = "my-app-prod-db";
-    await rds.send(new CreateDBInstanceCommand({ ...instanceRequest(env.subnetGroup), DeletionProtection: true }));
+    await rds.send(
+      new CreateDBInstanceCommand({ ...instanceRequest(env.subnetGroup), DeletionProtection: true }),
+    );
     fake.clock.advance(RDS_TIMES.create + RDS_TIMES.initialBackup);
-    await expect(rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true }))).rejects.toMatchObject({
+    await expect(
+      rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true })),
+    ).rejects.toMatchObject({
       name: "InvalidParameterCombination",
       message: "Cannot delete protected DB Instance, please disable deletion protection and try again.",
     });
@@ -181,7 +259,9 @@ describe("RDS instances", () => {
       name: "InvalidParameterCombination",
       message: expect.stringMatching(/FinalDBSnapshotIdentifier is required/),
     });
-    const del = await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, FinalDBSnapshotIdentifier: "final-1" }));
+    const del = await rds.send(
+      new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, FinalDBSnapshotIdentifier: "final-1" }),
+    );
     expect(del.DBInstance?.DBInstanceStatus).toBe("deleting");
     fake.clock.advance(RDS_TIMES.delete);
     await expect(status()).rejects.toMatchObject({ name: "DBInstanceNotFoundFault" });

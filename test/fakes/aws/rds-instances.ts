@@ -34,7 +34,11 @@ import {
 import type { DbInstance } from "./state.js";
 import { mergeTags } from "./world.js";
 
-export function checkEngine(ctx: Ctx, engine: string | undefined, version: string | undefined): [string, string] {
+export function checkEngine(
+  ctx: Ctx,
+  engine: string | undefined,
+  version: string | undefined,
+): [string, string] {
   if (!engine || !ENGINES[engine]) throw ctx.err("InvalidParameterValue", `Invalid DB engine: ${engine}`);
   const v = resolveVersion(engine, version);
   if (!v) throw ctx.err("InvalidParameterCombination", `Cannot find version ${version} for ${engine}`);
@@ -55,15 +59,25 @@ export const rdsInstanceHandlers: Handlers = {
     const cls = checkClass(ctx, input.DBInstanceClass, engine, version);
     const username = checkUsername(ctx, engine, input.MasterUsername);
     if (input.ManageMasterUserPassword && input.MasterUserPassword) {
-      throw ctx.err("InvalidParameterCombination", "You can't specify MasterUserPassword when ManageMasterUserPassword is turned on.");
+      throw ctx.err(
+        "InvalidParameterCombination",
+        "You can't specify MasterUserPassword when ManageMasterUserPassword is turned on.",
+      );
     }
     if (!input.ManageMasterUserPassword && !input.MasterUserPassword) {
-      throw ctx.err("InvalidParameterValue", "The parameter MasterUserPassword must be provided and must not be blank.");
+      throw ctx.err(
+        "InvalidParameterValue",
+        "The parameter MasterUserPassword must be provided and must not be blank.",
+      );
     }
     checkPassword(ctx, engine, input.MasterUserPassword);
-    if (ctx.r.rds.instances.has(id)) throw ctx.err("DBInstanceAlreadyExistsFault", "DB instance already exists");
+    if (ctx.r.rds.instances.has(id))
+      throw ctx.err("DBInstanceAlreadyExistsFault", "DB instance already exists");
     if (input.AllocatedStorage === undefined) {
-      throw ctx.err("InvalidParameterValue", "Invalid storage size for engine: AllocatedStorage is required.");
+      throw ctx.err(
+        "InvalidParameterValue",
+        "Invalid storage size for engine: AllocatedStorage is required.",
+      );
     }
     const storageType = input.StorageType ?? (input.Iops !== undefined ? "io1" : "gp3");
     checkStorage(ctx, {
@@ -75,7 +89,10 @@ export const rdsInstanceHandlers: Handlers = {
       maxAllocated: input.MaxAllocatedStorage,
     });
     if (input.KmsKeyId && !input.StorageEncrypted) {
-      throw ctx.err("InvalidParameterCombination", "Encryption must be enabled (StorageEncrypted) when you specify a KMS key.");
+      throw ctx.err(
+        "InvalidParameterCombination",
+        "Encryption must be enabled (StorageEncrypted) when you specify a KMS key.",
+      );
     }
     const kms = input.StorageEncrypted ? resolveKmsKey(ctx, input.KmsKeyId) : undefined;
     const group = getSubnetGroup(ctx, input.DBSubnetGroupName);
@@ -86,11 +103,20 @@ export const rdsInstanceHandlers: Handlers = {
     checkBackupRetention(ctx, input.BackupRetentionPeriod);
     checkWindow(ctx, input.PreferredBackupWindow, "backup");
     checkWindow(ctx, input.PreferredMaintenanceWindow, "maintenance");
-    checkPerformanceInsights(ctx, engine, cls, input.EnablePerformanceInsights, input.PerformanceInsightsRetentionPeriod);
+    checkPerformanceInsights(
+      ctx,
+      engine,
+      cls,
+      input.EnablePerformanceInsights,
+      input.PerformanceInsightsRetentionPeriod,
+    );
     checkLogExports(ctx, engine, version, input.EnableCloudwatchLogsExports);
     checkPort(ctx, input.Port);
     if (input.DBName !== undefined && !/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(input.DBName)) {
-      throw ctx.err("InvalidParameterValue", `The parameter DBName is not a valid identifier: ${input.DBName}. It must begin with a letter and contain only alphanumeric characters or underscores.`);
+      throw ctx.err(
+        "InvalidParameterValue",
+        `The parameter DBName is not a valid identifier: ${input.DBName}. It must begin with a letter and contain only alphanumeric characters or underscores.`,
+      );
     }
 
     const inst = blankInstance(ctx, id, engine, version);
@@ -121,8 +147,12 @@ export const rdsInstanceHandlers: Handlers = {
       copyTagsToSnapshot: input.CopyTagsToSnapshot ?? false,
       autoMinorVersionUpgrade: input.AutoMinorVersionUpgrade ?? true,
       piEnabled: input.EnablePerformanceInsights ?? false,
-      piRetention: input.EnablePerformanceInsights ? (input.PerformanceInsightsRetentionPeriod ?? 7) : undefined,
-      piKmsKeyArn: input.EnablePerformanceInsights ? performanceInsightsKey(ctx, input.PerformanceInsightsKMSKeyId) : undefined,
+      piRetention: input.EnablePerformanceInsights
+        ? (input.PerformanceInsightsRetentionPeriod ?? 7)
+        : undefined,
+      piKmsKeyArn: input.EnablePerformanceInsights
+        ? performanceInsightsKey(ctx, input.PerformanceInsightsKMSKeyId)
+        : undefined,
       logExports: [...new Set(input.EnableCloudwatchLogsExports ?? [])],
       caCert: input.CACertificateIdentifier ?? inst.caCert,
       tags: mergeTags([], input.Tags),
@@ -157,7 +187,11 @@ export const rdsInstanceHandlers: Handlers = {
       else if (f.Name === "db-cluster-id") list = [];
       else throw ctx.err("InvalidParameterValue", `Unrecognized filter name: ${f.Name}`);
     }
-    const page = ctx.w.page("rds", list, input.Marker, input.MaxRecords, { min: 20, max: 100, param: "MaxRecords" });
+    const page = ctx.w.page("rds", list, input.Marker, input.MaxRecords, {
+      min: 20,
+      max: 100,
+      param: "MaxRecords",
+    });
     return { DBInstances: page.items.map((i) => instanceShape(ctx, i)), Marker: page.next };
   }),
 
@@ -178,19 +212,31 @@ export const rdsInstanceHandlers: Handlers = {
     let finalId: string | undefined;
     if (isReplica) {
       if (input.FinalDBSnapshotIdentifier) {
-        throw ctx.err("InvalidParameterCombination", "FinalDBSnapshotIdentifier can not be specified when deleting a replica instance");
+        throw ctx.err(
+          "InvalidParameterCombination",
+          "FinalDBSnapshotIdentifier can not be specified when deleting a replica instance",
+        );
       }
     } else if (input.SkipFinalSnapshot) {
       if (input.FinalDBSnapshotIdentifier) {
-        throw ctx.err("InvalidParameterCombination", "FinalDBSnapshotIdentifier can not be specified when SkipFinalSnapshot is enabled");
+        throw ctx.err(
+          "InvalidParameterCombination",
+          "FinalDBSnapshotIdentifier can not be specified when SkipFinalSnapshot is enabled",
+        );
       }
     } else {
       if (!input.FinalDBSnapshotIdentifier) {
-        throw ctx.err("InvalidParameterCombination", "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.");
+        throw ctx.err(
+          "InvalidParameterCombination",
+          "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
+        );
       }
       finalId = newSnapshotId(ctx, input.FinalDBSnapshotIdentifier, "FinalDBSnapshotIdentifier");
       if (inst.status === "creating") {
-        throw ctx.err("InvalidDBInstanceStateFault", `Instance ${inst.id} is still being created; a final snapshot cannot be taken.`);
+        throw ctx.err(
+          "InvalidDBInstanceStateFault",
+          `Instance ${inst.id} is still being created; a final snapshot cannot be taken.`,
+        );
       }
     }
     if (finalId) takeSnapshot(ctx.w, ctx.r, inst, finalId, "manual", []);
@@ -213,7 +259,8 @@ export const rdsInstanceHandlers: Handlers = {
         }
         if (input.DeleteAutomatedBackups !== false) {
           for (const s of [...r.rds.snapshots.values()]) {
-            if (s.type === "automated" && s.instanceResourceId === inst.resourceId) r.rds.snapshots.delete(s.id);
+            if (s.type === "automated" && s.instanceResourceId === inst.resourceId)
+              r.rds.snapshots.delete(s.id);
           }
         }
       },
@@ -226,7 +273,10 @@ export const rdsInstanceHandlers: Handlers = {
     const inst = getInstance(ctx, input.DBInstanceIdentifier);
     requireReady(ctx, inst, "reboot");
     if (input.ForceFailover && !inst.multiAz) {
-      throw ctx.err("InvalidParameterCombination", "ForceFailover can only be used with Multi-AZ DB instances.");
+      throw ctx.err(
+        "InvalidParameterCombination",
+        "ForceFailover can only be used with Multi-AZ DB instances.",
+      );
     }
     runPhases(ctx.w, inst, [["rebooting", RDS_TIMES.reboot]], () => {
       inst.parameterApplyStatus = "in-sync";

@@ -63,25 +63,43 @@ export const rdsMiscHandlers: Handlers = {
       .filter(([e]) => !input.Engine || e === input.Engine)
       .flatMap(([engine, info]) =>
         info.versions
-          .filter((v) => !input.EngineVersion || v === input.EngineVersion || v.startsWith(`${input.EngineVersion}.`))
+          .filter(
+            (v) =>
+              !input.EngineVersion || v === input.EngineVersion || v.startsWith(`${input.EngineVersion}.`),
+          )
           .filter((v) => !input.DBParameterGroupFamily || info.family(v) === input.DBParameterGroupFamily)
           .filter((v, _i, all) => !input.DefaultOnly || v === all[all.length - 1])
           .map((v) => ({
             Engine: engine,
             EngineVersion: v,
             DBParameterGroupFamily: info.family(v),
-            DBEngineDescription: engine === "postgres" ? "PostgreSQL" : engine === "mysql" ? "MySQL Community Edition" : "MariaDb Community Edition",
+            DBEngineDescription:
+              engine === "postgres"
+                ? "PostgreSQL"
+                : engine === "mysql"
+                  ? "MySQL Community Edition"
+                  : "MariaDb Community Edition",
             DBEngineVersionDescription: `${engine} ${v}`,
             ValidUpgradeTarget: info.versions
               .filter((t) => t.localeCompare(v, undefined, { numeric: true }) > 0)
-              .map((t) => ({ Engine: engine, EngineVersion: t, IsMajorVersionUpgrade: info.family(t) !== info.family(v), AutoUpgrade: false })),
-            ExportableLogTypes: engine === "postgres" ? ["postgresql", "upgrade"] : ["audit", "error", "general", "slowquery"],
+              .map((t) => ({
+                Engine: engine,
+                EngineVersion: t,
+                IsMajorVersionUpgrade: info.family(t) !== info.family(v),
+                AutoUpgrade: false,
+              })),
+            ExportableLogTypes:
+              engine === "postgres" ? ["postgresql", "upgrade"] : ["audit", "error", "general", "slowquery"],
             SupportsLogExportsToCloudwatchLogs: true,
             SupportsReadReplica: true,
             Status: "available",
           })),
       );
-    const page = ctx.w.page("rds", rows, input.Marker, input.MaxRecords, { min: 20, max: 100, param: "MaxRecords" });
+    const page = ctx.w.page("rds", rows, input.Marker, input.MaxRecords, {
+      min: 20,
+      max: 100,
+      param: "MaxRecords",
+    });
     return { DBEngineVersions: page.items, Marker: page.next };
   }),
 
@@ -89,7 +107,9 @@ export const rdsMiscHandlers: Handlers = {
     const engine = input.Engine ?? "";
     const info = ENGINES[engine];
     if (!info) throw ctx.err("InvalidParameterValue", `Invalid DB engine: ${engine}`);
-    const versions = input.EngineVersion ? info.versions.filter((v) => v === input.EngineVersion) : info.versions;
+    const versions = input.EngineVersion
+      ? info.versions.filter((v) => v === input.EngineVersion)
+      : info.versions;
     const azs = ["a", "b", "c"].map((s) => ({ Name: `${ctx.region}${s}` }));
     const rows = versions.flatMap((v) =>
       INSTANCE_CLASSES.filter((c) => !input.DBInstanceClass || c === input.DBInstanceClass).flatMap((cls) =>
@@ -113,7 +133,11 @@ export const rdsMiscHandlers: Handlers = {
         })),
       ),
     );
-    const page = ctx.w.page("rds", rows, input.Marker, input.MaxRecords, { min: 20, max: 1000, param: "MaxRecords" });
+    const page = ctx.w.page("rds", rows, input.Marker, input.MaxRecords, {
+      min: 20,
+      max: 1000,
+      param: "MaxRecords",
+    });
     return { OrderableDBInstanceOptions: page.items, Marker: page.next };
   }),
 };

@@ -148,7 +148,9 @@ export function instanceShape(ctx: Ctx, inst: DbInstance): DBInstance {
     BackupRetentionPeriod: inst.backupRetention,
     DBSecurityGroups: [],
     VpcSecurityGroups: inst.vpcSecurityGroupIds.map((id) => ({ VpcSecurityGroupId: id, Status: "active" })),
-    DBParameterGroups: [{ DBParameterGroupName: inst.parameterGroupName, ParameterApplyStatus: inst.parameterApplyStatus }],
+    DBParameterGroups: [
+      { DBParameterGroupName: inst.parameterGroupName, ParameterApplyStatus: inst.parameterApplyStatus },
+    ],
     AvailabilityZone: inst.status === "creating" ? undefined : inst.az,
     DBSubnetGroup: group ? subnetGroupShape(r, group, false) : undefined,
     PreferredMaintenanceWindow: inst.maintenanceWindow,
@@ -163,11 +165,19 @@ export function instanceShape(ctx: Ctx, inst: DbInstance): DBInstance {
     LicenseModel: inst.engine === "postgres" ? "postgresql-license" : "general-public-license",
     Iops: inst.iops ?? baselineIops(inst),
     StorageThroughput: inst.storageType === "gp3" ? (inst.storageThroughput ?? baselineThroughput(inst)) : 0,
-    OptionGroupMemberships: [{ OptionGroupName: `default:${inst.engine}-${inst.engineVersion.split(".")[0]}`, Status: "in-sync" }],
+    OptionGroupMemberships: [
+      { OptionGroupName: `default:${inst.engine}-${inst.engineVersion.split(".")[0]}`, Status: "in-sync" },
+    ],
     SecondaryAvailabilityZone: inst.multiAz && inst.status !== "creating" ? inst.secondaryAz : undefined,
     PubliclyAccessible: inst.publiclyAccessible,
     StatusInfos: isReplica
-      ? [{ StatusType: "read replication", Normal: true, Status: inst.status === "available" ? "replicating" : "pending" }]
+      ? [
+          {
+            StatusType: "read replication",
+            Normal: true,
+            Status: inst.status === "available" ? "replicating" : "pending",
+          },
+        ]
       : undefined,
     StorageType: inst.storageType,
     DbInstancePort: 0,

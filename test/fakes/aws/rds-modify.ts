@@ -14,7 +14,14 @@ import {
 } from "./rds-build.js";
 import { ENGINES, resolveVersion } from "./rds-catalog.js";
 import { getInstance, instanceShape, RDS_TIMES, requireReady, runPhases } from "./rds-model.js";
-import { checkIdentifier, checkMaxAllocated, checkPassword, checkStorage, checkWindow, nextWindowStart } from "./rds-validate.js";
+import {
+  checkIdentifier,
+  checkMaxAllocated,
+  checkPassword,
+  checkStorage,
+  checkWindow,
+  nextWindowStart,
+} from "./rds-validate.js";
 import type { DbInstance, PendingValues, RegionState } from "./state.js";
 import { startAutomatedBackups } from "./rds-snapshots.js";
 import type { World } from "./world.js";
@@ -41,13 +48,24 @@ export function modifyDBInstance(ctx: Ctx, input: ModifyDBInstanceCommandInput):
   if (input.MultiAZ !== undefined && input.MultiAZ !== inst.multiAz) pend.MultiAZ = input.MultiAZ;
   if (input.EngineVersion !== undefined) {
     const v = resolveVersion(inst.engine, input.EngineVersion);
-    if (!v) throw ctx.err("InvalidParameterCombination", `Cannot find version ${input.EngineVersion} for ${inst.engine}`);
+    if (!v)
+      throw ctx.err(
+        "InvalidParameterCombination",
+        `Cannot find version ${input.EngineVersion} for ${inst.engine}`,
+      );
     if (v !== inst.engineVersion) {
       const fam = ENGINES[inst.engine].family;
       const older = v.localeCompare(inst.engineVersion, undefined, { numeric: true }) < 0;
-      if (older) throw ctx.err("InvalidParameterCombination", `Cannot upgrade ${inst.engine} from ${inst.engineVersion} to ${v}`);
+      if (older)
+        throw ctx.err(
+          "InvalidParameterCombination",
+          `Cannot upgrade ${inst.engine} from ${inst.engineVersion} to ${v}`,
+        );
       if (fam(v) !== fam(inst.engineVersion) && !input.AllowMajorVersionUpgrade) {
-        throw ctx.err("InvalidParameterCombination", "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.");
+        throw ctx.err(
+          "InvalidParameterCombination",
+          "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.",
+        );
       }
       pend.EngineVersion = v;
     }
@@ -55,14 +73,18 @@ export function modifyDBInstance(ctx: Ctx, input: ModifyDBInstanceCommandInput):
   if (input.NewDBInstanceIdentifier !== undefined) {
     const nid = checkIdentifier(ctx, input.NewDBInstanceIdentifier, "NewDBInstanceIdentifier");
     if (nid !== inst.id) {
-      if (ctx.r.rds.instances.has(nid)) throw ctx.err("DBInstanceAlreadyExistsFault", "DB instance already exists");
+      if (ctx.r.rds.instances.has(nid))
+        throw ctx.err("DBInstanceAlreadyExistsFault", "DB instance already exists");
       pend.DBInstanceIdentifier = nid;
     }
   }
   if (input.CACertificateIdentifier !== undefined && input.CACertificateIdentifier !== inst.caCert) {
     pend.CACertificateIdentifier = input.CACertificateIdentifier;
   }
-  if (input.DBSubnetGroupName !== undefined && input.DBSubnetGroupName.toLowerCase() !== inst.subnetGroupName) {
+  if (
+    input.DBSubnetGroupName !== undefined &&
+    input.DBSubnetGroupName.toLowerCase() !== inst.subnetGroupName
+  ) {
     pend.DBSubnetGroupName = getSubnetGroup(ctx, input.DBSubnetGroupName).name;
   }
 
@@ -79,9 +101,14 @@ export function modifyDBInstance(ctx: Ctx, input: ModifyDBInstanceCommandInput):
     Iops: inst.iops,
     StorageThroughput: inst.storageThroughput,
   };
-  const storageChanged = STORAGE_KEYS.filter((k) => storageAsked[k] !== undefined && storageAsked[k] !== currentStorage[k]);
+  const storageChanged = STORAGE_KEYS.filter(
+    (k) => storageAsked[k] !== undefined && storageAsked[k] !== currentStorage[k],
+  );
   if (storageChanged.length > 0) {
-    if (inst.status === "storage-optimization" || (inst.lastStorageChange !== undefined && now - inst.lastStorageChange < RDS_TIMES.storageCooldown)) {
+    if (
+      inst.status === "storage-optimization" ||
+      (inst.lastStorageChange !== undefined && now - inst.lastStorageChange < RDS_TIMES.storageCooldown)
+    ) {
       throw ctx.err(
         "InvalidParameterCombination",
         "You can't currently modify the storage of this DB instance because the previous storage change is being optimized or was made less than 6 hours ago.",
@@ -133,7 +160,11 @@ export function modifyDBInstance(ctx: Ctx, input: ModifyDBInstanceCommandInput):
     }
   }
   if (input.DBParameterGroupName !== undefined) {
-    const pg = parameterGroupFor(ctx, input.DBParameterGroupName, ENGINES[inst.engine].family(pend.EngineVersion ?? inst.engineVersion));
+    const pg = parameterGroupFor(
+      ctx,
+      input.DBParameterGroupName,
+      ENGINES[inst.engine].family(pend.EngineVersion ?? inst.engineVersion),
+    );
     if (pg !== inst.parameterGroupName) {
       immediate.parameterGroupName = pg;
       immediate.parameterApplyStatus = "pending-reboot";
@@ -143,10 +174,14 @@ export function modifyDBInstance(ctx: Ctx, input: ModifyDBInstanceCommandInput):
   if (input.BackupRetentionPeriod !== undefined && input.BackupRetentionPeriod !== inst.backupRetention) {
     checkBackupRetention(ctx, input.BackupRetentionPeriod);
     if (input.BackupRetentionPeriod === 0 && inst.replicaIds.length > 0) {
-      throw ctx.err("InvalidParameterCombination", "Cannot set the backup retention period to 0 for a DB instance that has read replicas.");
+      throw ctx.err(
+        "InvalidParameterCombination",
+        "Cannot set the backup retention period to 0 for a DB instance that has read replicas.",
+      );
     }
     // Between zero and non-zero is an outage and waits for the window unless applied immediately.
-    if ((input.BackupRetentionPeriod === 0) !== (inst.backupRetention === 0)) pend.BackupRetentionPeriod = input.BackupRetentionPeriod;
+    if ((input.BackupRetentionPeriod === 0) !== (inst.backupRetention === 0))
+      pend.BackupRetentionPeriod = input.BackupRetentionPeriod;
     else immediate.backupRetention = input.BackupRetentionPeriod;
   }
   checkWindow(ctx, input.PreferredBackupWindow, "backup");
@@ -156,7 +191,11 @@ export function modifyDBInstance(ctx: Ctx, input: ModifyDBInstanceCommandInput):
   }
   const mw = input.PreferredMaintenanceWindow?.toLowerCase();
   if (mw !== undefined && mw !== inst.maintenanceWindow) immediate.maintenanceWindow = mw;
-  checkWindowsApart(ctx, immediate.backupWindow ?? inst.backupWindow, immediate.maintenanceWindow ?? inst.maintenanceWindow);
+  checkWindowsApart(
+    ctx,
+    immediate.backupWindow ?? inst.backupWindow,
+    immediate.maintenanceWindow ?? inst.maintenanceWindow,
+  );
   for (const [key, field] of [
     ["DeletionProtection", "deletionProtection"],
     ["CopyTagsToSnapshot", "copyTagsToSnapshot"],
@@ -166,21 +205,36 @@ export function modifyDBInstance(ctx: Ctx, input: ModifyDBInstanceCommandInput):
     const v = input[key];
     if (v !== undefined && v !== inst[field]) immediate[field] = v;
   }
-  if (input.EnablePerformanceInsights !== undefined || input.PerformanceInsightsRetentionPeriod !== undefined) {
+  if (
+    input.EnablePerformanceInsights !== undefined ||
+    input.PerformanceInsightsRetentionPeriod !== undefined
+  ) {
     const enabled = input.EnablePerformanceInsights ?? inst.piEnabled;
-    checkPerformanceInsights(ctx, inst.engine, pend.DBInstanceClass ?? inst.instanceClass, enabled, input.PerformanceInsightsRetentionPeriod);
-    const retention = enabled ? (input.PerformanceInsightsRetentionPeriod ?? inst.piRetention ?? 7) : undefined;
+    checkPerformanceInsights(
+      ctx,
+      inst.engine,
+      pend.DBInstanceClass ?? inst.instanceClass,
+      enabled,
+      input.PerformanceInsightsRetentionPeriod,
+    );
+    const retention = enabled
+      ? (input.PerformanceInsightsRetentionPeriod ?? inst.piRetention ?? 7)
+      : undefined;
     if (enabled !== inst.piEnabled || retention !== inst.piRetention) {
       immediate.piEnabled = enabled;
       immediate.piRetention = retention;
-      immediate.piKmsKeyArn = enabled ? (inst.piKmsKeyArn ?? performanceInsightsKey(ctx, input.PerformanceInsightsKMSKeyId)) : undefined;
+      immediate.piKmsKeyArn = enabled
+        ? (inst.piKmsKeyArn ?? performanceInsightsKey(ctx, input.PerformanceInsightsKMSKeyId))
+        : undefined;
       busy = Math.max(busy, RDS_TIMES.paramApply);
     }
   }
   const logs = input.CloudwatchLogsExportConfiguration;
   if (logs) {
     checkLogExports(ctx, inst.engine, inst.engineVersion, logs.EnableLogTypes);
-    const next = [...new Set([...inst.logExports, ...(logs.EnableLogTypes ?? [])])].filter((t) => !(logs.DisableLogTypes ?? []).includes(t));
+    const next = [...new Set([...inst.logExports, ...(logs.EnableLogTypes ?? [])])].filter(
+      (t) => !(logs.DisableLogTypes ?? []).includes(t),
+    );
     if (next.sort().join() !== [...inst.logExports].sort().join()) {
       immediate.logExports = next;
       busy = Math.max(busy, RDS_TIMES.paramApply);
@@ -208,8 +262,13 @@ export function modifyDBInstance(ctx: Ctx, input: ModifyDBInstanceCommandInput):
     applyPending(ctx.w, ctx.r, inst, reboot);
   } else {
     if (Object.keys(pend).length > 0) scheduleMaintenance(ctx.w, ctx.r, inst);
-    if (reboot) runPhases(ctx.w, inst, [["modifying", RDS_TIMES.modify], ["rebooting", RDS_TIMES.reboot]]);
-    else if (input.MasterUserPassword !== undefined) runPhases(ctx.w, inst, [["resetting-master-credentials", busy]]);
+    if (reboot)
+      runPhases(ctx.w, inst, [
+        ["modifying", RDS_TIMES.modify],
+        ["rebooting", RDS_TIMES.reboot],
+      ]);
+    else if (input.MasterUserPassword !== undefined)
+      runPhases(ctx.w, inst, [["resetting-master-credentials", busy]]);
     else if (busy > 0) runPhases(ctx.w, inst, [["modifying", busy]]);
   }
   return { DBInstance: instanceShape(ctx, inst) };
@@ -243,7 +302,9 @@ export function applyPending(w: World, r: RegionState, inst: DbInstance, reboot 
     if (v.MultiAZ !== undefined) {
       inst.multiAz = v.MultiAZ;
       const g = r.rds.subnetGroups.get(inst.subnetGroupName);
-      const azs = [...new Set((g?.subnetIds ?? []).map((id) => r.ec2.subnets.get(id)?.AvailabilityZone ?? ""))];
+      const azs = [
+        ...new Set((g?.subnetIds ?? []).map((id) => r.ec2.subnets.get(id)?.AvailabilityZone ?? "")),
+      ];
       inst.secondaryAz = v.MultiAZ ? azs.find((a) => a !== inst.az) : undefined;
     }
     if (v.EngineVersion) inst.engineVersion = v.EngineVersion;

@@ -19,7 +19,15 @@ import {
 } from "./rds-build.js";
 import { ENGINES } from "./rds-catalog.js";
 import { createPhases } from "./rds-instances.js";
-import { earliestRestorable, getInstance, instanceShape, latestRestorable, RDS_TIMES, READY_STATUSES, runPhases } from "./rds-model.js";
+import {
+  earliestRestorable,
+  getInstance,
+  instanceShape,
+  latestRestorable,
+  RDS_TIMES,
+  READY_STATUSES,
+  runPhases,
+} from "./rds-model.js";
 import { getSnapshot, startAutomatedBackups } from "./rds-snapshots.js";
 import { checkIdentifier, checkMaxAllocated, checkStorage, resolveKmsKey } from "./rds-validate.js";
 import type { DbInstance } from "./state.js";
@@ -29,7 +37,8 @@ const MAX_REPLICAS = 15;
 
 function newInstanceId(ctx: Ctx, id: string | undefined, param: string): string {
   const nid = checkIdentifier(ctx, id, param);
-  if (ctx.r.rds.instances.has(nid)) throw ctx.err("DBInstanceAlreadyExistsFault", "DB instance already exists");
+  if (ctx.r.rds.instances.has(nid))
+    throw ctx.err("DBInstanceAlreadyExistsFault", "DB instance already exists");
   return nid;
 }
 
@@ -51,7 +60,13 @@ interface Common {
   MaxAllocatedStorage?: number;
 }
 
-function fill(ctx: Ctx, inst: DbInstance, input: Common, fallbackSubnetGroup: string | undefined, fallbackClass: string): void {
+function fill(
+  ctx: Ctx,
+  inst: DbInstance,
+  input: Common,
+  fallbackSubnetGroup: string | undefined,
+  fallbackClass: string,
+): void {
   const group = getSubnetGroup(ctx, input.DBSubnetGroupName ?? fallbackSubnetGroup);
   const multiAz = input.MultiAZ ?? false;
   const place = placeIn(ctx, group, input.AvailabilityZone, multiAz);
@@ -92,18 +107,30 @@ export const rdsReplicaHandlers: Handlers = {
       );
     }
     if (!READY_STATUSES.includes(src.status)) {
-      throw ctx.err("InvalidDBInstanceStateFault", `DB Instance ${src.id} is not in available state (status: ${src.status}).`);
+      throw ctx.err(
+        "InvalidDBInstanceStateFault",
+        `DB Instance ${src.id} is not in available state (status: ${src.status}).`,
+      );
     }
     if (src.replicaIds.length >= MAX_REPLICAS) {
-      throw ctx.err("InvalidParameterCombination", `Cannot create more than ${MAX_REPLICAS} read replicas for source DB instance ${src.id}.`);
+      throw ctx.err(
+        "InvalidParameterCombination",
+        `Cannot create more than ${MAX_REPLICAS} read replicas for source DB instance ${src.id}.`,
+      );
     }
     if (input.KmsKeyId && !src.storageEncrypted) {
-      throw ctx.err("InvalidParameterCombination", "Cannot create an encrypted read replica from an unencrypted DB instance.");
+      throw ctx.err(
+        "InvalidParameterCombination",
+        "Cannot create an encrypted read replica from an unencrypted DB instance.",
+      );
     }
     let kmsKeyArn = src.kmsKeyArn;
     if (src.storageEncrypted && (crossRegion || input.KmsKeyId)) {
       if (!input.KmsKeyId) {
-        throw ctx.err("InvalidParameterCombination", "KmsKeyId is required to create an encrypted read replica in another AWS Region.");
+        throw ctx.err(
+          "InvalidParameterCombination",
+          "KmsKeyId is required to create an encrypted read replica in another AWS Region.",
+        );
       }
       kmsKeyArn = resolveKmsKey(ctx, input.KmsKeyId).arn;
     }
@@ -139,7 +166,13 @@ export const rdsReplicaHandlers: Handlers = {
       input.DBParameterGroupName ?? (crossRegion ? undefined : src.parameterGroupName),
       ENGINES[inst.engine].family(inst.engineVersion),
     );
-    checkPerformanceInsights(ctx, inst.engine, inst.instanceClass, input.EnablePerformanceInsights, input.PerformanceInsightsRetentionPeriod);
+    checkPerformanceInsights(
+      ctx,
+      inst.engine,
+      inst.instanceClass,
+      input.EnablePerformanceInsights,
+      input.PerformanceInsightsRetentionPeriod,
+    );
     if (input.EnablePerformanceInsights) {
       inst.piEnabled = true;
       inst.piRetention = input.PerformanceInsightsRetentionPeriod ?? 7;
@@ -156,15 +189,19 @@ export const rdsReplicaHandlers: Handlers = {
 
   PromoteReadReplica: write<PromoteReadReplicaCommandInput>((ctx, input) => {
     const inst = getInstance(ctx, input.DBInstanceIdentifier);
-    if (!inst.replicaSource) throw ctx.err("InvalidDBInstanceStateFault", `DB Instance ${inst.id} is not a read replica.`);
-    if (inst.status !== "available") throw ctx.err("InvalidDBInstanceStateFault", `DB Instance ${inst.id} is not in available state.`);
+    if (!inst.replicaSource)
+      throw ctx.err("InvalidDBInstanceStateFault", `DB Instance ${inst.id} is not a read replica.`);
+    if (inst.status !== "available")
+      throw ctx.err("InvalidDBInstanceStateFault", `DB Instance ${inst.id} is not in available state.`);
     checkBackupRetention(ctx, input.BackupRetentionPeriod);
     const src = ctx.r.rds.instances.get(inst.replicaSource);
     if (src) src.replicaIds = src.replicaIds.filter((x) => x !== inst.id);
     inst.replicaSource = undefined;
     inst.backupRetention = input.BackupRetentionPeriod ?? 1;
     if (input.PreferredBackupWindow) inst.backupWindow = input.PreferredBackupWindow;
-    runPhases(ctx.w, inst, [["modifying", RDS_TIMES.promote]], () => startAutomatedBackups(ctx.w, ctx.r, inst));
+    runPhases(ctx.w, inst, [["modifying", RDS_TIMES.promote]], () =>
+      startAutomatedBackups(ctx.w, ctx.r, inst),
+    );
     return { DBInstance: instanceShape(ctx, inst) };
   }),
 
@@ -195,18 +232,31 @@ export const rdsReplicaHandlers: Handlers = {
       ? [...ctx.r.rds.instances.values()].find((i) => i.resourceId === input.SourceDbiResourceId)
       : ctx.r.rds.instances.get((input.SourceDBInstanceIdentifier ?? "").toLowerCase());
     if (!src) {
-      throw ctx.err("DBInstanceNotFoundFault", `DBInstance ${input.SourceDBInstanceIdentifier ?? input.SourceDbiResourceId} not found.`, 404);
+      throw ctx.err(
+        "DBInstanceNotFoundFault",
+        `DBInstance ${input.SourceDBInstanceIdentifier ?? input.SourceDbiResourceId} not found.`,
+        404,
+      );
     }
     if (input.RestoreTime && input.UseLatestRestorableTime) {
-      throw ctx.err("InvalidParameterCombination", "Cannot specify both RestoreTime and UseLatestRestorableTime.");
+      throw ctx.err(
+        "InvalidParameterCombination",
+        "Cannot specify both RestoreTime and UseLatestRestorableTime.",
+      );
     }
     if (!input.RestoreTime && !input.UseLatestRestorableTime) {
-      throw ctx.err("InvalidParameterCombination", "You must specify RestoreTime or UseLatestRestorableTime.");
+      throw ctx.err(
+        "InvalidParameterCombination",
+        "You must specify RestoreTime or UseLatestRestorableTime.",
+      );
     }
     const earliest = earliestRestorable(ctx.w, src);
     const latest = latestRestorable(ctx.w, src);
     if (earliest === undefined || latest === undefined) {
-      throw ctx.err("PointInTimeRestoreNotEnabledFault", `Point-in-time restore is not enabled for DB instance ${src.id}: automated backups are off or none has completed yet.`);
+      throw ctx.err(
+        "PointInTimeRestoreNotEnabledFault",
+        `Point-in-time restore is not enabled for DB instance ${src.id}: automated backups are off or none has completed yet.`,
+      );
     }
     const at = input.RestoreTime ? new Date(input.RestoreTime).getTime() : latest;
     if (at < earliest || at > latest) {
@@ -252,7 +302,11 @@ function restore(
     maxAllocated: undefined,
   });
   fill(ctx, inst, input, subnetGroup, cls);
-  inst.parameterGroupName = parameterGroupFor(ctx, input.DBParameterGroupName, ENGINES[inst.engine].family(inst.engineVersion));
+  inst.parameterGroupName = parameterGroupFor(
+    ctx,
+    input.DBParameterGroupName,
+    ENGINES[inst.engine].family(inst.engineVersion),
+  );
   ctx.r.rds.instances.set(inst.id, inst);
   ctx.w.created("DBInstance", ctx.region, inst.id);
   createPhases(ctx, inst, RDS_TIMES.restore);

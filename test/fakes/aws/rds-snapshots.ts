@@ -92,7 +92,11 @@ export function startAutomatedBackups(w: World, r: RegionState, inst: DbInstance
     const live = r.rds.instances.get(inst.id);
     if (live?.resourceId !== resourceId || live.backupRetention <= 0) return;
     for (const s of [...r.rds.snapshots.values()]) {
-      if (s.type === "automated" && s.instanceResourceId === resourceId && s.createdAt < w.now() - live.backupRetention * DAY) {
+      if (
+        s.type === "automated" &&
+        s.instanceResourceId === resourceId &&
+        s.createdAt < w.now() - live.backupRetention * DAY
+      ) {
         r.rds.snapshots.delete(s.id);
       }
     }
@@ -197,7 +201,11 @@ export const rdsSnapshotHandlers: Handlers = {
       if (f.Name === "db-snapshot-id") snaps = snaps.filter((s) => vals.includes(s.id));
       if (f.Name === "dbi-resource-id") snaps = snaps.filter((s) => vals.includes(s.instanceResourceId));
     }
-    const page = ctx.w.page("rds", snaps, input.Marker, input.MaxRecords, { min: 20, max: 100, param: "MaxRecords" });
+    const page = ctx.w.page("rds", snaps, input.Marker, input.MaxRecords, {
+      min: 20,
+      max: 100,
+      param: "MaxRecords",
+    });
     return { DBSnapshots: page.items.map((s) => snapshotShape(s)), Marker: page.next };
   }),
 
@@ -207,7 +215,10 @@ export const rdsSnapshotHandlers: Handlers = {
       throw ctx.err("InvalidDBSnapshotStateFault", "Only manual snapshots may be deleted.");
     }
     if (s.status !== "available") {
-      throw ctx.err("InvalidDBSnapshotStateFault", `Cannot delete the snapshot ${s.id} while its status is ${s.status}.`);
+      throw ctx.err(
+        "InvalidDBSnapshotStateFault",
+        `Cannot delete the snapshot ${s.id} while its status is ${s.status}.`,
+      );
     }
     ctx.r.rds.snapshots.delete(s.id);
     return { DBSnapshot: { ...snapshotShape(s), Status: "deleted" } };
@@ -219,7 +230,10 @@ export const rdsSnapshotHandlers: Handlers = {
     const srcRegion = arn ? arn[1] : ctx.region;
     const crossRegion = srcRegion !== ctx.region;
     if (input.SourceRegion && input.SourceRegion !== srcRegion) {
-      throw ctx.err("InvalidParameterValue", `SourceRegion ${input.SourceRegion} does not match the source snapshot ARN's region ${srcRegion}.`);
+      throw ctx.err(
+        "InvalidParameterValue",
+        `SourceRegion ${input.SourceRegion} does not match the source snapshot ARN's region ${srcRegion}.`,
+      );
     }
     const srcCtx: Ctx = { ...ctx, region: srcRegion, r: ctx.w.region(srcRegion) };
     const src = getSnapshot(srcCtx, arn ? arn[3] : ref);
@@ -230,7 +244,7 @@ export const rdsSnapshotHandlers: Handlers = {
     let kmsKeyArn = crossRegion ? undefined : src.kmsKeyArn;
     if (input.KmsKeyId) {
       const key = findKey(ctx.w, ctx.region, input.KmsKeyId);
-      if (!key || !key.enabled) {
+      if (!key?.enabled) {
         throw ctx.err(
           "KMSKeyNotAccessibleFault",
           `The specified KMS key [${input.KmsKeyId}] does not exist, is not enabled or you do not have permissions to access it.`,
@@ -269,7 +283,11 @@ export const rdsSnapshotHandlers: Handlers = {
       .filter((i) => i.backupRetention > 0 && i.backupsSince !== undefined)
       .filter((i) => !input.DBInstanceIdentifier || i.id === input.DBInstanceIdentifier.toLowerCase())
       .filter((i) => !input.DbiResourceId || i.resourceId === input.DbiResourceId);
-    const page = ctx.w.page("rds", insts, input.Marker, input.MaxRecords, { min: 20, max: 100, param: "MaxRecords" });
+    const page = ctx.w.page("rds", insts, input.Marker, input.MaxRecords, {
+      min: 20,
+      max: 100,
+      param: "MaxRecords",
+    });
     return {
       DBInstanceAutomatedBackups: page.items.map((i) => ({
         DBInstanceArn: i.arn,

@@ -34,7 +34,11 @@ export function checkPassword(ctx: Ctx, engine: string, password: string | undef
 }
 
 export function checkUsername(ctx: Ctx, engine: string, username: string | undefined): string {
-  if (!username) throw ctx.err("InvalidParameterValue", "The parameter MasterUsername must be provided and must not be blank.");
+  if (!username)
+    throw ctx.err(
+      "InvalidParameterValue",
+      "The parameter MasterUsername must be provided and must not be blank.",
+    );
   const max = engine === "postgres" ? 63 : 32;
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(username) || username.length > max) {
     throw ctx.err(
@@ -43,7 +47,10 @@ export function checkUsername(ctx: Ctx, engine: string, username: string | undef
     );
   }
   if (["rdsadmin", "rdsrepladmin", "rds_superuser"].includes(username.toLowerCase())) {
-    throw ctx.err("InvalidParameterValue", `MasterUsername ${username} cannot be used as it is a reserved word used by the engine`);
+    throw ctx.err(
+      "InvalidParameterValue",
+      `MasterUsername ${username} cannot be used as it is a reserved word used by the engine`,
+    );
   }
   return username;
 }
@@ -65,7 +72,8 @@ export interface StorageSpec {
  */
 export function checkStorage(ctx: Ctx, s: StorageSpec): void {
   const { engine, storageType: type, allocated, iops, throughput } = s;
-  const [min, max] = type === "io1" || type === "io2" ? [100, 65536] : type === "standard" ? [5, 3072] : [20, 65536];
+  const [min, max] =
+    type === "io1" || type === "io2" ? [100, 65536] : type === "standard" ? [5, 3072] : [20, 65536];
   if (!["gp2", "gp3", "io1", "io2", "standard"].includes(type)) {
     throw ctx.err("InvalidParameterValue", `Invalid storage type: ${type}`);
   }
@@ -83,10 +91,16 @@ export function checkStorage(ctx: Ctx, s: StorageSpec): void {
       );
     }
     if (iops !== undefined && (iops < 12000 || iops > 64000)) {
-      throw ctx.err("InvalidParameterCombination", `Invalid iops value for engine name ${engine} and storage type gp3: ${iops}`);
+      throw ctx.err(
+        "InvalidParameterCombination",
+        `Invalid iops value for engine name ${engine} and storage type gp3: ${iops}`,
+      );
     }
     if (throughput !== undefined && (throughput < 500 || throughput > 4000)) {
-      throw ctx.err("InvalidParameterCombination", `Invalid storage throughput value for engine name ${engine} and storage type gp3: ${throughput}`);
+      throw ctx.err(
+        "InvalidParameterCombination",
+        `Invalid storage throughput value for engine name ${engine} and storage type gp3: ${throughput}`,
+      );
     }
     if (throughput !== undefined && throughput / (iops ?? 12000) > 0.25) {
       throw ctx.err(
@@ -106,7 +120,10 @@ export function checkStorage(ctx: Ctx, s: StorageSpec): void {
       );
     }
     if (throughput !== undefined) {
-      throw ctx.err("InvalidParameterCombination", `You can't specify storage throughput for storage type ${type}.`);
+      throw ctx.err(
+        "InvalidParameterCombination",
+        `You can't specify storage throughput for storage type ${type}.`,
+      );
     }
   } else if (iops !== undefined || throughput !== undefined) {
     throw ctx.err(
@@ -130,7 +147,7 @@ export function checkMaxAllocated(ctx: Ctx, maxAllocated: number | undefined, al
 /** The key an encrypted instance or snapshot uses: the given one (must exist here) or aws/rds. */
 export function resolveKmsKey(ctx: Ctx, ref: string | undefined): KmsKey {
   const key = findKey(ctx.w, ctx.region, ref ?? "alias/aws/rds");
-  if (!key || !key.enabled) {
+  if (!key?.enabled) {
     throw ctx.err(
       "KMSKeyNotAccessibleFault",
       `The specified KMS key [${ref}] does not exist, is not enabled or you do not have permissions to access it.`,
@@ -142,12 +159,18 @@ export function resolveKmsKey(ctx: Ctx, ref: string | undefined): KmsKey {
 /** `hh:mm-hh:mm` (backup) or `ddd:hh:mm-ddd:hh:mm` (maintenance), at least 30 minutes long. */
 export function checkWindow(ctx: Ctx, value: string | undefined, kind: "backup" | "maintenance"): void {
   if (value === undefined) return;
-  const re = kind === "backup" ? /^(\d\d):(\d\d)-(\d\d):(\d\d)$/ : /^(mon|tue|wed|thu|fri|sat|sun):(\d\d):(\d\d)-(mon|tue|wed|thu|fri|sat|sun):(\d\d):(\d\d)$/i;
+  const re =
+    kind === "backup"
+      ? /^(\d\d):(\d\d)-(\d\d):(\d\d)$/
+      : /^(mon|tue|wed|thu|fri|sat|sun):(\d\d):(\d\d)-(mon|tue|wed|thu|fri|sat|sun):(\d\d):(\d\d)$/i;
   const param = kind === "backup" ? "PreferredBackupWindow" : "PreferredMaintenanceWindow";
   const m = re.exec(value);
   const span = m ? windowMinutes(value) : undefined;
   if (!m || span === undefined || span.length < 30) {
-    throw ctx.err("InvalidParameterValue", `The parameter ${param} must be in the format ${kind === "backup" ? "hh24:mi-hh24:mi" : "ddd:hh24:mi-ddd:hh24:mi"} and be at least 30 minutes.`);
+    throw ctx.err(
+      "InvalidParameterValue",
+      `The parameter ${param} must be in the format ${kind === "backup" ? "hh24:mi-hh24:mi" : "ddd:hh24:mi-ddd:hh24:mi"} and be at least 30 minutes.`,
+    );
   }
 }
 
@@ -179,7 +202,8 @@ export function nextWindowStart(window: string, now: number): number {
   const w = windowMinutes(window);
   if (!w) return now + 7 * 86_400_000;
   const d = new Date(now);
-  const weekStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - d.getUTCDay() * 86_400_000;
+  const weekStart =
+    Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - d.getUTCDay() * 86_400_000;
   let at = weekStart + w.start * 60_000;
   while (at <= now) at += 7 * 86_400_000;
   return at;

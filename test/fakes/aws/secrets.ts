@@ -44,33 +44,53 @@ function getSecret(ctx: Ctx, id: string | undefined, allowDeleted = false): Secr
 function checkToken(ctx: Ctx, token: string | undefined): string {
   if (token === undefined) return ctx.w.uuid();
   if (token.length < 32 || token.length > 64) {
-    throw ctx.err("ValidationException", "1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length between 32 and 64");
+    throw ctx.err(
+      "ValidationException",
+      "1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length between 32 and 64",
+    );
   }
   return token;
 }
 
 const sameValue = (v: SecretVersion, s: string | undefined, b: Uint8Array | undefined) =>
-  v.value === s && (v.binary === undefined ? b === undefined : b !== undefined && Buffer.compare(Buffer.from(v.binary), Buffer.from(b)) === 0);
+  v.value === s &&
+  (v.binary === undefined
+    ? b === undefined
+    : b !== undefined && Buffer.compare(Buffer.from(v.binary), Buffer.from(b)) === 0);
 
 /** Adds a version (idempotent on the token) and moves AWSCURRENT to it, AWSPREVIOUS to the old one. */
-function addVersion(ctx: Ctx, s: Secret, token: string, value: string | undefined, binary: Uint8Array | undefined, stages?: string[]): SecretVersion {
+function addVersion(
+  ctx: Ctx,
+  s: Secret,
+  token: string,
+  value: string | undefined,
+  binary: Uint8Array | undefined,
+  stages?: string[],
+): SecretVersion {
   const existing = s.versions.find((v) => v.id === token);
   if (existing) {
     if (sameValue(existing, value, binary)) return existing;
-    throw ctx.err("ResourceExistsException", "You can't modify an existing version, you can only create new versions.");
+    throw ctx.err(
+      "ResourceExistsException",
+      "You can't modify an existing version, you can only create new versions.",
+    );
   }
   const labels = stages ?? ["AWSCURRENT"];
   if (labels.includes("AWSCURRENT")) {
     for (const v of s.versions) v.stages = v.stages.filter((x) => x !== "AWSPREVIOUS");
     for (const v of s.versions) {
-      if (v.stages.includes("AWSCURRENT")) v.stages = [...v.stages.filter((x) => x !== "AWSCURRENT"), "AWSPREVIOUS"];
+      if (v.stages.includes("AWSCURRENT"))
+        v.stages = [...v.stages.filter((x) => x !== "AWSCURRENT"), "AWSPREVIOUS"];
     }
   }
-  for (const v of s.versions) v.stages = v.stages.filter((x) => x === "AWSPREVIOUS" || x === "AWSCURRENT" || !labels.includes(x));
+  for (const v of s.versions)
+    v.stages = v.stages.filter((x) => x === "AWSPREVIOUS" || x === "AWSCURRENT" || !labels.includes(x));
   const version: SecretVersion = { id: token, value, binary, stages: labels, createdAt: ctx.w.now() };
   s.versions.push(version);
   // Versions with no label are deprecated and eventually removed; keep the list short as AWS does.
-  s.versions = s.versions.filter((v) => v.stages.length > 0 || s.versions.indexOf(v) >= s.versions.length - 100);
+  s.versions = s.versions.filter(
+    (v) => v.stages.length > 0 || s.versions.indexOf(v) >= s.versions.length - 100,
+  );
   s.changedAt = ctx.w.now();
   return version;
 }
@@ -86,7 +106,9 @@ function describe(ctx: Ctx, s: Secret) {
     LastAccessedDate: s.accessedAt === undefined ? undefined : new Date(Math.floor(s.accessedAt / DAY) * DAY),
     DeletedDate: s.deletedAt === undefined ? undefined : new Date(s.deletedAt),
     Tags: s.tags.map((t) => ({ ...t })),
-    VersionIdsToStages: Object.fromEntries(s.versions.filter((v) => v.stages.length > 0).map((v) => [v.id, [...v.stages]])),
+    VersionIdsToStages: Object.fromEntries(
+      s.versions.filter((v) => v.stages.length > 0).map((v) => [v.id, [...v.stages]]),
+    ),
     CreatedDate: new Date(s.createdAt),
     PrimaryRegion: ctx.region,
   };
@@ -96,22 +118,34 @@ export const secretsHandlers: Handlers = {
   CreateSecret: write<CreateSecretCommandInput>((ctx, input) => {
     const name = input.Name ?? "";
     if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) {
-      throw ctx.err("ValidationException", "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!");
+      throw ctx.err(
+        "ValidationException",
+        "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
+      );
     }
     if (input.SecretString !== undefined && input.SecretBinary !== undefined) {
-      throw ctx.err("InvalidParameterException", "You can't specify both a binary secret value and a string secret value in the same secret.");
+      throw ctx.err(
+        "InvalidParameterException",
+        "You can't specify both a binary secret value and a string secret value in the same secret.",
+      );
     }
     const token = checkToken(ctx, input.ClientRequestToken);
     const existing = ctx.r.secrets.get(name);
     if (existing) {
       if (existing.deletedAt !== undefined) {
-        throw ctx.err("InvalidRequestException", "You can't create this secret because a secret with this name is already scheduled for deletion.");
+        throw ctx.err(
+          "InvalidRequestException",
+          "You can't create this secret because a secret with this name is already scheduled for deletion.",
+        );
       }
       const v = existing.versions.find((x) => x.id === token);
       if (v && sameValue(v, input.SecretString, input.SecretBinary)) {
         return { ARN: existing.arn, Name: existing.name, VersionId: v.id };
       }
-      throw ctx.err("ResourceExistsException", `The operation failed because the secret ${name} already exists.`);
+      throw ctx.err(
+        "ResourceExistsException",
+        `The operation failed because the secret ${name} already exists.`,
+      );
     }
     if (input.KmsKeyId && !findKey(ctx.w, ctx.region, input.KmsKeyId)) {
       throw ctx.err("ResourceNotFoundException", `The KMS key ${input.KmsKeyId} can't be found.`);
@@ -142,9 +176,14 @@ export const secretsHandlers: Handlers = {
   GetSecretValue: read<GetSecretValueCommandInput>((ctx, input) => {
     const s = getSecret(ctx, input.SecretId);
     const stage = input.VersionStage ?? (input.VersionId ? undefined : "AWSCURRENT");
-    const v = s.versions.find((x) => (!input.VersionId || x.id === input.VersionId) && (!stage || x.stages.includes(stage)));
+    const v = s.versions.find(
+      (x) => (!input.VersionId || x.id === input.VersionId) && (!stage || x.stages.includes(stage)),
+    );
     if (!v) {
-      throw ctx.err("ResourceNotFoundException", `Secrets Manager can't find the specified secret value for ${input.VersionId ? `VersionId: ${input.VersionId}` : `staging label: ${stage}`}`);
+      throw ctx.err(
+        "ResourceNotFoundException",
+        `Secrets Manager can't find the specified secret value for ${input.VersionId ? `VersionId: ${input.VersionId}` : `staging label: ${stage}`}`,
+      );
     }
     s.accessedAt = ctx.w.now();
     return {
@@ -163,7 +202,14 @@ export const secretsHandlers: Handlers = {
     if (input.SecretString === undefined && input.SecretBinary === undefined) {
       throw ctx.err("InvalidRequestException", "You must provide either SecretString or SecretBinary.");
     }
-    const v = addVersion(ctx, s, checkToken(ctx, input.ClientRequestToken), input.SecretString, input.SecretBinary, input.VersionStages);
+    const v = addVersion(
+      ctx,
+      s,
+      checkToken(ctx, input.ClientRequestToken),
+      input.SecretString,
+      input.SecretBinary,
+      input.VersionStages,
+    );
     return { ARN: s.arn, Name: s.name, VersionId: v.id, VersionStages: [...v.stages] };
   }),
 
@@ -173,24 +219,39 @@ export const secretsHandlers: Handlers = {
     if (input.KmsKeyId !== undefined) s.kmsKeyId = input.KmsKeyId;
     let versionId: string | undefined;
     if (input.SecretString !== undefined || input.SecretBinary !== undefined) {
-      versionId = addVersion(ctx, s, checkToken(ctx, input.ClientRequestToken), input.SecretString, input.SecretBinary).id;
+      versionId = addVersion(
+        ctx,
+        s,
+        checkToken(ctx, input.ClientRequestToken),
+        input.SecretString,
+        input.SecretBinary,
+      ).id;
     }
     s.changedAt = ctx.w.now();
     return { ARN: s.arn, Name: s.name, VersionId: versionId };
   }),
 
-  DescribeSecret: read<DescribeSecretCommandInput>((ctx, input) => describe(ctx, getSecret(ctx, input.SecretId, true))),
+  DescribeSecret: read<DescribeSecretCommandInput>((ctx, input) =>
+    describe(ctx, getSecret(ctx, input.SecretId, true)),
+  ),
 
   DeleteSecret: write<DeleteSecretCommandInput>((ctx, input) => {
     const s = getSecret(ctx, input.SecretId, true);
     if (input.ForceDeleteWithoutRecovery && input.RecoveryWindowInDays !== undefined) {
-      throw ctx.err("InvalidParameterException", "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
+      throw ctx.err(
+        "InvalidParameterException",
+        "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+      );
     }
     const days = input.RecoveryWindowInDays ?? 30;
     if (!input.ForceDeleteWithoutRecovery && (days < 7 || days > 30)) {
-      throw ctx.err("InvalidParameterException", "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).");
+      throw ctx.err(
+        "InvalidParameterException",
+        "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).",
+      );
     }
-    if (s.deletedAt !== undefined && !input.ForceDeleteWithoutRecovery) throw ctx.err("InvalidRequestException", MARKED);
+    if (s.deletedAt !== undefined && !input.ForceDeleteWithoutRecovery)
+      throw ctx.err("InvalidRequestException", MARKED);
     const r = ctx.r;
     if (input.ForceDeleteWithoutRecovery) {
       r.secrets.delete(s.name);
@@ -200,7 +261,8 @@ export const secretsHandlers: Handlers = {
     const epoch = ++s.deleteEpoch;
     const at = ctx.w.now() + days * DAY;
     ctx.w.clock.schedule(at, () => {
-      if (s.deleteEpoch === epoch && s.deletedAt !== undefined && r.secrets.get(s.name) === s) r.secrets.delete(s.name);
+      if (s.deleteEpoch === epoch && s.deletedAt !== undefined && r.secrets.get(s.name) === s)
+        r.secrets.delete(s.name);
     });
     return { ARN: s.arn, Name: s.name, DeletionDate: new Date(at) };
   }),
@@ -249,7 +311,12 @@ export const secretsHandlers: Handlers = {
       );
     }
     list.sort((a, b) => (input.SortOrder === "asc" ? a.createdAt - b.createdAt : b.createdAt - a.createdAt));
-    const page = ctx.w.page("secretsmanager", list, input.NextToken, input.MaxResults, { min: 1, max: 100, param: "MaxResults", badToken: "InvalidNextTokenException" });
+    const page = ctx.w.page("secretsmanager", list, input.NextToken, input.MaxResults, {
+      min: 1,
+      max: 100,
+      param: "MaxResults",
+      badToken: "InvalidNextTokenException",
+    });
     return {
       SecretList: page.items.map((s) => {
         const d = describe(ctx, s);
@@ -261,7 +328,8 @@ export const secretsHandlers: Handlers = {
 
   GetRandomPassword: read<GetRandomPasswordCommandInput>((ctx, input) => {
     const len = input.PasswordLength ?? 32;
-    if (len < 1 || len > 4096) throw ctx.err("InvalidParameterException", "PasswordLength must be between 1 and 4096.");
+    if (len < 1 || len > 4096)
+      throw ctx.err("InvalidParameterException", "PasswordLength must be between 1 and 4096.");
     const exclude = new Set(input.ExcludeCharacters ?? "");
     const sets = [
       input.ExcludeLowercase ? "" : "abcdefghijklmnopqrstuvwxyz",

@@ -22,7 +22,9 @@ export class Seeder {
    * A VPC with one public subnet (route to an internet gateway, public IPs on launch) and one private
    * subnet (route to a NAT gateway) in each of `azs` AZs, and its default security group.
    */
-  vpc(opts: { region?: string; azs?: number; cidr?: string; name?: string; isDefault?: boolean } = {}): SeededVpc {
+  vpc(
+    opts: { region?: string; azs?: number; cidr?: string; name?: string; isDefault?: boolean } = {},
+  ): SeededVpc {
     const w = this.w;
     const region = opts.region ?? w.defaultRegion;
     const r = w.region(region);
@@ -30,7 +32,12 @@ export class Seeder {
     const second = r.ec2.vpcs.size + 10;
     const cidr = opts.cidr ?? `10.${second}.0.0/16`;
     const base = cidr.split(".").slice(0, 2).join(".");
-    r.ec2.vpcs.set(vpcId, { VpcId: vpcId, CidrBlock: cidr, IsDefault: opts.isDefault ?? false, Tags: opts.name ? [{ Key: "Name", Value: opts.name }] : [] });
+    r.ec2.vpcs.set(vpcId, {
+      VpcId: vpcId,
+      CidrBlock: cidr,
+      IsDefault: opts.isDefault ?? false,
+      Tags: opts.name ? [{ Key: "Name", Value: opts.name }] : [],
+    });
     const igw = `igw-${w.hex(17)}`;
     const nat = `nat-${w.hex(17)}`;
     const publicRt = `rtb-${w.hex(17)}`;
@@ -55,14 +62,37 @@ export class Seeder {
       publicSubnetIds.push(pub.SubnetId);
       privateSubnetIds.push(priv.SubnetId);
     }
-    r.ec2.routeTables.set(publicRt, { RouteTableId: publicRt, VpcId: vpcId, main: false, subnetIds: publicSubnetIds, defaultRoute: igw });
+    r.ec2.routeTables.set(publicRt, {
+      RouteTableId: publicRt,
+      VpcId: vpcId,
+      main: false,
+      subnetIds: publicSubnetIds,
+      defaultRoute: igw,
+    });
     // The main table routes through the NAT: subnets without an explicit association are private.
-    r.ec2.routeTables.set(privateRt, { RouteTableId: privateRt, VpcId: vpcId, main: true, subnetIds: privateSubnetIds, defaultRoute: nat });
-    const def = this.securityGroup({ region, vpcId, name: "default", description: "default VPC security group" });
+    r.ec2.routeTables.set(privateRt, {
+      RouteTableId: privateRt,
+      VpcId: vpcId,
+      main: true,
+      subnetIds: privateSubnetIds,
+      defaultRoute: nat,
+    });
+    const def = this.securityGroup({
+      region,
+      vpcId,
+      name: "default",
+      description: "default VPC security group",
+    });
     return { vpcId, privateSubnetIds, publicSubnetIds, defaultSecurityGroupId: def.GroupId };
   }
 
-  securityGroup(opts: { region?: string; vpcId: string; name: string; description?: string; tags?: Record<string, string> }): SecurityGroup {
+  securityGroup(opts: {
+    region?: string;
+    vpcId: string;
+    name: string;
+    description?: string;
+    tags?: Record<string, string>;
+  }): SecurityGroup {
     const w = this.w;
     const sg: SecurityGroup = {
       GroupId: `sg-${w.hex(17)}`,
@@ -70,7 +100,17 @@ export class Seeder {
       Description: opts.description ?? opts.name,
       VpcId: opts.vpcId,
       ingress: [],
-      egress: [{ ruleId: `sgr-${w.hex(17)}`, protocol: "-1", fromPort: undefined, toPort: undefined, sourceGroupId: undefined, cidr: "0.0.0.0/0", description: undefined }],
+      egress: [
+        {
+          ruleId: `sgr-${w.hex(17)}`,
+          protocol: "-1",
+          fromPort: undefined,
+          toPort: undefined,
+          sourceGroupId: undefined,
+          cidr: "0.0.0.0/0",
+          description: undefined,
+        },
+      ],
       Tags: Object.entries(opts.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
     };
     w.region(opts.region ?? w.defaultRegion).ec2.securityGroups.set(sg.GroupId, sg);
@@ -105,7 +145,9 @@ export class Seeder {
   }
 
   /** An EB platform version released on `released`; returns its ARN. */
-  platform(opts: { region?: string; released?: string | Date; version?: string; branch?: string } = {}): string {
+  platform(
+    opts: { region?: string; released?: string | Date; version?: string; branch?: string } = {},
+  ): string {
     const w = this.w;
     const region = opts.region ?? w.defaultRegion;
     const released = new Date(opts.released ?? MODERN_PLATFORM_RELEASE).getTime();
@@ -113,7 +155,14 @@ export class Seeder {
     const branch = opts.branch ?? "Node.js 20";
     const name = `${branch} running on 64bit Amazon Linux 2023`;
     const arn = `arn:aws:elasticbeanstalk:${region}::platform/${name}/${version}`;
-    w.region(region).eb.platforms.set(arn, { arn, name, version, branch, createdAt: released, lifecycle: undefined });
+    w.region(region).eb.platforms.set(arn, {
+      arn,
+      name,
+      version,
+      branch,
+      createdAt: released,
+      lifecycle: undefined,
+    });
     return arn;
   }
 
@@ -186,13 +235,30 @@ export interface SeededEnvironment extends SeededVpc {
  */
 export function seedDefaultEnvironment(
   fake: { seed: Seeder; region: string },
-  opts: { app: string; env: string; region?: string; legacyPlatform?: boolean; platformReleased?: string; dbSubnets?: boolean; azs?: number },
+  opts: {
+    app: string;
+    env: string;
+    region?: string;
+    legacyPlatform?: boolean;
+    platformReleased?: string;
+    dbSubnets?: boolean;
+    azs?: number;
+  },
 ): SeededEnvironment {
   const region = opts.region ?? fake.region;
   const s = fake.seed;
   const vpc = s.vpc({ region, azs: opts.azs ?? 3, name: opts.env });
-  const suffix = opts.env.toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 12);
-  const lb = s.securityGroup({ region, vpcId: vpc.vpcId, name: `awseb-${opts.env}-AWSEBLoadBalancerSecurityGroup-${suffix}`, description: "Elastic Beanstalk created security group used when no ELB security groups are specified during ELB creation" });
+  const suffix = opts.env
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, "")
+    .slice(0, 12);
+  const lb = s.securityGroup({
+    region,
+    vpcId: vpc.vpcId,
+    name: `awseb-${opts.env}-AWSEBLoadBalancerSecurityGroup-${suffix}`,
+    description:
+      "Elastic Beanstalk created security group used when no ELB security groups are specified during ELB creation",
+  });
   const inst = s.securityGroup({
     region,
     vpcId: vpc.vpcId,
@@ -200,9 +266,21 @@ export function seedDefaultEnvironment(
     description: "VPC Security Group",
     tags: { "elasticbeanstalk:environment-name": opts.env },
   });
-  inst.ingress.push({ ruleId: "sgr-0000000000000001a", protocol: "tcp", fromPort: 80, toPort: 80, sourceGroupId: lb.GroupId, cidr: undefined, description: undefined });
+  inst.ingress.push({
+    ruleId: "sgr-0000000000000001a",
+    protocol: "tcp",
+    fromPort: 80,
+    toPort: 80,
+    sourceGroupId: lb.GroupId,
+    cidr: undefined,
+    description: undefined,
+  });
   const role = s.instanceRole("aws-elasticbeanstalk-ec2-role");
-  const platformArn = s.platform({ region, released: opts.platformReleased ?? (opts.legacyPlatform ? LEGACY_PLATFORM_RELEASE : MODERN_PLATFORM_RELEASE) });
+  const platformArn = s.platform({
+    region,
+    released:
+      opts.platformReleased ?? (opts.legacyPlatform ? LEGACY_PLATFORM_RELEASE : MODERN_PLATFORM_RELEASE),
+  });
   const vpcOptions: Record<string, string> = {
     VPCId: vpc.vpcId,
     Subnets: vpc.privateSubnetIds.join(","),
@@ -218,9 +296,16 @@ export function seedDefaultEnvironment(
     managedSecurityGroupId: inst.GroupId,
     options: {
       [NS.vpc]: vpcOptions,
-      [NS.launch]: { SecurityGroups: inst.GroupId, IamInstanceProfile: role.instanceProfileName, InstanceType: "t3.small" },
+      [NS.launch]: {
+        SecurityGroups: inst.GroupId,
+        IamInstanceProfile: role.instanceProfileName,
+        InstanceType: "t3.small",
+      },
       [NS.env]: { NODE_ENV: "production" },
-      "aws:elasticbeanstalk:environment": { EnvironmentType: "LoadBalanced", LoadBalancerType: "application" },
+      "aws:elasticbeanstalk:environment": {
+        EnvironmentType: "LoadBalanced",
+        LoadBalancerType: "application",
+      },
       "aws:autoscaling:asg": { MinSize: "1", MaxSize: "4" },
     },
   });

@@ -17,7 +17,8 @@ import { mergeTags } from "./world.js";
 
 function getTopic(ctx: Ctx, arn: string | undefined): SnsTopic {
   const t = [...ctx.r.sns.topics.values()].find((x) => x.arn === arn);
-  if (!t || !ctx.w.visible("SNSTopic", ctx.region, t.name)) throw ctx.err("NotFoundException", "Topic does not exist", 404);
+  if (!t || !ctx.w.visible("SNSTopic", ctx.region, t.name))
+    throw ctx.err("NotFoundException", "Topic does not exist", 404);
   return t;
 }
 
@@ -34,12 +35,18 @@ export const snsHandlers: Handlers = {
     if (existing) {
       // CreateTopic is idempotent by name, unless the attributes or tags differ.
       if (input.Attributes && !sameMap(existing.attributes, input.Attributes)) {
-        throw ctx.err("InvalidParameterException", "Invalid parameter: Attributes Reason: Topic already exists with different attributes");
+        throw ctx.err(
+          "InvalidParameterException",
+          "Invalid parameter: Attributes Reason: Topic already exists with different attributes",
+        );
       }
       const tags = Object.fromEntries((input.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
       const have = Object.fromEntries(existing.tags.map((t) => [t.Key, t.Value]));
       if (input.Tags && !sameMap(have, tags)) {
-        throw ctx.err("InvalidParameterException", "Invalid parameter: Tags Reason: Topic already exists with different tags");
+        throw ctx.err(
+          "InvalidParameterException",
+          "Invalid parameter: Tags Reason: Topic already exists with different tags",
+        );
       }
       return { TopicArn: existing.arn };
     }
@@ -60,7 +67,10 @@ export const snsHandlers: Handlers = {
     const protocol = input.Protocol ?? "";
     const endpoint = input.Endpoint ?? "";
     if (!["email", "email-json", "sqs", "lambda", "http", "https", "sms"].includes(protocol)) {
-      throw ctx.err("InvalidParameterException", "Invalid parameter: Amazon SNS does not support this protocol string");
+      throw ctx.err(
+        "InvalidParameterException",
+        "Invalid parameter: Amazon SNS does not support this protocol string",
+      );
     }
     if (protocol.startsWith("email") && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(endpoint)) {
       throw ctx.err("InvalidParameterException", "Invalid parameter: Email address");
@@ -75,17 +85,24 @@ export const snsHandlers: Handlers = {
       };
       t.subscriptions.push(sub);
     }
-    return { SubscriptionArn: sub.confirmed || input.ReturnSubscriptionArn ? sub.arn : "pending confirmation" };
+    return {
+      SubscriptionArn: sub.confirmed || input.ReturnSubscriptionArn ? sub.arn : "pending confirmation",
+    };
   }),
 
   Unsubscribe: write<UnsubscribeCommandInput>((ctx, input) => {
-    for (const t of ctx.r.sns.topics.values()) t.subscriptions = t.subscriptions.filter((s) => s.arn !== input.SubscriptionArn);
+    for (const t of ctx.r.sns.topics.values())
+      t.subscriptions = t.subscriptions.filter((s) => s.arn !== input.SubscriptionArn);
     return {};
   }),
 
   ListSubscriptionsByTopic: read<ListSubscriptionsByTopicCommandInput>((ctx, input) => {
     const t = getTopic(ctx, input.TopicArn);
-    const page = ctx.w.page("sns", t.subscriptions, input.NextToken, undefined, { min: 1, max: 100, param: "NextToken" });
+    const page = ctx.w.page("sns", t.subscriptions, input.NextToken, undefined, {
+      min: 1,
+      max: 100,
+      param: "NextToken",
+    });
     return {
       Subscriptions: page.items.map((s) => ({
         SubscriptionArn: s.confirmed ? s.arn : "PendingConfirmation",
@@ -99,8 +116,14 @@ export const snsHandlers: Handlers = {
   }),
 
   ListTopics: read<ListTopicsCommandInput>((ctx, input) => {
-    const topics = [...ctx.r.sns.topics.values()].filter((t) => ctx.w.visible("SNSTopic", ctx.region, t.name));
-    const page = ctx.w.page("sns", topics, input.NextToken, undefined, { min: 1, max: 100, param: "NextToken" });
+    const topics = [...ctx.r.sns.topics.values()].filter((t) =>
+      ctx.w.visible("SNSTopic", ctx.region, t.name),
+    );
+    const page = ctx.w.page("sns", topics, input.NextToken, undefined, {
+      min: 1,
+      max: 100,
+      param: "NextToken",
+    });
     return { Topics: page.items.map((t) => ({ TopicArn: t.arn })), NextToken: page.next };
   }),
 

@@ -289,7 +289,11 @@ export interface RegionState {
   };
   secrets: Map<string, Secret>;
   kms: { keys: Map<string, KmsKey>; aliases: Map<string, string> };
-  eb: { applications: Set<string>; environments: Map<string, EbEnvironment>; platforms: Map<string, EbPlatform> };
+  eb: {
+    applications: Set<string>;
+    environments: Map<string, EbEnvironment>;
+    platforms: Map<string, EbPlatform>;
+  };
   cloudwatch: { alarms: Map<string, Alarm>; metrics: MetricPoint[] };
   sns: { topics: Map<string, SnsTopic> };
 }

@@ -10,7 +10,10 @@ export function rdsClient(region = "us-east-1"): RDSClient {
 }
 
 /** A seeded EB environment plus a DB subnet group over its private subnets. */
-export async function rdsWorld(fake: FakeAws, region = fake.region): Promise<SeededEnvironment & { subnetGroup: string }> {
+export async function rdsWorld(
+  fake: FakeAws,
+  region = fake.region,
+): Promise<SeededEnvironment & { subnetGroup: string }> {
   const env = seedDefaultEnvironment(fake, { app: "my-app", env: "my-app-prod", region });
   await rdsClient(region).send(
     new CreateDBSubnetGroupCommand({

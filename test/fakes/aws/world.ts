@@ -134,7 +134,8 @@ export class World {
     let start = 0;
     if (token) {
       const m = /^fake-page-(\d+)$/.exec(Buffer.from(token, "base64").toString("utf8"));
-      if (!m) throw awsError(service, limits.badToken ?? "InvalidParameterValue", "Invalid pagination token.");
+      if (!m)
+        throw awsError(service, limits.badToken ?? "InvalidParameterValue", "Invalid pagination token.");
       start = Number(m[1]);
     }
     const size = Math.min(max ?? limits.max, this.pageSize);
@@ -146,7 +147,10 @@ export class World {
 }
 
 /** Copies tags, replacing existing keys (the semantics of every AWS tagging API). */
-export function mergeTags(existing: Tag[], added: readonly { Key?: string; Value?: string }[] | undefined): Tag[] {
+export function mergeTags(
+  existing: Tag[],
+  added: readonly { Key?: string; Value?: string }[] | undefined,
+): Tag[] {
   const out = existing.map((t) => ({ ...t }));
   for (const t of added ?? []) {
     if (!t.Key) continue;

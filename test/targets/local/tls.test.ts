@@ -23,7 +23,9 @@ describe("selfSignedCertificate", () => {
     const dir = mkdtempSync(join(tmpdir(), "ebdb-tls-"));
     const { cert } = selfSignedCertificate("x");
     writeFileSync(join(dir, "c.pem"), cert);
-    const r = spawnSync("openssl", ["verify", "-CAfile", join(dir, "c.pem"), join(dir, "c.pem")], { encoding: "utf8" });
+    const r = spawnSync("openssl", ["verify", "-CAfile", join(dir, "c.pem"), join(dir, "c.pem")], {
+      encoding: "utf8",
+    });
     expect(r.stdout).toContain("OK");
   });
 });

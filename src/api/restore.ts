@@ -1,0 +1,61 @@
+import { userError } from "../errors.js";
+import type { RestoreResult, RestoreSource, Target } from "../targets/target.js";
+import type { CommandContext } from "./context.js";
+import { announce, openDay2 } from "./day2-common.js";
+
+export interface RestoreOptions {
+  /** --to-time: ISO-8601 with a time zone, e.g. 2024-01-15T12:00:00Z. */
+  toTime?: string;
+  latest?: boolean;
+  fromSnapshot?: string;
+  /** --name of the new instance. */
+  name?: string;
+  /** --switch (AWS): point the application at the restored instance. */
+  switch?: boolean;
+  target?: Target;
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** A point in time from --to-time; a user error for anything but an ISO-8601 time with a zone. */
+export function parseRestoreTime(text: string): Date {
+  const t = new Date(text.replace(" ", "T"));
+  if (!ISO.test(text.trim()) || Number.isNaN(t.getTime())) {
+    throw userError(
+      "BAD_TIME",
+      `--to-time ${text} is not an ISO-8601 time with a time zone.`,
+      "For example --to-time 2024-01-15T12:00:00Z (UTC) or 2024-01-15T13:00:00+01:00.",
+    );
+  }
+  return t;
+}
+
+/** The restore source the flags name: exactly one of --to-time, --latest, --from-snapshot. */
+export function restoreSource(opts: RestoreOptions): RestoreSource {
+  const given = [opts.toTime !== undefined, Boolean(opts.latest), opts.fromSnapshot !== undefined].filter(
+    Boolean,
+  ).length;
+  if (given !== 1) {
+    throw userError(
+      "BAD_RESTORE_SOURCE",
+      given === 0
+        ? "restore needs what to restore from."
+        : "restore takes only one of --to-time, --latest and --from-snapshot.",
+      "Use --to-time <ISO-8601>, --latest, or --from-snapshot <id>.",
+    );
+  }
+  if (opts.toTime !== undefined) return { kind: "time", time: parseRestoreTime(opts.toTime) };
+  if (opts.latest) return { kind: "latest" };
+  return { kind: "snapshot", id: opts.fromSnapshot! };
+}
+
+/**
+ * `ebdb restore --to-time T | --latest | --from-snapshot S [--name N]`: always into a NEW instance,
+ * never in place. A time outside the restorable window is a user error naming the window.
+ */
+export async function restore(ctx: CommandContext, opts: RestoreOptions): Promise<RestoreResult> {
+  const source = restoreSource(opts);
+  const { desired, target } = await openDay2(ctx, opts.target);
+  await announce(ctx, target, desired);
+  return target.restore(desired, source, opts.name, ctx.io, { switch: opts.switch });
+}

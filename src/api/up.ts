@@ -1,0 +1,69 @@
+import { userError } from "../errors.js";
+import { type Plan, worstImpact } from "../model/change.js";
+import { diff } from "../plan/diff.js";
+import type { Target } from "../targets/target.js";
+import { requireConfig } from "../config/load.js";
+import { deriveDesired } from "../model/desired.js";
+import { openTarget } from "../targets/select.js";
+import { type CommandContext, targetOf } from "./context.js";
+import { announce } from "./day2-common.js";
+
+export interface UpOptions {
+  /** Plan changes that replace the instance instead of refusing them (--allow-replace). */
+  allowReplace?: boolean;
+  /** Apply disruptive changes now instead of in the maintenance window (--apply-immediately, AWS). */
+  applyImmediately?: boolean;
+  /** A target to use instead of the one the context names (tests). */
+  target?: Target;
+  now?: Date;
+}
+
+export interface UpResult {
+  target: "local" | "aws";
+  identifier: string;
+  /** What up found to do (changes, refused changes, notes). */
+  plan: Plan;
+  /** Changes made. */
+  applied: number;
+  /** False when everything already matched the configuration. */
+  changed: boolean;
+}
+
+/**
+ * `ebdb up`: observes the target, plans with the same diff for both targets (plus what the target
+ * itself found: processes to start, nodes to rebuild, backups due), asks before anything beyond
+ * `none`, and applies. Running it again right after changes nothing.
+ */
+export async function up(ctx: CommandContext, opts: UpOptions = {}): Promise<UpResult> {
+  // The configuration and the target's code load at the same time (up is worth every millisecond).
+  const [config, target] = await Promise.all([requireConfig(ctx), opts.target ?? openTarget(ctx)]);
+  const desired = deriveDesired(config, targetOf(ctx));
+  await announce(ctx, target, desired);
+  const observed = await target.observe(desired);
+  // diff merges what the target found itself (observed.drift: processes to start, backups due...).
+  const plan = diff(desired, observed, { allowReplace: opts.allowReplace, now: opts.now });
+  ctx.io.event({ type: "plan", plan });
+  const base = { target: target.name, identifier: desired.identifier, plan };
+  for (const r of plan.refused) ctx.io.event({ type: "warning", message: `Not done: ${r.reason}` });
+  if (plan.changes.length === 0) {
+    ctx.io.event({
+      type: "result",
+      message: `${desired.identifier} matches the configuration: nothing to change.`,
+    });
+    return { ...base, applied: 0, changed: false };
+  }
+  const worst = worstImpact(plan.changes.map((c) => c.impact));
+  if (worst !== "none") {
+    const disruptive = plan.changes.filter((c) => c.impact !== "none");
+    const ok = await ctx.io.confirm({
+      message: `Apply ${plan.changes.length} change(s) to ${desired.identifier}? ${disruptive.length} of them disrupt it (worst: ${worst}): ${disruptive
+        .map((c) => c.reason)
+        .join("; ")}.`,
+      impact: worst,
+    });
+    if (!ok) throw userError("ABORTED", "Nothing was changed.", "Run `ebdb plan` to review the changes.");
+  }
+  const result = await target.apply(plan, desired, ctx.io, { applyImmediately: opts.applyImmediately });
+  ctx.io.event({ type: "result", message: `${desired.identifier}: ${result.applied} change(s) applied.` });
+  return { ...base, applied: result.applied, changed: result.applied > 0 };
+}

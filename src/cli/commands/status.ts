@@ -1,0 +1,66 @@
+import { status } from "../../api/status.js";
+import type { StatusReport } from "../../targets/target.js";
+import { type CliContext, printJson } from "../output.js";
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+function lag(bytes: number | null, seconds: number | null): string {
+  if (bytes === null && seconds === null) return "-";
+  return `${bytes ?? "?"} B / ${seconds === null ? "?" : seconds.toFixed(3)} s`;
+}
+
+/** The status report as text. */
+export function statusLines(r: StatusReport): string[] {
+  const lines = [`${r.identifier} (${r.target}): ${r.engine} ${r.engineVersion}`, ""];
+  if (r.nodes.length) {
+    lines.push(
+      ...table([
+        ["NODE", "ROLE", "STATE", "ENDPOINT", "PID", "LAG"],
+        ...r.nodes.map((n) => [
+          n.name,
+          n.role,
+          n.state,
+          n.host && n.port ? `${n.host}:${n.port}` : "-",
+          n.pid === null ? "-" : String(n.pid),
+          n.role === "replica" ? lag(n.lagBytes, n.lagSeconds) : "",
+        ]),
+      ]),
+      "",
+    );
+  }
+  const b = r.backups;
+  lines.push(
+    b.enabled ? `Backups: on, kept ${b.retentionDays} days` : "Backups: off (no point-in-time restore)",
+  );
+  if (b.archive) {
+    lines.push(
+      `  WAL archive: ${b.archive.state}; last ${b.archive.lastArchived ?? "-"}${b.archive.lastArchivedAt ? ` at ${b.archive.lastArchivedAt}` : ""}; ${b.archive.failedCount} failure(s)`,
+    );
+  }
+  if (b.enabled)
+    lines.push(`  Restorable window: ${b.earliestRestorableTime ?? "-"} to ${b.latestRestorableTime ?? "-"}`);
+  for (const x of b.list)
+    lines.push(
+      `  ${x.kind.padEnd(9)} ${x.id}  ${x.createdAt}  ${x.sizeBytes === null ? "" : `${(x.sizeBytes / 1048576).toFixed(1)} MiB`}`,
+    );
+  if (r.storage.usedBytes !== null)
+    lines.push(`Storage: ${(r.storage.usedBytes / 1048576).toFixed(1)} MiB used`);
+  if (r.notes.length) lines.push("", ...r.notes.map((n) => `• ${n}`));
+  return lines;
+}
+
+/** `ebdb status [--json]`: JSON is the StatusReport, the same shape on both targets. */
+export async function run(cli: CliContext): Promise<number> {
+  const report = await status(cli.ctx);
+  if (cli.flags.json) printJson(cli.output, report);
+  else cli.output.out(statusLines(report).join("\n"));
+  return 0;
+}

@@ -1,0 +1,130 @@
+import { userError } from "../../errors.js";
+import { isEbdbError } from "../../errors.js";
+import type { AwsCtx } from "./context.js";
+import { all } from "./context.js";
+import {
+  MANAGED_PROPERTIES,
+  NS_ENV,
+  NS_SECRETS,
+  readEnvironment,
+  updateEnvironment,
+  type LiveEnv,
+  type OptionEdit,
+  NS_LAUNCH,
+} from "./eb.js";
+import { deletePolicy, readRole } from "./iam.js";
+import { deleteInstance, readInstances, readRestored } from "./instances.js";
+import { deleteAlarms, deleteTopic, readAlarms, topicArn } from "./monitoring.js";
+import { deleteSecurityGroup, readSecurityGroups } from "./network.js";
+import { readAccount } from "./observe.js";
+import { deleteParamGroup } from "./params.js";
+import { readSecret, scheduleSecretDeletion } from "./secret.js";
+import { deleteSubnetGroup, readSubnetGroup } from "./subnets.js";
+
+function stamp(d: Date): string {
+  return d.toISOString().slice(0, 16).replace(/[-:T]/g, "");
+}
+
+async function environmentOrNull(ctx: AwsCtx): Promise<LiveEnv | null> {
+  try {
+    return await readEnvironment(ctx.aws, ctx.desired.eb.application, ctx.desired.eb.environment);
+  } catch (e) {
+    if (isEbdbError(e) && e.code === "EB_ENVIRONMENT_NOT_FOUND") return null;
+    throw e;
+  }
+}
+
+/**
+ * Removes everything ebdb made, in the order that leaves nothing dangling: the EB wiring (so the
+ * application stops naming the database), the replicas, the primary (after a final snapshot unless
+ * skipped), then alarms, topic, groups, and the secret, which stays recoverable for its window.
+ * Refuses while deletion protection is on.
+ */
+export async function destroyAll(ctx: AwsCtx, skipFinalSnapshot: boolean): Promise<void> {
+  const d = ctx.desired;
+  const id = d.identifier;
+  const { primary, replicas } = await readInstances(ctx.aws, id);
+  if (primary?.DeletionProtection) {
+    throw userError(
+      "DELETION_PROTECTED",
+      `${id} has deletion protection on, so ebdb will not delete it.`,
+      "Set DB_DELETION_PROTECTION=false in config.env and run `ebdb up --target aws` (it turns protection off), then destroy again.",
+    );
+  }
+  const env = await environmentOrNull(ctx);
+  const vpcId = env?.vpcId ?? primary?.DBSubnetGroup?.VpcId ?? null;
+  const sgs = vpcId
+    ? await readSecurityGroups(ctx.aws, vpcId, [
+        d.network.dbSecurityGroup,
+        d.config.names.clientSecurityGroup,
+      ])
+    : new Map();
+  const client = sgs.get(d.config.names.clientSecurityGroup) ?? null;
+
+  if (env) {
+    const remove: OptionEdit[] = [];
+    for (const k of MANAGED_PROPERTIES) {
+      if (k in env.properties) remove.push({ Namespace: NS_ENV, OptionName: k });
+      if (k in env.secretRefs) remove.push({ Namespace: NS_SECRETS, OptionName: k });
+    }
+    const set: OptionEdit[] = [];
+    if (client && (env.securityGroups.includes(client.id) || env.securityGroups.includes(client.name))) {
+      const rest = env.securityGroups.filter((g) => g !== client.id && g !== client.name);
+      set.push({ Namespace: NS_LAUNCH, OptionName: "SecurityGroups", Value: rest.join(",") });
+    }
+    ctx.io.event({
+      type: "progress",
+      message: `Removing the database settings from EB environment ${env.name}`,
+    });
+    await updateEnvironment(ctx, env, { set, remove });
+    const role = await readRole(ctx.aws, env.instanceProfile, id);
+    if (role?.policy) await deletePolicy(ctx.aws, role, id);
+  }
+
+  // Restored copies use the same groups, so they go too (with their own final snapshots).
+  const restored = await readRestored(ctx.aws, d);
+  await all([
+    ...replicas.map((r) => () => deleteInstance(ctx, r.DBInstanceIdentifier!, null)),
+    ...restored.map(
+      (r) => () =>
+        deleteInstance(
+          ctx,
+          r.DBInstanceIdentifier!,
+          skipFinalSnapshot ? null : `${r.DBInstanceIdentifier}-final-${stamp(ctx.clock.now())}`,
+        ),
+    ),
+  ]);
+  if (primary) {
+    const final = skipFinalSnapshot ? null : `${id}-final-${stamp(ctx.clock.now())}`;
+    await deleteInstance(ctx, id, final);
+    ctx.io.event({
+      type: "info",
+      message: final ? `Deleted ${id}; its final snapshot is ${final}` : `Deleted ${id} (no final snapshot)`,
+    });
+  }
+
+  const account = await readAccount(ctx.aws);
+  const alarms = await readAlarms(ctx.aws, id);
+  await deleteAlarms(
+    ctx.aws,
+    alarms.map((a) => a.AlarmName!),
+  );
+  await deleteTopic(
+    ctx.aws,
+    topicArn(account.partition, ctx.aws.settings.region, account.id, d.monitoring.topic),
+  );
+  await deleteParamGroup(ctx, d.parameterGroup.name);
+  if (await readSubnetGroup(ctx.aws, d.network.subnetGroup))
+    await deleteSubnetGroup(ctx.aws, d.network.subnetGroup);
+  const db = sgs.get(d.network.dbSecurityGroup);
+  if (db) await deleteSecurityGroup(ctx, db);
+  if (client) await deleteSecurityGroup(ctx, client);
+  const secret = await readSecret(ctx.aws, d.secret.name);
+  if (await scheduleSecretDeletion(ctx.aws, secret)) {
+    ctx.io.event({
+      type: "info",
+      message: `Secret ${d.secret.name} is scheduled for deletion in 30 days; until then ebdb up restores it (aws secretsmanager restore-secret also does)`,
+    });
+  }
+  ctx.io.event({ type: "result", message: `Destroyed ${id} and everything ebdb made for it` });
+}

@@ -1,0 +1,149 @@
+import {
+  type DBInstance,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  type RestoreDBInstanceFromDBSnapshotCommandInput,
+  RestoreDBInstanceToPointInTimeCommand,
+} from "@aws-sdk/client-rds";
+import { userError } from "../../errors.js";
+import type { RestoreOptions, RestoreResult, RestoreSource } from "../target.js";
+import { isAwsCode } from "./aws-errors.js";
+import { type AwsCtx, tagList } from "./context.js";
+import { readInstance, readInstances, waitReady } from "./instances.js";
+import { rewire } from "./rewire.js";
+import { readSnapshot } from "./snapshots.js";
+
+function stamp(d: Date): string {
+  return d.toISOString().slice(0, 16).replace(/[-:T]/g, "").slice(0, 12);
+}
+
+/** Settings a restored instance takes from its source: placement, security groups, parameters, class. */
+function fromSource(
+  ctx: AwsCtx,
+  src: DBInstance,
+): Omit<RestoreDBInstanceFromDBSnapshotCommandInput, "DBInstanceIdentifier"> {
+  return {
+    DBInstanceClass: src.DBInstanceClass,
+    Port: src.Endpoint?.Port,
+    MultiAZ: src.MultiAZ,
+    DBSubnetGroupName: src.DBSubnetGroup?.DBSubnetGroupName,
+    VpcSecurityGroupIds: (src.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!),
+    DBParameterGroupName: src.DBParameterGroups?.[0]?.DBParameterGroupName,
+    PubliclyAccessible: false,
+    AutoMinorVersionUpgrade: src.AutoMinorVersionUpgrade,
+    CopyTagsToSnapshot: true,
+    DeletionProtection: false,
+    EnableCloudwatchLogsExports: src.EnabledCloudwatchLogsExports,
+    Tags: tagList(ctx.desired, { "ebdb:role": "restored", "ebdb:restored-from": src.DBInstanceIdentifier! }),
+  };
+}
+
+/**
+ * Restores into a NEW instance (never in place), with the source's security groups, subnet group and
+ * parameter group: to a point in time, to the latest restorable time, or from a snapshot. With
+ * `switch`, once it is available, the EB environment is pointed at it.
+ */
+export async function restoreInstance(
+  ctx: AwsCtx,
+  from: RestoreSource,
+  as: string | undefined,
+  opts: RestoreOptions = {},
+): Promise<RestoreResult> {
+  const d = ctx.desired;
+  const id = d.identifier;
+  const { primary } = await readInstances(ctx.aws, id);
+  if (!primary)
+    throw userError("NOT_CREATED", `${id} does not exist, so there is nothing to restore from or alongside.`);
+  const name = as ?? `${id}-restored-${stamp(ctx.clock.now())}`;
+  if (!/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(name) || name.includes("--") || name.endsWith("-")) {
+    throw userError(
+      "BAD_NAME",
+      `--name ${name} is not a valid RDS identifier.`,
+      "Use 1-63 letters, digits and single hyphens, starting with a letter.",
+    );
+  }
+  if (await readInstance(ctx.aws, name)) {
+    throw userError(
+      "NAME_TAKEN",
+      `An instance named ${name} already exists.`,
+      "Choose another --name, or destroy that one first.",
+    );
+  }
+  const base = fromSource(ctx, primary);
+  let restoredTo: string | null;
+  if (from.kind === "snapshot") {
+    const snap = await readSnapshot(ctx.aws, from.id);
+    if (!snap)
+      throw userError(
+        "SNAPSHOT_NOT_FOUND",
+        `Snapshot ${from.id} does not exist.`,
+        "List them with `ebdb snapshot list`.",
+      );
+    if (snap.Status !== "available")
+      throw userError("SNAPSHOT_NOT_READY", `Snapshot ${from.id} is ${snap.Status}, not available yet.`);
+    restoredTo = snap.SnapshotCreateTime ? new Date(snap.SnapshotCreateTime).toISOString() : null;
+    await ctx.aws.rds(
+      new RestoreDBInstanceFromDBSnapshotCommand({
+        ...base,
+        DBInstanceIdentifier: name,
+        DBSnapshotIdentifier: from.id,
+        BackupRetentionPeriod: primary.BackupRetentionPeriod,
+      }),
+    );
+  } else {
+    if ((primary.BackupRetentionPeriod ?? 0) === 0) {
+      throw userError(
+        "PITR_OFF",
+        `${id} has automated backups off, so there is no point in time to restore to.`,
+        "Restore from a snapshot instead (--from-snapshot), or set DB_BACKUP_RETENTION_DAYS and run up.",
+      );
+    }
+    const latest = primary.LatestRestorableTime ? new Date(primary.LatestRestorableTime) : null;
+    if (!latest)
+      throw userError(
+        "PITR_NOT_READY",
+        `${id} has no restorable time yet: its first automated backup has not finished.`,
+      );
+    if (from.kind === "time" && from.time.getTime() > latest.getTime()) {
+      throw userError(
+        "RESTORE_TIME_TOO_LATE",
+        `${from.time.toISOString()} is after ${id}'s latest restorable time, ${latest.toISOString()}.`,
+        "Choose an earlier time, or --latest.",
+      );
+    }
+    restoredTo = from.kind === "time" ? from.time.toISOString() : latest.toISOString();
+    try {
+      await ctx.aws.rds(
+        new RestoreDBInstanceToPointInTimeCommand({
+          ...base,
+          SourceDBInstanceIdentifier: id,
+          TargetDBInstanceIdentifier: name,
+          RestoreTime: from.kind === "time" ? from.time : undefined,
+          UseLatestRestorableTime: from.kind === "latest" ? true : undefined,
+          BackupRetentionPeriod: primary.BackupRetentionPeriod,
+        }),
+      );
+    } catch (e) {
+      // RDS knows the earliest restorable time; its answer names the window.
+      if (isAwsCode(e, "InvalidRestoreFault", "PointInTimeRestoreNotEnabledFault")) {
+        throw userError(
+          "RESTORE_TIME_OUTSIDE",
+          (e as Error).message.replace(/^RDS\.\w+ failed: \w+: /, ""),
+          "Choose a time inside the window (ebdb status shows it).",
+        );
+      }
+      throw e;
+    }
+  }
+  const inst = await waitReady(ctx, name);
+  const host = inst.Endpoint?.Address ?? "";
+  const port = inst.Endpoint?.Port ?? d.primary.port;
+  if (opts.switch) {
+    await rewire(ctx, { primaryHost: host, replicaHosts: [] });
+    ctx.io.event({
+      type: "warning",
+      message: `The EB environment now uses ${name} (${host}).`,
+      hint: `Set DB_INSTANCE_IDENTIFIER=${name} in config.env so ebdb manages it; otherwise the next ebdb up points the application back at ${id}.`,
+    });
+  }
+  return { name, host, port, restoredTo };
+}

@@ -1,0 +1,237 @@
+import type { IoHost } from "../../io.js";
+import type { Change, Plan } from "../../model/change.js";
+import type { ApplyResult } from "../target.js";
+import { deleteBackup, expireBackups, newBackupId, takeBackup } from "./backups.js";
+import { createCluster } from "./create.js";
+import { pgdataOf } from "./layout.js";
+import { listMetas, type NodeMeta, writeMeta } from "./meta.js";
+import { passfileOf, writePassfile } from "./node-files.js";
+import { portIsChosen, rewriteConf, startNode } from "./nodes.js";
+import { ident, literal, withClient } from "./pg-client.js";
+import { choosePort } from "./ports.js";
+import { addReplica, dropSlot, removeReplica } from "./replicas.js";
+import { readPasswordFile, scramVerifier } from "./secrets.js";
+import { writeFileMode } from "./fs-util.js";
+import type pg from "pg";
+import { inspect, signalServer, stopServer } from "./process.js";
+import type { Session } from "./session.js";
+
+/** Does a change; may return what was actually done, said better than the plan could. */
+type Step = (c: Change) => Promise<unknown>;
+
+/** Runs one change, telling the IoHost when it starts and ends (with what was actually done). */
+async function step(io: IoHost, c: Change, fn: Step): Promise<void> {
+  io.event({ type: "change-start", change: c });
+  const t0 = Date.now();
+  const said = await fn(c);
+  io.event({
+    type: "change-done",
+    change: typeof said === "string" ? { ...c, reason: said } : c,
+    ms: Date.now() - t0,
+  });
+}
+
+const is = (c: Change, kind: string, action: string, field?: string) =>
+  c.kind === kind && c.action === action && (field === undefined || c.field === field);
+
+/**
+ * Applies a plan to the local target. Order: create everything new in one go; start what is
+ * stopped (the primary first); change the primary's port, parameters, retention, password;
+ * remove replicas; add and rebuild replicas (in parallel); then backups. Never deletes data.
+ */
+export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<ApplyResult> {
+  let applied = 0;
+  const done = new Set<Change>();
+  const run = async (c: Change, fn: Step) => {
+    await step(io, c, fn);
+    done.add(c);
+    applied++;
+  };
+  const changes = plan.changes;
+  const bins = () => s.binaries();
+  const metas = async () => listMetas(s.layout);
+  const primaryMeta = async () => (await metas()).find((m) => m.role === "primary")!;
+
+  const create = changes.find((c) => is(c, "instance", "create"));
+  if (create) {
+    const replicaCreates = changes.filter((c) => is(c, "replica", "create"));
+    for (const c of [create, ...replicaCreates]) io.event({ type: "change-start", change: c });
+    const t0 = Date.now();
+    const r = await createCluster(
+      s,
+      replicaCreates.map((c) => c.resource),
+      io,
+    );
+    const ms = Date.now() - t0;
+    io.event({
+      type: "change-done",
+      change: {
+        ...create,
+        reason: `Created ${r.primary.name} on 127.0.0.1:${r.primary.port} (PostgreSQL ${r.binaries.version})`,
+      },
+      ms,
+    });
+    for (const c of replicaCreates) {
+      const m = r.replicas.find((x) => x.name === c.resource);
+      io.event({
+        type: "change-done",
+        change: { ...c, reason: `Created replica ${c.resource} on 127.0.0.1:${m?.port}` },
+        ms,
+      });
+    }
+    for (const c of [create, ...replicaCreates]) done.add(c);
+    applied += 1 + replicaCreates.length;
+  }
+
+  // Starts: the primary first (replicas stream from it), then the others together.
+  const starts = changes.filter((c) => c.field === "state" && c.action === "update");
+  const startOne = async (c: Change) => {
+    const meta = (await metas()).find((m) => m.name === c.resource);
+    if (!meta) return;
+    const primary = await primaryMeta();
+    let moved = "";
+    const m = await startNode(s, await bins(), meta, {
+      primaryPort: primary?.port,
+      onMove: (from, to) => {
+        moved = ` (port ${from} was taken: now on ${to})`;
+      },
+    });
+    if (m.role === "primary" && m.port !== meta.port) await repointReplicas(s, m);
+    return `Started ${m.name} on 127.0.0.1:${m.port}${moved}`;
+  };
+  const primaryStart = starts.find((c) => c.kind === "instance" && c.resource === s.config.identifier);
+  if (primaryStart) await run(primaryStart, startOne);
+  await Promise.all(starts.filter((c) => c !== primaryStart).map((c) => run(c, startOne)));
+
+  // The password first: everything after connects with the configured one.
+  const password = changes.find((c) => is(c, "secret", "update", "password"));
+  if (password) await run(password, () => setPassword(s));
+
+  for (const c of changes) {
+    if (done.has(c)) continue;
+    if (is(c, "instance", "update", "port")) {
+      await run(c, async () => {
+        const p = await primaryMeta();
+        const port = Number(c.to);
+        const free = await choosePort(
+          port,
+          new Set((await metas()).filter((m) => m.name !== p.name).map((m) => m.port)),
+          {
+            strict: !portIsChosen(s, p),
+            what: `the primary ${p.name}`,
+          },
+        );
+        await stopServer(pgdataOf(s.layout, p.name));
+        const moved: NodeMeta = { ...p, port: free };
+        await writeMeta(s.layout, moved, s.user);
+        await rewriteConf(s, await bins(), moved);
+        await startNode(s, await bins(), moved);
+        await repointReplicas(s, moved);
+        return `Moved ${p.name} to 127.0.0.1:${free} (restarted)`;
+      });
+    } else if (is(c, "parameter-group", "update") && c.field === "parameters.log_min_duration_statement") {
+      await run(c, async () => {
+        const value = String(c.to);
+        const pw = await s.password();
+        for (const m of await metas()) {
+          if (m.role === "restored" || (await inspect(pgdataOf(s.layout, m.name))).state !== "running")
+            continue;
+          await withClient(m.port, s.config.masterUsername, pw, "postgres", async (db) => {
+            await db.query(`ALTER SYSTEM SET log_min_duration_statement = ${literal(value)}`);
+            await db.query("SELECT pg_reload_conf()");
+          });
+        }
+        return `Set log_min_duration_statement=${value} (ALTER SYSTEM, reloaded)`;
+      });
+    } else if (is(c, "instance", "update", "backup.retentionDays")) {
+      await run(c, async () => {
+        const p = await primaryMeta();
+        const before = p.retentionDays ?? 0;
+        const after = Number(c.to);
+        const updated = { ...p, retentionDays: after };
+        await writeMeta(s.layout, updated, s.user);
+        if (before > 0 !== after > 0) {
+          await rewriteConf(s, await bins(), updated);
+          await stopServer(pgdataOf(s.layout, p.name));
+          await startNode(s, await bins(), updated);
+          return after > 0
+            ? `Turned WAL archiving on (${after} days; restarted)`
+            : "Turned WAL archiving off (restarted); backups kept";
+        }
+        await expireBackups(s);
+        return `Keeps backups for ${after} days`;
+      });
+    } else if (is(c, "instance", "update", "extensions")) {
+      await run(c, async () => {
+        const p = await primaryMeta();
+        await withClient(p.port, s.config.masterUsername, await s.password(), s.config.dbName, (db) =>
+          db.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"),
+        );
+      });
+    } else if (is(c, "replica", "delete", "slot")) {
+      await run(c, async () => dropSlot(s, await primaryMeta(), c.resource));
+    } else if (is(c, "replica", "delete")) {
+      await run(c, async () => {
+        await removeReplica(s, c.resource);
+        return `Removed replica ${c.resource}`;
+      });
+    }
+  }
+
+  const adds = changes.filter(
+    (c) => !done.has(c) && (is(c, "replica", "create") || is(c, "replica", "update", "rebuild")),
+  );
+  await Promise.all(
+    adds.map((c) =>
+      run(c, async () => {
+        const m = await addReplica(s, c.resource);
+        return `${c.action === "create" ? "Created" : "Rebuilt"} replica ${m.name} on 127.0.0.1:${m.port}`;
+      }),
+    ),
+  );
+
+  for (const c of changes.filter((x) => !done.has(x) && x.kind === "backup")) {
+    if (c.action === "create") {
+      await run(c, async () => {
+        const b = await takeBackup(s, await newBackupId(s, "automated"), "automated");
+        return `Took automated base backup ${b.id}`;
+      });
+    } else if (c.action === "delete") {
+      await run(c, async () => deleteBackup(s, c.resource).catch(() => {}));
+    }
+  }
+  if (changes.some((c) => c.kind === "backup" && c.action === "delete")) await expireBackups(s);
+
+  for (const c of changes) {
+    if (done.has(c)) continue;
+    io.event({ type: "warning", message: `Not applicable to the local target, skipped: ${c.reason}` });
+  }
+  return { applied };
+}
+
+/** Sets the master password to DB_MASTER_PASSWORD on the primary, then in the password file and the replicas' files. */
+async function setPassword(s: Session): Promise<string> {
+  const p = (await listMetas(s.layout)).find((m) => m.role === "primary")!;
+  const pw = s.config.masterPassword!;
+  const old = (await readPasswordFile(s.layout.passwordFile)) ?? pw;
+  const alter = (db: pg.Client) =>
+    db.query(`ALTER ROLE ${ident(s.config.masterUsername)} PASSWORD ${literal(scramVerifier(pw.reveal()))}`);
+  // The server has the stored (old) password, or already the new one if a previous run stopped halfway.
+  await withClient(p.port, s.config.masterUsername, old, "postgres", alter).catch(() =>
+    withClient(p.port, s.config.masterUsername, pw, "postgres", alter),
+  );
+  await writeFileMode(s.layout.passwordFile, pw.reveal(), 0o600);
+  for (const r of (await listMetas(s.layout)).filter((m) => m.role === "replica")) {
+    await writePassfile(passfileOf(s.layout, r.name), p.port, s.config.masterUsername, pw, s.user);
+  }
+  return "Set the master password from DB_MASTER_PASSWORD";
+}
+
+/** After the primary moved: point each replica's primary_conninfo and password file at the new port, and reload. */
+async function repointReplicas(s: Session, primary: NodeMeta): Promise<void> {
+  const bins = await s.binaries();
+  for (const r of (await listMetas(s.layout)).filter((m) => m.role === "replica")) {
+    await rewriteConf(s, bins, r, primary.port);
+    await signalServer(pgdataOf(s.layout, r.name), "SIGHUP");
+  }
+}

@@ -1,0 +1,198 @@
+import { join } from "node:path";
+import { systemError, userError } from "../../errors.js";
+import type { IoHost } from "../../io.js";
+import { type BackupMeta, backupDir, stampedId, writeBackup } from "./backups.js";
+import type { PgBinaries } from "./binaries.js";
+import { copyDir, ensureDir } from "./fs-util.js";
+import { nodeDir, pgdataOf } from "./layout.js";
+import { listMetas, type NodeMeta, slotName, writeMeta } from "./meta.js";
+import { projectCertificate, writeNodeFiles } from "./node-files.js";
+import { ident, literal, loadPg, withClient } from "./pg-client.js";
+import { choosePort } from "./ports.js";
+import { scramVerifier } from "./secrets.js";
+import type { Session } from "./session.js";
+import { settingsFor } from "./settings.js";
+import { getTemplate, refillSpares, releaseTemplate, TEMPLATE_DB, takeSpare } from "./template.js";
+import { reservedPorts, rewriteConf, startNode, syncInBackground } from "./nodes.js";
+
+export interface CreateResult {
+  primary: NodeMeta;
+  replicas: NodeMeta[];
+  backup: BackupMeta | null;
+  binaries: PgBinaries;
+  templateBuilt: boolean;
+}
+
+/**
+ * Creates the primary (and the replicas named) from the initdb template. Everything is a copy of
+ * the same cleanly shut down template, so the copies are made in parallel: the primary's, each
+ * replica's (a cold copy is a valid standby: it streams everything after the template's checkpoint),
+ * and the first automated base backup's (consistent once the primary's setup is replayed). Then the
+ * primary starts, gets its password, database name and replication slots, and the replicas start.
+ */
+export async function createCluster(s: Session, replicaNames: string[], io: IoHost): Promise<CreateResult> {
+  const existing = (await listMetas(s.layout)).find((m) => m.role === "primary");
+  if (existing?.state === "creating") {
+    throw userError(
+      "PRIMARY_HALF_CREATED",
+      `The primary ${existing.name} was left half-created by an interrupted run (${pgdataOf(s.layout, existing.name)}).`,
+      "It holds no data of yours yet: run `ebdb destroy --yes` and then `ebdb up` to create it again.",
+    );
+  }
+  if (existing) throw systemError("ALREADY_CREATED", `${existing.name} exists already.`);
+  const { config, layout, user } = s;
+  const bins = await s.binaries();
+  const [password, cert, template, reserved] = await Promise.all([
+    s.password(),
+    projectCertificate(layout, user),
+    getTemplate(bins, config.masterUsername, user, s.cache, s.ctx.env).then((t) => {
+      if (t.built)
+        io.event({
+          type: "info",
+          message: `Prepared an initdb template for PostgreSQL ${bins.version} (reused next time).`,
+        });
+      return t;
+    }),
+    reservedPorts(s),
+  ]);
+  const strict = config.local.port !== null;
+  const primaryPort = await choosePort(config.local.port ?? config.port, reserved, {
+    strict,
+    what: `the primary ${config.identifier}`,
+  });
+  reserved.add(primaryPort);
+  const now = new Date().toISOString();
+  const primary: NodeMeta = {
+    name: config.identifier,
+    role: "primary",
+    port: primaryPort,
+    state: "creating",
+    createdAt: now,
+    pgVersion: bins.version,
+    retentionDays: config.backup.retentionDays,
+  };
+  const replicas: NodeMeta[] = [];
+  for (const [i, name] of replicaNames.entries()) {
+    const port = await choosePort(primaryPort + i + 1, reserved, { what: `replica ${name}` });
+    reserved.add(port);
+    replicas.push({
+      name,
+      role: "replica",
+      port,
+      state: "creating",
+      createdAt: now,
+      pgVersion: bins.version,
+      source: primary.name,
+      slot: slotName(name),
+    });
+  }
+  await Promise.all(
+    [primary, ...replicas].map(async (m) => {
+      await ensureDir(nodeDir(layout, m.name), 0o700, user);
+      await writeMeta(layout, m, user);
+    }),
+  );
+
+  const copyNode = async (m: NodeMeta) => {
+    const pgdata = pgdataOf(layout, m.name);
+    if (!(await takeSpare(template, pgdata))) await copyDir(template.pgdata, pgdata, user);
+    await writeNodeFiles(pgdata, settingsFor(s, m, bins.major, primaryPort), user, {
+      cert,
+      auto: { log_min_duration_statement: String(config.slowQueryMs) },
+      password: m.role === "replica" ? { user: config.masterUsername, secret: password } : undefined,
+    });
+  };
+  let backup: BackupMeta | null = null;
+  const copyBackup = async () => {
+    if (config.backup.retentionDays <= 0) return;
+    const id = stampedId(`${config.identifier}-auto`);
+    backup = {
+      id,
+      kind: "automated",
+      method: "cold",
+      status: "creating",
+      createdAt: now,
+      startWal: "",
+      consistentLsn: "",
+      sizeBytes: null,
+      pgVersion: bins.version,
+    };
+    await writeBackup(s, backup);
+    // Hard links: neither the template nor a backup is ever written to (a restore copies).
+    await copyDir(template.pgdata, join(backupDir(s, id), "data"), user, { link: true });
+  };
+  const primaryCopy = copyNode(primary);
+  // The other copies start once the primary's server is spawned, so they do not delay it.
+  let others: { replicas: Promise<void>[]; backup: Promise<void> } | null = null;
+  const copyOthers = () => {
+    others ??= { replicas: replicas.map((r) => copyNode(r)), backup: copyBackup() };
+    return others;
+  };
+  try {
+    await primaryCopy;
+    void loadPg();
+    const started = await startNode(s, bins, primary, { onSpawn: copyOthers });
+    Object.assign(primary, started);
+    const { replicas: replicaCopies, backup: backupCopy } = copyOthers();
+    const setup = await withClient(
+      primary.port,
+      config.masterUsername,
+      template.password,
+      "postgres",
+      async (c) => {
+        await c.query(
+          `ALTER ROLE ${ident(config.masterUsername)} PASSWORD ${literal(scramVerifier(password.reveal()))}`,
+        );
+        if (config.dbName === "postgres") {
+          await c.query(`DROP DATABASE ${TEMPLATE_DB}`);
+          await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        } else if (config.dbName !== TEMPLATE_DB) {
+          await c.query(`ALTER DATABASE ${TEMPLATE_DB} RENAME TO ${ident(config.dbName)}`);
+        }
+        for (const r of replicas) await c.query("SELECT pg_create_physical_replication_slot($1)", [r.slot]);
+        return (
+          await c.query<{ lsn: string; at: Date; redo: string }>(
+            "SELECT pg_current_wal_lsn()::text AS lsn, clock_timestamp() AS at, pg_walfile_name(redo_lsn) AS redo FROM pg_control_checkpoint()",
+          )
+        ).rows[0];
+      },
+    );
+    Object.assign(primary, { state: "ready", setup: { lsn: setup.lsn, at: setup.at.toISOString() } });
+    await writeMeta(layout, primary, user);
+    io.event({
+      type: "info",
+      message: `Primary ${primary.name} is ready on 127.0.0.1:${primary.port} (PostgreSQL ${bins.version}, ${bins.source}).`,
+    });
+
+    const startReplica = async (r: NodeMeta, copy: Promise<void>) => {
+      await copy;
+      if (primary.port !== primaryPort) await rewriteConf(s, bins, r, primary.port);
+      const started = await startNode(s, bins, r, { primaryPort: primary.port });
+      Object.assign(r, started, { state: "ready" });
+      await writeMeta(layout, r, user);
+      io.event({ type: "info", message: `Replica ${r.name} is streaming on 127.0.0.1:${r.port}.` });
+    };
+    const finishBackup = async () => {
+      await backupCopy;
+      if (!backup) return;
+      const b: BackupMeta = backup;
+      backup = {
+        ...b,
+        status: "available",
+        createdAt: setup.at.toISOString(),
+        startWal: setup.redo,
+        consistentLsn: setup.lsn,
+        sizeBytes: template.sizeBytes,
+      };
+      await writeBackup(s, backup);
+    };
+    await Promise.all([...replicas.map((r, i) => startReplica(r, replicaCopies[i])), finishBackup()]);
+  } finally {
+    const o = copyOthers();
+    await Promise.allSettled([primaryCopy, ...o.replicas, o.backup]);
+    await releaseTemplate(template);
+    // One background job: make spare copies of the template for the next run, then flush to disk.
+    await refillSpares(template, user, Math.max(2, replicas.length + 1)).catch(() => syncInBackground());
+  }
+  return { primary, replicas, backup, binaries: bins, templateBuilt: template.built };
+}

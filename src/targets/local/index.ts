@@ -1,0 +1,206 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { CommandContext } from "../../api/context.js";
+import { userError } from "../../errors.js";
+import type { IoHost } from "../../io.js";
+import type { Desired } from "../../model/desired-types.js";
+import type { ConnectionInfo, NodeStatus, Target } from "../target.js";
+import { localApply } from "./apply.js";
+import {
+  deleteBackup,
+  expireBackups,
+  listBackups,
+  newBackupId,
+  takeBackup,
+  toBackupInfo,
+} from "./backups.js";
+import { removeTree } from "./fs-util.js";
+import { nodeDir, pgdataOf } from "./layout.js";
+import { withLock } from "./lock.js";
+import { localLogs } from "./logs.js";
+import { listMetas } from "./meta.js";
+import { localObserve } from "./observe.js";
+import { inspect, stopServer } from "./process.js";
+import { literal, withClient } from "./pg-client.js";
+import { addReplica, nextReplicaName, removeReplica } from "./replicas.js";
+import { restoreInstance } from "./restore.js";
+import { openSession, type Session } from "./session.js";
+import { requirePrimary } from "./settings.js";
+import { localStatus } from "./status.js";
+
+/**
+ * The local target: the configured topology as real PostgreSQL processes on this machine — a
+ * primary, streaming replicas, a WAL archive, base backups and point-in-time restore — under
+ * .ebdb/<identifier>/ in the project.
+ */
+export function createLocalTarget(ctx: CommandContext): Target {
+  const session = (d: Desired, create = false) => openSession(ctx, d, { create });
+  const locked = async <T>(
+    d: Desired,
+    what: string,
+    fn: (s: Session) => Promise<T>,
+    create = false,
+  ): Promise<T> => {
+    const s = await session(d, create);
+    return withLock(s.layout, what, () => fn(s));
+  };
+
+  const nodeStatus = async (s: Session, name: string): Promise<NodeStatus> => {
+    const report = await localStatus(s);
+    return report.nodes.find((n) => n.name === name)!;
+  };
+
+  return {
+    name: "local",
+    async observe(d) {
+      return localObserve(await session(d));
+    },
+    apply(plan, d, io) {
+      return locked(d, "up", (s) => localApply(s, plan, io), true);
+    },
+    async status(d) {
+      return localStatus(await session(d));
+    },
+    async connection(d): Promise<ConnectionInfo> {
+      const s = await session(d);
+      const metas = await listMetas(s.layout);
+      const primary = await requirePrimary(s);
+      const password = await s.existingPassword();
+      if (!password)
+        throw userError(
+          "NO_PASSWORD",
+          `The password file ${s.layout.passwordFile} is missing.`,
+          "Set DB_MASTER_PASSWORD, or run `ebdb destroy` and `ebdb up` again.",
+        );
+      return {
+        host: "127.0.0.1",
+        port: primary.port,
+        dbName: s.config.dbName,
+        username: s.config.masterUsername,
+        password,
+        readers: metas
+          .filter((m) => m.role === "replica")
+          .map((m) => ({ name: m.name, host: "127.0.0.1", port: m.port })),
+        sslmode: "require",
+      };
+    },
+    snapshots: {
+      create(d, id, io) {
+        return locked(d, "snapshot create", async (s) => {
+          const b = await takeBackup(s, id ?? (await newBackupId(s, "manual")), "manual");
+          io.event({ type: "info", message: `Snapshot ${b.id} taken (${b.sizeBytes ?? 0} bytes).` });
+          await expireBackups(s);
+          return toBackupInfo(b);
+        });
+      },
+      async list(d) {
+        return (await listBackups(await session(d)))
+          .filter((b) => b.status === "available")
+          .map(toBackupInfo);
+      },
+      remove(d, id) {
+        return locked(d, "snapshot delete", (s) => deleteBackup(s, id));
+      },
+    },
+    restore(d, from, as) {
+      return locked(d, "restore", (s) => restoreInstance(s, from, as));
+    },
+    replicas: {
+      add(d) {
+        return locked(d, "replica add", async (s) => {
+          const m = await addReplica(s, await nextReplicaName(s));
+          return nodeStatus(s, m.name);
+        });
+      },
+      remove(d, name) {
+        return locked(d, "replica remove", async (s) => {
+          const replicas = (await listMetas(s.layout)).filter((m) => m.role === "replica");
+          const target = name ?? replicas.at(-1)?.name;
+          if (!target) throw userError("NO_REPLICAS", `${s.config.identifier} has no read replicas.`);
+          await removeReplica(s, target);
+        });
+      },
+      async list(d) {
+        return (await localStatus(await session(d))).nodes.filter((n) => n.role === "replica");
+      },
+    },
+    down(d, io: IoHost) {
+      return locked(d, "down", async (s) => {
+        const metas = await listMetas(s.layout);
+        // Replicas and restored instances first, the primary last (replicas would only retry it).
+        const order = [
+          ...metas.filter((m) => m.role !== "primary"),
+          ...metas.filter((m) => m.role === "primary"),
+        ];
+        for (const m of order) {
+          if (await stopServer(pgdataOf(s.layout, m.name)))
+            io.event({ type: "info", message: `Stopped ${m.name}.` });
+        }
+      });
+    },
+    async destroy(d, _opts, io) {
+      const s = await session(d);
+      await withLock(s.layout, "destroy", async () => {
+        const metas = await listMetas(s.layout);
+        await Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name), { timeoutMs: 10_000 })));
+        if (s.layout.dataRoot !== s.layout.stateDir) await removeTree(s.layout.dataRoot);
+        // Everything but the lock, which withLock removes last; then the folder itself.
+        for (const f of await readdir(s.layout.stateDir).catch(() => [] as string[])) {
+          if (f !== "lock") await removeTree(join(s.layout.stateDir, f));
+        }
+        io.event({
+          type: "info",
+          message: metas.length
+            ? `Removed ${s.config.identifier}: ${metas.length} node(s), base backups and the WAL archive.`
+            : `Nothing of ${s.config.identifier} was on this machine.`,
+        });
+      });
+      await removeTree(s.layout.stateDir);
+    },
+    destroyInstance(d, name, io) {
+      return locked(d, "destroy", async (s) => {
+        const meta = (await listMetas(s.layout)).find((m) => m.name === name);
+        if (!meta || meta.role === "primary") {
+          const others = (await listMetas(s.layout)).filter((m) => m.role !== "primary").map((m) => m.name);
+          throw userError(
+            "INSTANCE_NOT_FOUND",
+            meta
+              ? `${name} is the primary: \`ebdb destroy\` without --instance removes everything.`
+              : `There is no instance ${name}.`,
+            others.length ? `Other instances: ${others.join(", ")}.` : undefined,
+          );
+        }
+        if (meta.role === "replica") await removeReplica(s, name);
+        else {
+          await stopServer(pgdataOf(s.layout, name));
+          await removeTree(nodeDir(s.layout, name));
+        }
+        io.event({ type: "info", message: `Removed ${name}.` });
+      });
+    },
+    setSlowQueryMs(d, ms, io) {
+      return locked(d, "slowlog", async (s) => {
+        const pw = await s.password();
+        for (const m of await listMetas(s.layout)) {
+          if ((await inspect(pgdataOf(s.layout, m.name))).state !== "running") continue;
+          await withClient(m.port, s.config.masterUsername, pw, "postgres", async (c) => {
+            await c.query(`ALTER SYSTEM SET log_min_duration_statement = ${literal(String(ms))}`);
+            await c.query("SELECT pg_reload_conf()");
+          });
+        }
+        if (ms === s.config.slowQueryMs) return;
+        io.event({
+          type: "warning",
+          message: `Set log_min_duration_statement=${ms} on the running servers; \`ebdb up\` sets it back to DB_SLOW_QUERY_MS=${s.config.slowQueryMs}.`,
+          hint: "Set DB_SLOW_QUERY_MS in config.env to keep it.",
+        });
+      });
+    },
+    logs(d, opts) {
+      const iter = async function* () {
+        yield* localLogs(await session(d), opts);
+      };
+      return iter();
+    },
+  };
+}

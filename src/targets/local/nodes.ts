@@ -1,0 +1,82 @@
+import { spawn } from "node:child_process";
+import { isEbdbError } from "../../errors.js";
+import type { PgBinaries } from "./binaries.js";
+import { checkDataDirVersion } from "./binaries.js";
+import { logFileOf, pgdataOf } from "./layout.js";
+import { listMetas, type NodeMeta, writeMeta } from "./meta.js";
+import { projectCertificate, writeNodeFiles } from "./node-files.js";
+import { choosePort } from "./ports.js";
+import { startServer } from "./process.js";
+import type { Session } from "./session.js";
+import { settingsFor } from "./settings.js";
+
+/** Ports our nodes hold (running or not), except `except`'s. */
+export async function reservedPorts(s: Session, except?: string): Promise<Set<number>> {
+  return new Set((await listMetas(s.layout)).filter((m) => m.name !== except).map((m) => m.port));
+}
+
+/** Whether a node's port was chosen by ebdb (and may move) rather than fixed by DB_LOCAL_PORT. */
+export function portIsChosen(s: Session, meta: NodeMeta): boolean {
+  return !(meta.role === "primary" && s.config.local.port !== null);
+}
+
+/**
+ * Starts a node and waits until it accepts connections. When its port was chosen by ebdb and
+ * another program took it meanwhile (a race, or after a reboot), it moves to the next free port,
+ * rewriting its configuration. Returns the node's record (with the port it listens on).
+ */
+export async function startNode(
+  s: Session,
+  bins: PgBinaries,
+  meta: NodeMeta,
+  opts: { primaryPort?: number; onMove?: (from: number, to: number) => void; onSpawn?: () => void } = {},
+): Promise<NodeMeta> {
+  const pgdata = pgdataOf(s.layout, meta.name);
+  await checkDataDirVersion(pgdata, bins);
+  let m = meta;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await startServer(bins, pgdata, logFileOf(s.layout, m.name), s.user, { onSpawn: opts.onSpawn });
+      return m;
+    } catch (e) {
+      if (!(isEbdbError(e) && e.code === "PORT_IN_USE") || !portIsChosen(s, m) || attempt >= 5) throw e;
+      const port = await choosePort(m.port + 1, await reservedPorts(s, m.name), { what: m.name });
+      opts.onMove?.(m.port, port);
+      m = { ...m, port };
+      await writeMeta(s.layout, m, s.user);
+      await rewriteConf(s, bins, m, opts.primaryPort);
+    }
+  }
+}
+
+/** Rewrites a node's postgresql.conf and pg_hba.conf (and a replica's password file) from its record. */
+export async function rewriteConf(
+  s: Session,
+  bins: PgBinaries,
+  meta: NodeMeta,
+  primaryPort?: number,
+): Promise<void> {
+  const cert = await projectCertificate(s.layout, s.user);
+  const settings = settingsFor(s, meta, bins.major, primaryPort);
+  if (meta.role === "restored") settings.archiveDir = null;
+  await writeNodeFiles(pgdataOf(s.layout, meta.name), settings, s.user, {
+    cert,
+    password:
+      meta.role === "replica" ? { user: s.config.masterUsername, secret: await s.password() } : undefined,
+  });
+}
+
+/**
+ * Asks the kernel to write the new files out, in the background: data directories copied from the
+ * template were written without fsync, and PostgreSQL assumes its checkpointed files are durable.
+ */
+export function syncInBackground(): void {
+  if (process.platform === "win32") return;
+  try {
+    const child = spawn("sync", [], { detached: true, stdio: "ignore" });
+    child.on("error", () => {});
+    child.unref();
+  } catch {
+    // best effort
+  }
+}

@@ -1,0 +1,131 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { userError } from "../../errors.js";
+import { replicaIndex, replicaName } from "../../model/desired.js";
+import { onlineCopy } from "./backups.js";
+import { ensureDir, removeTree } from "./fs-util.js";
+import { nodeDir, pgdataOf } from "./layout.js";
+import { listMetas, type NodeMeta, slotName, writeMeta } from "./meta.js";
+import { projectCertificate, writeNodeFiles } from "./node-files.js";
+import { reservedPorts, startNode } from "./nodes.js";
+import { connect } from "./pg-client.js";
+import { choosePort } from "./ports.js";
+import { inspect, stopServer } from "./process.js";
+import type { Session } from "./session.js";
+import { requireRunningPrimary, settingsFor } from "./settings.js";
+
+/** The next free replica name: the lowest `<identifier>-replica-<n>` not in use. */
+export async function nextReplicaName(s: Session): Promise<string> {
+  const used = new Set(
+    (await listMetas(s.layout))
+      .map((m) => replicaIndex(s.config.identifier, m.name))
+      .filter((n): n is number => n !== null),
+  );
+  let n = 1;
+  while (used.has(n)) n++;
+  return replicaName(s.config.identifier, n);
+}
+
+/**
+ * Adds a streaming replica: a replication slot on the primary (so it keeps the WAL the replica
+ * needs), an online copy of the primary's data directory (pg_backup_start/stop), standby.signal and
+ * primary_conninfo with a 0600 password file; then waits until it accepts read-only connections.
+ */
+export async function addReplica(s: Session, name: string): Promise<NodeMeta> {
+  const primary = await requireRunningPrimary(s, "adding a replica");
+  const bins = await s.binaries();
+  const existing = (await listMetas(s.layout)).find((m) => m.name === name);
+  if (existing?.state === "ready") throw userError("REPLICA_EXISTS", `${name} exists already.`);
+  if (existing) await removeTree(nodeDir(s.layout, name));
+  const reserved = await reservedPorts(s, name);
+  const index = replicaIndex(s.config.identifier, name) ?? 1;
+  const port = await choosePort(primary.port + index, reserved, { what: `replica ${name}` });
+  let meta: NodeMeta = {
+    name,
+    role: "replica",
+    port,
+    state: "creating",
+    createdAt: new Date().toISOString(),
+    pgVersion: bins.version,
+    source: primary.name,
+    slot: slotName(name),
+  };
+  await ensureDir(nodeDir(s.layout, name), 0o700, s.user);
+  await writeMeta(s.layout, meta, s.user);
+  const pw = await s.password();
+  const c = await connect(primary.port, s.config.masterUsername, pw, "postgres");
+  try {
+    await c.query(
+      "SELECT pg_create_physical_replication_slot($1, true) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)",
+      [meta.slot],
+    );
+  } finally {
+    await c.end().catch(() => {});
+  }
+  const pgdata = pgdataOf(s.layout, name);
+  await onlineCopy(s, primary, pgdata, { label: `ebdb replica ${name}`, withWal: false });
+  await writeNodeFiles(pgdata, settingsFor(s, meta, bins.major, primary.port), s.user, {
+    cert: await projectCertificate(s.layout, s.user),
+    password: { user: s.config.masterUsername, secret: pw },
+  });
+  meta = await startNode(s, bins, meta, { primaryPort: primary.port });
+  meta.state = "ready";
+  await writeMeta(s.layout, meta, s.user);
+  return meta;
+}
+
+/** Drops a replication slot on the running primary (ending the walsender still using it). */
+export async function dropSlot(s: Session, primary: NodeMeta, slot: string): Promise<void> {
+  if ((await inspect(pgdataOf(s.layout, primary.name))).state !== "running") return;
+  const c = await connect(primary.port, s.config.masterUsername, await s.password(), "postgres");
+  try {
+    for (let i = 0; i < 50; i++) {
+      const r = await c.query<{ active_pid: number | null }>(
+        "SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1",
+        [slot],
+      );
+      if (r.rows.length === 0) return;
+      if (r.rows[0].active_pid === null) {
+        await c.query("SELECT pg_drop_replication_slot($1)", [slot]);
+        return;
+      }
+      await c.query("SELECT pg_terminate_backend($1)", [r.rows[0].active_pid]);
+      await sleep(20);
+    }
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+/** Removes a replica: stops it, drops its slot on the primary, deletes its directory (it holds no data of its own). */
+export async function removeReplica(s: Session, name: string): Promise<void> {
+  const metas = await listMetas(s.layout);
+  const meta = metas.find((m) => m.name === name && m.role === "replica");
+  if (!meta) {
+    const replicas = metas.filter((m) => m.role === "replica").map((m) => m.name);
+    throw userError(
+      "REPLICA_NOT_FOUND",
+      `There is no replica ${name}.`,
+      replicas.length ? `Replicas: ${replicas.join(", ")}.` : "There are no replicas.",
+    );
+  }
+  await stopServer(pgdataOf(s.layout, name));
+  const primary = metas.find((m) => m.role === "primary");
+  if (primary && meta.slot) await dropSlot(s, primary, meta.slot);
+  await removeTree(nodeDir(s.layout, name));
+}
+
+/** Slots on the primary named like ours that no replica uses any more (left by an interrupted removal). */
+export async function orphanSlots(s: Session, primary: NodeMeta): Promise<string[]> {
+  if ((await inspect(pgdataOf(s.layout, primary.name))).state !== "running") return [];
+  const prefix = slotName(`${s.config.identifier}-replica-`);
+  const used = new Set((await listMetas(s.layout)).map((m) => m.slot).filter(Boolean));
+  const c = await connect(primary.port, s.config.masterUsername, await s.password(), "postgres");
+  try {
+    const r = await c.query<{ slot_name: string }>(
+      "SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical'",
+    );
+    return r.rows.map((x) => x.slot_name).filter((n) => n.startsWith(prefix) && !used.has(n));
+  } finally {
+    await c.end().catch(() => {});
+  }
+}

@@ -1,0 +1,224 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isEbdbError, systemError, userError } from "../../errors.js";
+import type { RestoreResult, RestoreSource } from "../target.js";
+import { type BackupMeta, backupDir, listBackups, pitrBases, stampedId } from "./backups.js";
+import type { RecoveryTarget } from "./conf.js";
+import { copyDir, ensureDir, removeTree } from "./fs-util.js";
+import { logFileOf, nodeDir, pgdataOf } from "./layout.js";
+import { listMetas, type NodeMeta, writeMeta } from "./meta.js";
+import { projectCertificate, writeNodeFiles } from "./node-files.js";
+import { reservedPorts, startNode, syncInBackground } from "./nodes.js";
+import { withClient } from "./pg-client.js";
+import { choosePort } from "./ports.js";
+import { inspect, tail } from "./process.js";
+import type { Session } from "./session.js";
+import { requirePrimary, requireRunningPrimary, settingsFor } from "./settings.js";
+
+/**
+ * Makes everything the primary committed so far restorable, and says up to when: a last
+ * transaction (so recovery always finds a commit after any target time up to now), a WAL segment
+ * switch, and a wait until the archiver has copied that segment. Returns the latest restorable time.
+ */
+export async function flushArchive(s: Session, primary: NodeMeta): Promise<Date> {
+  const pw = await s.password();
+  const { at, wal } = await withClient(primary.port, s.config.masterUsername, pw, "postgres", async (c) => {
+    const t = (await c.query<{ at: Date }>("SELECT clock_timestamp() AS at")).rows[0].at;
+    await c.query("BEGIN");
+    await c.query("SELECT pg_current_xact_id()");
+    await c.query("COMMIT");
+    const w = (await c.query<{ wal: string }>("SELECT pg_walfile_name(pg_switch_wal()) AS wal")).rows[0].wal;
+    return { at: t, wal: w };
+  });
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(join(s.layout.archiveDir, wal))) {
+    if (Date.now() > deadline) {
+      throw systemError(
+        "ARCHIVE_STUCK",
+        `WAL segment ${wal} did not reach the archive (${s.layout.archiveDir}) within 30 s.`,
+        "See `ebdb status` (archive) and `ebdb logs` for the archiver's errors.",
+      );
+    }
+    await sleep(5);
+  }
+  return at;
+}
+
+/** Waits until a restoring instance has replayed to its target and promoted (accepts writes). */
+async function waitPromoted(s: Session, meta: NodeMeta, timeoutMs = 300_000): Promise<void> {
+  const pgdata = pgdataOf(s.layout, meta.name);
+  const pw = await s.password();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await inspect(pgdata)).state === "crashed" || !(await inspect(pgdata)).pid) {
+      throw systemError(
+        "RESTORE_FAILED",
+        `Recovery of ${meta.name} stopped.`,
+        `Its log (${logFileOf(s.layout, meta.name)}):\n${await tail(logFileOf(s.layout, meta.name))}`,
+      );
+    }
+    const inRecovery = await withClient(
+      meta.port,
+      s.config.masterUsername,
+      pw,
+      "postgres",
+      async (c) => (await c.query<{ r: boolean }>("SELECT pg_is_in_recovery() AS r")).rows[0].r,
+    ).catch(() => true);
+    if (!inRecovery) return;
+    if (Date.now() > deadline)
+      throw systemError("RESTORE_TIMEOUT", `${meta.name} was still recovering after ${timeoutMs / 1000} s.`);
+    await sleep(20);
+  }
+}
+
+const NAME_RE = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
+
+interface Plan {
+  base: BackupMeta;
+  target: RecoveryTarget;
+  restoredTo: string | null;
+  from: string;
+}
+
+async function planRestore(s: Session, from: RestoreSource): Promise<Plan> {
+  const backups = (await listBackups(s)).filter((b) => b.status === "available");
+  if (from.kind === "snapshot") {
+    const base = backups.find((b) => b.id === from.id);
+    if (!base) {
+      throw userError(
+        "SNAPSHOT_NOT_FOUND",
+        `There is no snapshot ${from.id}.`,
+        backups.length
+          ? `Snapshots: ${backups.map((b) => b.id).join(", ")}.`
+          : "There are no snapshots: `ebdb snapshot create` takes one.",
+      );
+    }
+    if (base.method === "cold") {
+      // Consistent once the primary's first setup is replayed: that WAL is in the archive.
+      await flushArchive(s, await requireRunningPrimary(s, "restoring this automated backup"));
+      return {
+        base,
+        target: { kind: "lsn", lsn: base.consistentLsn, inclusive: false },
+        restoredTo: base.createdAt,
+        from: `snapshot ${base.id}`,
+      };
+    }
+    return { base, target: { kind: "immediate" }, restoredTo: base.createdAt, from: `snapshot ${base.id}` };
+  }
+  if (s.config.backup.retentionDays <= 0) {
+    throw userError(
+      "PITR_DISABLED",
+      "Backups are off (DB_BACKUP_RETENTION_DAYS=0), so there is no point-in-time restore.",
+      "Restore a manual snapshot with --from-snapshot, or turn backups on (DB_BACKUP_RETENTION_DAYS=7 and ebdb up).",
+    );
+  }
+  const primary = await requireRunningPrimary(s, "a point-in-time restore");
+  const latest = await flushArchive(s, primary);
+  const bases = pitrBases(backups);
+  if (bases.length === 0) {
+    throw userError(
+      "NO_BASE_BACKUP",
+      "There is no base backup to restore from yet.",
+      "Take one with `ebdb snapshot create`.",
+    );
+  }
+  const earliest = new Date(bases[0].createdAt);
+  if (from.kind === "latest") {
+    return {
+      base: bases[bases.length - 1],
+      target: { kind: "latest" },
+      restoredTo: latest.toISOString(),
+      from: "the latest restorable time",
+    };
+  }
+  const t = from.time;
+  if (Number.isNaN(t.getTime()) || t < earliest || t > latest) {
+    throw userError(
+      "RESTORE_TIME_OUT_OF_RANGE",
+      `${Number.isNaN(t.getTime()) ? "That time" : t.toISOString()} is outside the restorable window, ${earliest.toISOString()} to ${latest.toISOString()}.`,
+      "Choose a time within it (ebdb status shows the window), or use --latest.",
+      { earliestRestorableTime: earliest.toISOString(), latestRestorableTime: latest.toISOString() },
+    );
+  }
+  const base = [...bases].reverse().find((b) => new Date(b.createdAt) <= t)!;
+  return {
+    base,
+    target: { kind: "time", time: t.toISOString() },
+    restoredTo: t.toISOString(),
+    from: `point in time ${t.toISOString()}`,
+  };
+}
+
+/**
+ * Restores into a NEW instance on its own port, never in place (as RDS does): a copy of the base
+ * backup, recovery.signal, restore_command copying from the WAL archive, and the recovery target;
+ * PostgreSQL replays and promotes. The instance appears in `status` (role restored).
+ */
+export async function restoreInstance(
+  s: Session,
+  from: RestoreSource,
+  as: string | undefined,
+): Promise<RestoreResult> {
+  const primary = await requirePrimary(s);
+  const name = as ?? `${s.config.identifier}-restored-${stampedId("", new Date()).slice(1)}`;
+  if (!NAME_RE.test(name)) {
+    throw userError(
+      "BAD_NAME",
+      `"${name}" is not a valid instance name.`,
+      "Use up to 63 letters, digits and hyphens, starting with a letter.",
+    );
+  }
+  if ((await listMetas(s.layout)).some((m) => m.name === name)) {
+    throw userError(
+      "NAME_IN_USE",
+      `An instance named ${name} exists already.`,
+      "Choose another --name, or destroy that one first.",
+    );
+  }
+  const plan = await planRestore(s, from);
+  const bins = await s.binaries();
+  const port = await choosePort(primary.port + 10, await reservedPorts(s), {
+    what: `restored instance ${name}`,
+  });
+  let meta: NodeMeta = {
+    name,
+    role: "restored",
+    port,
+    state: "creating",
+    createdAt: new Date().toISOString(),
+    pgVersion: plan.base.pgVersion,
+    source: primary.name,
+    restoredFrom: plan.from,
+    restoredTo: plan.restoredTo,
+  };
+  await ensureDir(nodeDir(s.layout, name), 0o700, s.user);
+  await writeMeta(s.layout, meta, s.user);
+  const pgdata = pgdataOf(s.layout, name);
+  try {
+    await copyDir(join(backupDir(s, plan.base.id), "data"), pgdata, s.user);
+    const settings = {
+      ...settingsFor(s, meta, bins.major),
+      recovery: { archiveDir: s.layout.archiveDir, target: plan.target },
+    };
+    await writeNodeFiles(pgdata, settings, s.user, {
+      cert: await projectCertificate(s.layout, s.user),
+    });
+    meta = await startNode(s, bins, meta);
+    await waitPromoted(s, meta);
+  } catch (e) {
+    // Nothing of the user's is lost by removing a restore that did not finish; its log goes into the error.
+    if ((await inspect(pgdata)).state !== "running")
+      await removeTree(nodeDir(s.layout, name)).catch(() => {});
+    throw systemError(
+      "RESTORE_FAILED",
+      `Restoring ${name} failed: ${(e as Error).message}`,
+      isEbdbError(e) ? e.hint : undefined,
+      e,
+    );
+  }
+  meta.state = "ready";
+  await writeMeta(s.layout, meta, s.user);
+  syncInBackground();
+  return { name, host: "127.0.0.1", port: meta.port, restoredTo: plan.restoredTo };
+}

