@@ -83,6 +83,7 @@ export function buildProgram(output: Output, env: NodeJS.ProcessEnv, cwd: string
     .action(action(() => import("./commands/down.js")));
   cmd("destroy", "remove the database and everything ebdb made for it", { yes: true })
     .option("--skip-final-snapshot", "do not take a final snapshot first (AWS)")
+    .option("--instance <name>", "remove only this restored instance")
     .action(action(() => import("./commands/destroy.js")));
 
   const snapshot = program.command("snapshot").description("manual snapshots (base backups locally)");
