@@ -38,7 +38,12 @@ export class EbdbError extends Error {
 }
 
 /** Shorthand for an error caused by the user's input (exit code 2). */
-export function userError(code: string, message: string, hint?: string, details?: Record<string, unknown>): EbdbError {
+export function userError(
+  code: string,
+  message: string,
+  hint?: string,
+  details?: Record<string, unknown>,
+): EbdbError {
   return new EbdbError({ code, message, hint, fault: "user", details });
 }
 

@@ -15,17 +15,30 @@ function addCommon(cmd: Command, opts: { target?: boolean; aws?: boolean; yes?: 
   cmd.option("--json", "machine-readable output on stdout");
   cmd.option("--debug", "show stack traces for errors");
   if (opts.target !== false) {
-    cmd.addOption(new Option("--target <target>", "where the database runs (default local, or $EBDB_TARGET)").choices(["local", "aws"]));
+    cmd.addOption(
+      new Option("--target <target>", "where the database runs (default local, or $EBDB_TARGET)").choices([
+        "local",
+        "aws",
+      ]),
+    );
     cmd.option("--profile <name>", "AWS profile, as in the AWS CLI");
     cmd.option("--region <region>", "AWS region, as in the AWS CLI");
   }
-  if (opts.yes) cmd.option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)");
+  if (opts.yes)
+    cmd.option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)");
   return cmd;
 }
 
-export function buildProgram(output: Output, env: NodeJS.ProcessEnv, cwd: string, done: (code: number) => void): Command {
+export function buildProgram(
+  output: Output,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  done: (code: number) => void,
+): Command {
   const program = new Command("ebdb")
-    .description("One config.env to a production-ready database for Elastic Beanstalk — on RDS, or locally with real PostgreSQL.")
+    .description(
+      "One config.env to a production-ready database for Elastic Beanstalk — on RDS, or locally with real PostgreSQL.",
+    )
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride()
@@ -50,24 +63,29 @@ export function buildProgram(output: Output, env: NodeJS.ProcessEnv, cwd: string
   cmd("init", "write a commented config.env with the recommended defaults", { target: false })
     .option("--force", "overwrite an existing config.env")
     .action(action(() => import("./commands/init.js")));
-  cmd("validate", "check config.env against every rule; exit 2 listing each problem", { target: false })
-    .action(action(() => import("./commands/validate.js")));
+  cmd("validate", "check config.env against every rule; exit 2 listing each problem", {
+    target: false,
+  }).action(action(() => import("./commands/validate.js")));
   cmd("config", "show the configuration as ebdb understood it", { target: false })
     .option("--show-secrets", "print secret values instead of redacting them")
     .action(action(() => import("./commands/config.js")));
   cmd("plan", "show what `up` would create or change")
     .option("--offline", "from the configuration alone, without looking at the target")
     .action(action(() => import("./commands/plan.js")));
-  cmd("cost", "estimate the monthly cost on AWS (us-east-1 list prices)", { target: false })
-    .action(action(() => import("./commands/cost.js")));
+  cmd("cost", "estimate the monthly cost on AWS (us-east-1 list prices)", { target: false }).action(
+    action(() => import("./commands/cost.js")),
+  );
   cmd("up", "create the database, or converge it to config.env", { yes: true })
     .option("--apply-immediately", "apply disruptive changes now instead of in the maintenance window")
     .option("--allow-replace", "allow changes that replace the instance (e.g. turning on encryption)")
     .action(action(() => import("./commands/up.js")));
-  cmd("status", "each node's state, replication lag, backups and storage")
-    .action(action(() => import("./commands/status.js")));
+  cmd("status", "each node's state, replication lag, backups and storage").action(
+    action(() => import("./commands/status.js")),
+  );
   cmd("env", "the connection settings the application gets (DB_HOST, DB_PASSWORD, DATABASE_URL, ...)")
-    .addOption(new Option("--format <format>", "output format").choices(["dotenv", "json", "shell"]).default("dotenv"))
+    .addOption(
+      new Option("--format <format>", "output format").choices(["dotenv", "json", "shell"]).default("dotenv"),
+    )
     .action(action(() => import("./commands/env.js")));
   cmd("url", "the connection URL of the primary (password included: it is for your own use)")
     .option("--replica [name]", "a replica's URL instead")
@@ -79,8 +97,7 @@ export function buildProgram(output: Output, env: NodeJS.ProcessEnv, cwd: string
     .option("-f, --follow", "keep printing new lines")
     .option("--node <name>", "a replica's or restored instance's log")
     .action(action(() => import("./commands/logs.js")));
-  cmd("down", "stop the local database, keeping its data")
-    .action(action(() => import("./commands/down.js")));
+  cmd("down", "stop the local database, keeping its data").action(action(() => import("./commands/down.js")));
   cmd("destroy", "remove the database and everything ebdb made for it", { yes: true })
     .option("--skip-final-snapshot", "do not take a final snapshot first (AWS)")
     .option("--instance <name>", "remove only this restored instance")
@@ -96,7 +113,9 @@ export function buildProgram(output: Output, env: NodeJS.ProcessEnv, cwd: string
   addCommon(snapshot.command("delete <id>").description("delete a snapshot"), { yes: true }).action(
     action(() => import("./commands/snapshot-delete.js")),
   );
-  addCommon(snapshot.command("copy <id>").description("copy a snapshot to another region (AWS)"), { yes: true })
+  addCommon(snapshot.command("copy <id>").description("copy a snapshot to another region (AWS)"), {
+    yes: true,
+  })
     .requiredOption("--to-region <region>", "destination region")
     .option("--kms-key <key>", "KMS key in the destination region (needed for encrypted snapshots)")
     .option("--name <id>", "name of the copy")
@@ -114,9 +133,9 @@ export function buildProgram(output: Output, env: NodeJS.ProcessEnv, cwd: string
   addCommon(replica.command("add").description("add a read replica"), { yes: true }).action(
     action(() => import("./commands/replica-add.js")),
   );
-  addCommon(replica.command("remove [name]").description("remove a read replica (the newest by default)"), { yes: true }).action(
-    action(() => import("./commands/replica-remove.js")),
-  );
+  addCommon(replica.command("remove [name]").description("remove a read replica (the newest by default)"), {
+    yes: true,
+  }).action(action(() => import("./commands/replica-remove.js")));
   addCommon(replica.command("list").description("list read replicas with their lag")).action(
     action(() => import("./commands/replica-list.js")),
   );
@@ -153,7 +172,10 @@ function makeCli(flags: GlobalFlags, output: Output, env: NodeJS.ProcessEnv, cwd
 export function reportError(e: unknown, flags: GlobalFlags, output: Output): number {
   if (isEbdbError(e)) {
     if (flags.json) {
-      printJson(output, { ok: false, error: { code: e.code, message: e.message, hint: e.hint ?? null, ...e.details } });
+      printJson(output, {
+        ok: false,
+        error: { code: e.code, message: e.message, hint: e.hint ?? null, ...e.details },
+      });
     } else {
       output.err(`error: ${e.message}${e.hint ? `\n  ${e.hint}` : ""}`);
     }
@@ -162,11 +184,20 @@ export function reportError(e: unknown, flags: GlobalFlags, output: Output): num
   }
   const err = e instanceof Error ? e : new Error(String(e));
   output.err(`internal error (this is a bug in ebdb): ${err.message}`);
-  output.err(flags.debug && err.stack ? err.stack : "  Run again with --debug for the stack trace, and please report it.");
+  output.err(
+    flags.debug && err.stack
+      ? err.stack
+      : "  Run again with --debug for the stack trace, and please report it.",
+  );
   return 1;
 }
 
-export async function main(argv: string[], output: Output = processOutput, env = process.env, cwd = process.cwd()): Promise<number> {
+export async function main(
+  argv: string[],
+  output: Output = processOutput,
+  env = process.env,
+  cwd = process.cwd(),
+): Promise<number> {
   let code = 0;
   const program = buildProgram(output, env, cwd, (c) => {
     code = c;
@@ -174,7 +205,11 @@ export async function main(argv: string[], output: Output = processOutput, env =
   try {
     const target = env.EBDB_TARGET;
     if (target !== undefined && target !== "" && target !== "local" && target !== "aws") {
-      throw userError("BAD_TARGET", `EBDB_TARGET is "${target}", which is not a target.`, "Set EBDB_TARGET to local or aws, or unset it.");
+      throw userError(
+        "BAD_TARGET",
+        `EBDB_TARGET is "${target}", which is not a target.`,
+        "Set EBDB_TARGET to local or aws, or unset it.",
+      );
     }
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -9,7 +9,14 @@
  */
 export type Impact = "none" | "restart" | "failover" | "outage" | "replace" | "data-loss";
 
-export const IMPACT_ORDER: readonly Impact[] = ["none", "restart", "failover", "outage", "replace", "data-loss"];
+export const IMPACT_ORDER: readonly Impact[] = [
+  "none",
+  "restart",
+  "failover",
+  "outage",
+  "replace",
+  "data-loss",
+];
 
 export function worstImpact(impacts: Iterable<Impact>): Impact {
   let worst: Impact = "none";

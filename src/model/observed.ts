@@ -58,7 +58,11 @@ export interface Observed {
   clientSecurityGroup?: { id: string; name: string; attachedToEb: boolean } | null;
   topic?: { arn: string; subscriptions: string[] } | null;
   alarms?: { name: string; threshold: number; instance: string; state: string }[];
-  eb?: { properties: Record<string, string>; secretRefs: Record<string, string>; instanceRolePolicy: boolean } | null;
+  eb?: {
+    properties: Record<string, string>;
+    secretRefs: Record<string, string>;
+    instanceRolePolicy: boolean;
+  } | null;
   proxy?: { name: string } | null;
   /**
    * Differences a target found in resources the generic diff compares only coarsely (secret content,
