@@ -199,6 +199,9 @@ export async function main(
   cwd = process.cwd(),
 ): Promise<number> {
   let code = 0;
+  // The SDK warns on every run under Node 20 that its 2027 releases will need Node 22; ebdb supports
+  // Node 20 with the SDK it pins, so the notice is noise in every AWS command's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const program = buildProgram(output, env, cwd, (c) => {
     code = c;
   });
