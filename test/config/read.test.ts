@@ -1,9 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CommandContext } from "../../src/api/context.js";
-import { configPathFor, readConfigBytes } from "../../src/config/read.js";
+import { configPathFor, MAX_CONFIG_BYTES, readConfigBytes } from "../../src/config/read.js";
 import { EbdbError } from "../../src/errors.js";
 import { RecordingIoHost } from "../../src/io.js";
 
@@ -31,6 +32,20 @@ describe("configPathFor", () => {
 
   it("treats an empty EBDB_CONFIG as not set", () => {
     expect(configPathFor(ctx({ env: { EBDB_CONFIG: "" } }))).toBe("/work/app/config.env");
+  });
+
+  it("refuses an empty --config rather than falling back to ./config.env", () => {
+    const e = (() => {
+      try {
+        configPathFor(ctx({ configPath: "", env: { EBDB_CONFIG: "envs/prod.env" } }));
+      } catch (err) {
+        return err as EbdbError;
+      }
+    })();
+    expect(e).toBeInstanceOf(EbdbError);
+    expect(e?.code).toBe("CONFIG_PATH_EMPTY");
+    expect(e?.exitCode).toBe(2);
+    expect(e?.message).toBe("--config was given an empty path.");
   });
 });
 
@@ -80,5 +95,52 @@ describe("readConfigBytes", () => {
     writeFileSync(file, "A=1\n");
     const err = (await readConfigBytes(join(file, "config.env")).catch((e: unknown) => e)) as EbdbError;
     expect(err.code).toBe("CONFIG_NOT_FOUND");
+  });
+
+  it("reads a file of exactly the limit, and refuses one byte more naming the file and the limit", async () => {
+    const file = join(root, "limit.env");
+    writeFileSync(file, new Uint8Array(MAX_CONFIG_BYTES).fill(0x23));
+    expect((await readConfigBytes(file)).length).toBe(MAX_CONFIG_BYTES);
+    writeFileSync(file, new Uint8Array(MAX_CONFIG_BYTES + 1).fill(0x23));
+    const e = (await readConfigBytes(file).catch((x: unknown) => x)) as EbdbError;
+    expect(e.code).toBe("CONFIG_UNREADABLE");
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toBe(
+      `${file} is 1,048,577 bytes: ebdb reads a configuration file of at most 1 MiB (1,048,576 bytes).`,
+    );
+  });
+
+  it.each(["/dev/zero", "/dev/urandom", "/dev/null"])(
+    "%s is refused as not a regular file, without reading it",
+    async (dev) => {
+      const e = (await readConfigBytes(dev).catch((x: unknown) => x)) as EbdbError;
+      expect(e.code).toBe("CONFIG_UNREADABLE");
+      expect(e.exitCode).toBe(2);
+      expect(e.message).toBe(
+        `${dev} is a device, not a regular file: ebdb reads its configuration only from a regular file.`,
+      );
+    },
+  );
+
+  it.skipIf(process.platform === "win32")(
+    "a named pipe is refused at once, without waiting for a writer",
+    async () => {
+      const fifo = join(root, "pipe.env");
+      expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+      const started = Date.now();
+      const e = (await readConfigBytes(fifo).catch((x: unknown) => x)) as EbdbError;
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(e.code).toBe("CONFIG_UNREADABLE");
+      expect(e.message).toMatch(/is a named pipe \(FIFO\), not a regular file/);
+    },
+    5000,
+  );
+
+  it("follows a symlink to a regular file", async () => {
+    const target = join(root, "real.env");
+    writeFileSync(target, "A=2\n");
+    const link = join(root, "link.env");
+    spawnSync("ln", ["-sf", target, link]);
+    expect(new TextDecoder().decode(await readConfigBytes(link))).toBe("A=2\n");
   });
 });
