@@ -2,6 +2,9 @@ import { userError } from "../errors.js";
 import type { RestoreResult, RestoreSource, Target } from "../targets/target.js";
 import type { CommandContext } from "./context.js";
 import { announce, openDay2 } from "./day2-common.js";
+import { parseRestoreTime } from "./restore-time.js";
+
+export { parseRestoreTime };
 
 export interface RestoreOptions {
   /** --to-time: ISO-8601 with a time zone, e.g. 2024-01-15T12:00:00Z. */
@@ -13,21 +16,6 @@ export interface RestoreOptions {
   /** --switch (AWS): point the application at the restored instance. */
   switch?: boolean;
   target?: Target;
-}
-
-const ISO = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
-
-/** A point in time from --to-time; a user error for anything but an ISO-8601 time with a zone. */
-export function parseRestoreTime(text: string): Date {
-  const t = new Date(text.replace(" ", "T"));
-  if (!ISO.test(text.trim()) || Number.isNaN(t.getTime())) {
-    throw userError(
-      "BAD_TIME",
-      `--to-time ${text} is not an ISO-8601 time with a time zone.`,
-      "For example --to-time 2024-01-15T12:00:00Z (UTC) or 2024-01-15T13:00:00+01:00.",
-    );
-  }
-  return t;
 }
 
 /** The restore source the flags name: exactly one of --to-time, --latest, --from-snapshot. */
