@@ -38,11 +38,41 @@ export function storageBlocked(have: ObservedInstance, now: Date): string | null
   return null;
 }
 
-/** The IOPS and throughput a storage setting means, filling in gp3's baseline when the configuration leaves them out. */
-function expectedPerformance(s: StorageConfig): { iops: number | null; throughputMiBps: number | null } {
+/**
+ * The IOPS and throughput to ask RDS for, or null where nothing needs sending. `sizeGiB` is the size the
+ * volume has once the plan is applied (storage only grows, by hand or by autoscaling), not the configured
+ * starting size. A value the user set is wanted as set. A value left unset means RDS's baseline for
+ * that size, which RDS keeps by itself as the volume grows (RDS User Guide, "gp3 storage"): so nothing
+ * is sent while the volume is at its baseline, and the baseline is asked for only to undo performance
+ * provisioned earlier (which is possible only from 400 GiB, where the baseline is accepted).
+ */
+export function wantedPerformance(
+  s: StorageConfig,
+  sizeGiB: number,
+  have: { allocatedGiB: number; iops: number | null; throughputMiBps: number | null },
+): { iops: number | null; throughputMiBps: number | null } {
   if (s.type !== "gp3") return { iops: s.iops, throughputMiBps: null };
-  const base = gp3Baseline(s.allocatedGiB);
-  return { iops: s.iops ?? base.iops, throughputMiBps: s.throughputMiBps ?? base.throughputMiBps };
+  const now = gp3Baseline(have.allocatedGiB);
+  const then = gp3Baseline(sizeGiB);
+  return {
+    iops: s.iops ?? (have.iops === now.iops ? null : then.iops),
+    throughputMiBps:
+      s.throughputMiBps ?? (have.throughputMiBps === now.throughputMiBps ? null : then.throughputMiBps),
+  };
+}
+
+/** What growing a gp3 volume past 400 GiB gives for free (the settings the user left unset), to say in the plan, or "". */
+function stripingNote(w: StorageConfig, h: ObservedInstance["storage"]): string {
+  if (w.type !== "gp3" || h.type !== "gp3" || w.allocatedGiB < 400 || h.allocatedGiB >= 400) return "";
+  const from = gp3Baseline(h.allocatedGiB);
+  const to = gp3Baseline(w.allocatedGiB);
+  const raised = [
+    w.iops === null && `${from.iops.toLocaleString("en-US")} to ${to.iops.toLocaleString("en-US")} IOPS`,
+    w.throughputMiBps === null && `${from.throughputMiBps} to ${to.throughputMiBps} MiB/s`,
+  ].filter(Boolean);
+  return raised.length === 0
+    ? ""
+    : `; from 400 GiB RDS stripes the gp3 volume, which raises its baseline from ${raised.join(" and from ")}`;
 }
 
 /** Compares the storage of one instance: size, type, IOPS, throughput, autoscaling maximum. */
@@ -77,7 +107,7 @@ export function diffStorage(
       "storage.allocatedGiB",
       h.allocatedGiB,
       w.allocatedGiB,
-      `Grows storage from ${h.allocatedGiB} to ${w.allocatedGiB} GiB online, without downtime`,
+      `Grows storage from ${h.allocatedGiB} to ${w.allocatedGiB} GiB online, without downtime${stripingNote(w, h)}`,
     );
     if (w.allocatedGiB < least) {
       ctx.refused.push({
@@ -116,7 +146,7 @@ export function diffStorage(
     );
   } else {
     // With a type change the new type's baseline comes with it; compare performance only within one type.
-    const exp = expectedPerformance(w);
+    const exp = wantedPerformance(w, Math.max(w.allocatedGiB, h.allocatedGiB), h);
     if (exp.iops !== null && h.iops !== null && exp.iops !== h.iops) {
       add(
         update(

@@ -755,3 +755,40 @@ describe("diff: target-reported drift", () => {
     ]);
   });
 });
+
+describe("diff: gp3 performance follows the volume's actual size (RDS: 3,000/125 below 400 GiB, 12,000/500 from it)", () => {
+  const storageFields = (plan: Plan) =>
+    plan.changes.filter((c) => c.field?.startsWith("storage.")).map((c) => `${c.field} ${c.to}`);
+
+  it("asks nothing when autoscaling took the volume past 400 GiB and RDS raised the baseline", () => {
+    const plan = planFor(makeConfig({ storage: { allocatedGiB: 100, maxAllocatedGiB: 1000 } }), (_o, p) => {
+      Object.assign(p.storage, { allocatedGiB: 450, iops: 12000, throughputMiBps: 500 });
+    });
+    expect(storageFields(plan)).toEqual([]);
+    expect(plan.refused).toEqual([]);
+  });
+
+  it("grows past 400 GiB with the size alone, saying what RDS raises by itself", () => {
+    const plan = planFor(makeConfig({ storage: { allocatedGiB: 500, maxAllocatedGiB: 1000 } }), (_o, p) => {
+      Object.assign(p.storage, { allocatedGiB: 100, iops: 3000, throughputMiBps: 125 });
+    });
+    expect(storageFields(plan)).toEqual(["storage.allocatedGiB 500"]);
+    expect(plan.changes[0].reason).toMatch(
+      /raises its baseline from 3,000 to 12,000 IOPS and from 125 to 500 MiB\/s/,
+    );
+  });
+
+  it("asks for what the user set, and for the baseline only to undo provisioned performance", () => {
+    const set = planFor(
+      makeConfig({ storage: { allocatedGiB: 500, iops: 16000, maxAllocatedGiB: 1000 } }),
+      (_o, p) => {
+        Object.assign(p.storage, { allocatedGiB: 500, iops: 12000, throughputMiBps: 500 });
+      },
+    );
+    expect(storageFields(set)).toEqual(["storage.iops 16000"]);
+    const unset = planFor(makeConfig({ storage: { allocatedGiB: 400, maxAllocatedGiB: 1000 } }), (_o, p) => {
+      Object.assign(p.storage, { allocatedGiB: 600, iops: 16000, throughputMiBps: 1000 });
+    });
+    expect(storageFields(unset)).toEqual(["storage.iops 12000", "storage.throughputMiBps 500"]);
+  });
+});

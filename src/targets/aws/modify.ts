@@ -10,6 +10,7 @@ import { isAwsCode } from "./aws-errors.js";
 import type { AwsCtx } from "./context.js";
 import { tagStorageChange, toObserved, waitReady } from "./instances.js";
 import { diffInstance } from "../../plan/diff-instance.js";
+import { gp3Baseline } from "../../plan/diff-storage.js";
 import type { DiffContext } from "../../plan/diff-context.js";
 
 /** Fields whose change goes through ModifyDBInstance, and how each sets the input. */
@@ -46,11 +47,13 @@ const SETTERS: Record<string, Setter> = {
     if (w.storage.iops !== null) i.Iops = w.storage.iops;
     if (w.storage.throughputMiBps !== null) i.StorageThroughput = w.storage.throughputMiBps;
   },
+  // diff asks for these only when the user set them, or to undo provisioned gp3 performance (from
+  // 400 GiB, where RDS accepts its own baseline); the baseline is that of the volume's actual size.
   "storage.iops": (i, w, h) => {
-    i.Iops = w.storage.iops ?? baselineIops(w.storage.allocatedGiB, h);
+    i.Iops = w.storage.iops ?? baselineOf(w, h).iops;
   },
-  "storage.throughputMiBps": (i, w) => {
-    i.StorageThroughput = w.storage.throughputMiBps ?? (w.storage.allocatedGiB >= 400 ? 500 : 125);
+  "storage.throughputMiBps": (i, w, h) => {
+    i.StorageThroughput = w.storage.throughputMiBps ?? baselineOf(w, h).throughputMiBps;
   },
   "storage.maxAllocatedGiB": (i, w, h) => {
     // RDS turns storage autoscaling off when the maximum equals the allocated size.
@@ -101,8 +104,9 @@ function major(version: string, engine: string): string {
   return engine === "postgres" ? parts[0] : parts.slice(0, 2).join(".");
 }
 
-function baselineIops(size: number, h: DBInstance): number | undefined {
-  return h.StorageType === "gp3" ? (size >= 400 ? 12_000 : 3000) : h.Iops;
+/** gp3's baseline for the size the volume has after this change (it never shrinks). */
+function baselineOf(w: DesiredInstance, h: DBInstance): { iops: number; throughputMiBps: number } {
+  return gp3Baseline(Math.max(w.storage.allocatedGiB, h.AllocatedStorage ?? 0));
 }
 
 /** Whether ebdb knows how to make this plan change with ModifyDBInstance. */

@@ -17,6 +17,7 @@ import { Faults } from "./faults.js";
 import { iamHandlers } from "./iam.js";
 import { type Handlers, makeCtx } from "./kit.js";
 import { kmsHandlers } from "./kms.js";
+import { autoscaleStorage } from "./rds-autoscale.js";
 import { rdsGroupHandlers } from "./rds-groups.js";
 import { rdsInstanceHandlers } from "./rds-instances.js";
 import { rdsMiscHandlers } from "./rds-misc.js";
@@ -100,6 +101,11 @@ export interface FakeAws {
   confirmSubscription(topicArn: string, endpoint?: string, region?: string): void;
   /** Sets a read replica's lag in seconds (reported as the AWS/RDS ReplicaLag metric). */
   setReplicaLag(instanceId: string, seconds: number, region?: string): void;
+  /**
+   * Storage autoscaling growing an instance's volume, as RDS does when free space runs low: by the
+   * greatest of 10 GiB, 10% and `predictedGrowthGiB`, up to MaxAllocatedStorage. Returns the new size.
+   */
+  autoscaleStorage(instanceId: string, opts?: { predictedGrowthGiB?: number; region?: string }): number;
   /** Restores the real SDK clients. */
   uninstall(): void;
 }
@@ -295,6 +301,11 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
       const inst = world.region(r ?? region).rds.instances.get(instanceId);
       if (!inst) throw new Error(`no instance ${instanceId}`);
       inst.replicaLag = seconds;
+    },
+    autoscaleStorage(instanceId, o = {}) {
+      const inst = world.region(o.region ?? region).rds.instances.get(instanceId);
+      if (!inst) throw new Error(`no instance ${instanceId}`);
+      return autoscaleStorage(world, inst, o.predictedGrowthGiB);
     },
     uninstall() {
       for (const s of stubs) s.restore();
