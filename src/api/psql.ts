@@ -1,24 +1,53 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { userError } from "../errors.js";
 import { findPsql } from "../targets/local/binaries.js";
-import { passfileLine } from "../targets/local/secrets.js";
 import type { Target } from "../targets/target.js";
 import type { CommandContext } from "./context.js";
 import { openDay2 } from "./day2-common.js";
 import { pickNode } from "./url.js";
 
-/** How to start psql: the password is in a temporary 0600 PGPASSFILE, never in the arguments. */
+/**
+ * How to start psql: the program, its arguments (the user's own, passed through unchanged) and its
+ * whole environment. The connection is in libpq's environment variables, never in the arguments.
+ */
 export interface PsqlLaunch {
   command: string;
   args: string[];
+  /** The complete environment for psql (the caller's, minus libpq variables that would redirect it, plus ours). */
   env: Record<string, string>;
-  /** Removes the temporary password file; call it when psql has exited. */
-  cleanup(): void;
 }
 
-/** `ebdb psql [--replica [name]]`: the psql command line for the primary (or a replica). Needs a psql client. */
+/**
+ * libpq variables from the caller's environment that would send psql (and the password) somewhere
+ * other than the node ebdb chose, or make it verify against another CA. Other PG* variables
+ * (PGOPTIONS, PGTZ, PGCLIENTENCODING, PGCONNECT_TIMEOUT, ...) are the user's preferences and stay.
+ * Source: https://www.postgresql.org/docs/current/libpq-envars.html
+ */
+const REDIRECTING = [
+  "PGHOSTADDR",
+  "PGSERVICE",
+  "PGSERVICEFILE",
+  "PGPASSFILE",
+  "PGREQUIRESSL",
+  "PGSSLROOTCERT",
+];
+
+/**
+ * `ebdb psql [--replica [name]] [psql arguments...]`: how to start psql on the primary (or a
+ * replica). `args` are psql's own arguments (`-c`, `-f`, `-At`, `-v`, ...), handed over unchanged;
+ * the user may still override the database or user with psql's flags.
+ *
+ * The password reaches psql as PGPASSWORD in psql's environment only: not in its arguments, not in
+ * ebdb's own environment, and in no file. A file, even one unlinked as soon as psql opened it,
+ * exists on disk for a moment and must be removed by ebdb, which a `kill -9` prevents; libpq also
+ * re-reads PGPASSFILE by name on every (re)connection (`\c`, a lost connection), so it cannot be
+ * unlinked early. libpq's documentation warns that "some operating systems" let other users see a
+ * process's environment with `ps`; Linux (/proc/<pid>/environ is readable only by the process's
+ * owner and root) and macOS do not, so the environment is no more visible than a 0600 file owned by
+ * the same user, and nothing can outlive the command. A shell started from psql (`\!`) inherits it,
+ * as it would inherit the user's own environment.
+ *
+ * Throws PSQL_NOT_FOUND (exit 2) when no psql client is installed; errors from the target as `url`.
+ */
 export async function psql(
   ctx: CommandContext,
   opts: { replica?: string | boolean; target?: Target; args?: string[] } = {},
@@ -34,23 +63,16 @@ export async function psql(
   const { desired, target } = await openDay2(ctx, opts.target);
   const c = await target.connection(desired);
   const node = pickNode(c, opts.replica);
-  const dir = mkdtempSync(join(tmpdir(), "ebdb-psql-"));
-  const passfile = join(dir, "pgpass");
-  writeFileSync(passfile, passfileLine(node.host, node.port, c.username, c.password.reveal()), {
-    mode: 0o600,
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined && !REDIRECTING.includes(k)) env[k] = v;
+  Object.assign(env, {
+    PGHOST: node.host,
+    PGPORT: String(node.port),
+    PGUSER: c.username,
+    PGDATABASE: c.dbName,
+    PGSSLMODE: c.sslmode,
+    PGPASSWORD: c.password.reveal(),
+    PGAPPNAME: "ebdb psql",
   });
-  return {
-    command,
-    args: [...(opts.args ?? [])],
-    env: {
-      PGHOST: node.host,
-      PGPORT: String(node.port),
-      PGUSER: c.username,
-      PGDATABASE: c.dbName,
-      PGSSLMODE: c.sslmode,
-      PGPASSFILE: passfile,
-      PGAPPNAME: "ebdb psql",
-    },
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
+  return { command, args: [...(opts.args ?? [])], env };
 }

@@ -90,8 +90,11 @@ export function buildProgram(
   cmd("url", "the connection URL of the primary (password included: it is for your own use)")
     .option("--replica [name]", "a replica's URL instead")
     .action(action(() => import("./commands/url.js")));
-  cmd("psql", "open psql on the primary (needs a psql client)")
+  cmd("psql", "open psql on the primary (needs a psql client); other arguments are psql's")
     .option("--replica [name]", "connect to a replica instead")
+    .argument("[psql-args...]", "psql's own arguments (-c, -f, -At, ...); after -- all go to psql unchanged")
+    .allowUnknownOption()
+    .helpOption("--help", "display help for command (psql's -h, host, passes through)")
     .action(action(() => import("./commands/psql.js")));
   cmd("logs", "the database server's log")
     .option("-f, --follow", "keep printing new lines")

@@ -88,16 +88,9 @@ describe("ebdb on the local target (CLI)", () => {
       { cwd: dir, env, io: new RecordingIoHost() },
       { args: ["-tAc", "SHOW log_min_duration_statement"] },
     );
-    try {
-      expect(launch.args.join(" ")).not.toContain(vars.DB_PASSWORD);
-      const r = spawnSync(launch.command, launch.args, {
-        env: { ...process.env, ...launch.env },
-        encoding: "utf8",
-      });
-      expect(r.stdout.trim()).toBe("500ms");
-    } finally {
-      launch.cleanup();
-    }
+    expect(launch.args.join(" ")).not.toContain(vars.DB_PASSWORD);
+    const r = spawnSync(launch.command, launch.args, { env: launch.env, encoding: "utf8" });
+    expect(r.stdout.trim()).toBe("500ms");
   });
 
   test("snapshot create|list|delete, and restore from it into a new instance", async () => {
