@@ -1,4 +1,4 @@
-import { userError } from "../../errors.js";
+import type { DBInstance } from "@aws-sdk/client-rds";
 import { isEbdbError } from "../../errors.js";
 import type { AwsCtx } from "./context.js";
 import { all } from "./context.js";
@@ -13,12 +13,14 @@ import {
   NS_LAUNCH,
 } from "./eb.js";
 import { deletePolicy, readRole } from "./iam.js";
-import { deleteInstance, readInstances, readRestored } from "./instances.js";
+import { blockedError, destroyBlockers, freeSnapshotNames } from "./destroy-checks.js";
+import { deleteInstance, isRestoredFrom, listAllInstances, readInstances } from "./instances.js";
 import { deleteAlarms, deleteTopic, readAlarms, topicArn } from "./monitoring.js";
-import { deleteSecurityGroup, readSecurityGroups } from "./network.js";
+import { deleteSecurityGroup, type LiveSg, readReferencingGroups, readSecurityGroups } from "./network.js";
 import { readAccount } from "./observe.js";
 import { deleteParamGroup } from "./params.js";
 import { readSecret, scheduleSecretDeletion } from "./secret.js";
+import { readSnapshot } from "./snapshots.js";
 import { deleteSubnetGroup, readSubnetGroup } from "./subnets.js";
 
 function stamp(d: Date): string {
@@ -36,30 +38,52 @@ async function environmentOrNull(ctx: AwsCtx): Promise<LiveEnv | null> {
 
 /**
  * Removes everything ebdb made, in the order that leaves nothing dangling: the EB wiring (so the
- * application stops naming the database), the replicas, the primary (after a final snapshot unless
- * skipped), then alarms, topic, groups, and the secret, which stays recoverable for its window.
- * Refuses while deletion protection is on.
+ * application stops naming the database), the replicas and restored instances, the primary (after a
+ * final snapshot unless skipped), then alarms, topic, groups, and the secret, which stays recoverable
+ * for its window. Before its first change it checks everything that would stop it midway (see
+ * destroyBlockers) and, if anything would, changes nothing and names each blocker.
  */
 export async function destroyAll(ctx: AwsCtx, skipFinalSnapshot: boolean): Promise<void> {
   const d = ctx.desired;
   const id = d.identifier;
-  const { primary, replicas } = await readInstances(ctx.aws, id);
-  if (primary?.DeletionProtection) {
-    throw userError(
-      "DELETION_PROTECTED",
-      `${id} has deletion protection on, so ebdb will not delete it.`,
-      "Set DB_DELETION_PROTECTION=false in config.env and run `ebdb up --target aws` (it turns protection off), then destroy again.",
-    );
-  }
-  const env = await environmentOrNull(ctx);
+  const [{ primary, replicas }, everything, env] = await Promise.all([
+    readInstances(ctx.aws, id),
+    listAllInstances(ctx.aws),
+    environmentOrNull(ctx),
+  ]);
+  const restored = everything.filter((i) => isRestoredFrom(i, d));
+  const ours = new Set([primary, ...replicas, ...restored].map((i) => i?.DBInstanceIdentifier));
   const vpcId = env?.vpcId ?? primary?.DBSubnetGroup?.VpcId ?? null;
   const sgs = vpcId
     ? await readSecurityGroups(ctx.aws, vpcId, [
         d.network.dbSecurityGroup,
         d.config.names.clientSecurityGroup,
       ])
-    : new Map();
+    : new Map<string, LiveSg>();
   const client = sgs.get(d.config.names.clientSecurityGroup) ?? null;
+  const blockers = destroyBlockers(
+    {
+      primary,
+      replicas,
+      restored,
+      others: everything.filter((i) => !ours.has(i.DBInstanceIdentifier)),
+      subnetGroup: d.network.subnetGroup,
+      parameterGroup: d.parameterGroup.name,
+      securityGroups: [...sgs.values()],
+      referencing: vpcId ? await readReferencingGroups(ctx.aws, vpcId, [...sgs.values()]) : [],
+    },
+    skipFinalSnapshot,
+  );
+  if (blockers.length > 0) throw blockedError(blockers);
+  const finals = skipFinalSnapshot
+    ? new Map<string, string>()
+    : await freeSnapshotNames(
+        [primary, ...restored]
+          .filter((i): i is DBInstance => i !== null && i.DBInstanceStatus !== "deleting")
+          .map((i) => i.DBInstanceIdentifier!),
+        stamp(ctx.clock.now()),
+        async (name) => (await readSnapshot(ctx.aws, name)) !== null,
+      );
 
   if (env) {
     const remove: OptionEdit[] = [];
@@ -82,20 +106,14 @@ export async function destroyAll(ctx: AwsCtx, skipFinalSnapshot: boolean): Promi
   }
 
   // Restored copies use the same groups, so they go too (with their own final snapshots).
-  const restored = await readRestored(ctx.aws, d);
   await all([
     ...replicas.map((r) => () => deleteInstance(ctx, r.DBInstanceIdentifier!, null)),
     ...restored.map(
-      (r) => () =>
-        deleteInstance(
-          ctx,
-          r.DBInstanceIdentifier!,
-          skipFinalSnapshot ? null : `${r.DBInstanceIdentifier}-final-${stamp(ctx.clock.now())}`,
-        ),
+      (r) => () => deleteInstance(ctx, r.DBInstanceIdentifier!, finals.get(r.DBInstanceIdentifier!) ?? null),
     ),
   ]);
   if (primary) {
-    const final = skipFinalSnapshot ? null : `${id}-final-${stamp(ctx.clock.now())}`;
+    const final = finals.get(id) ?? null;
     await deleteInstance(ctx, id, final);
     ctx.io.event({
       type: "info",

@@ -48,28 +48,37 @@ export async function readInstances(aws: AwsClients, id: string): Promise<LiveIn
   return { primary, replicas };
 }
 
+/** Every instance of the region (paged). */
+export async function listAllInstances(aws: AwsClients): Promise<DBInstance[]> {
+  const out: DBInstance[] = [];
+  let marker: string | undefined;
+  do {
+    const r = await aws.rds(new DescribeDBInstancesCommand({ Marker: marker }));
+    out.push(...(r.DBInstances ?? []));
+    marker = r.Marker;
+  } while (marker);
+  return out;
+}
+
+/** Whether `restore` made this instance from this database (tagged ebdb:restored-from, same app and env). */
+export function isRestoredFrom(
+  i: DBInstance,
+  desired: { identifier: string; tags: Record<string, string> },
+): boolean {
+  const tag = (k: string) => i.TagList?.find((t) => t.Key === k)?.Value;
+  return (
+    tag("ebdb:restored-from") === desired.identifier &&
+    tag("ebdb:app") === desired.tags["ebdb:app"] &&
+    tag("ebdb:env") === desired.tags["ebdb:env"]
+  );
+}
+
 /** Instances `restore` made from this database (tagged ebdb:restored-from), over every instance of the region. */
 export async function readRestored(
   aws: AwsClients,
   desired: { identifier: string; tags: Record<string, string> },
 ): Promise<DBInstance[]> {
-  const out: DBInstance[] = [];
-  let marker: string | undefined;
-  do {
-    const r = await aws.rds(new DescribeDBInstancesCommand({ Marker: marker }));
-    for (const i of r.DBInstances ?? []) {
-      const tag = (k: string) => i.TagList?.find((t) => t.Key === k)?.Value;
-      if (
-        tag("ebdb:restored-from") === desired.identifier &&
-        tag("ebdb:app") === desired.tags["ebdb:app"] &&
-        tag("ebdb:env") === desired.tags["ebdb:env"]
-      ) {
-        out.push(i);
-      }
-    }
-    marker = r.Marker;
-  } while (marker);
-  return out;
+  return (await listAllInstances(aws)).filter((i) => isRestoredFrom(i, desired));
 }
 
 /** One instance, or null when RDS does not know it (yet, or any more). */

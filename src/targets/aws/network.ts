@@ -48,6 +48,39 @@ export async function readSecurityGroups(
   return out;
 }
 
+/**
+ * Groups of the VPC, other than `ours`, whose ingress or egress rules name one of `ours` (EC2 refuses
+ * to delete a group another group's rule references: DependencyViolation). Returns each with the
+ * names of ours it references.
+ */
+export async function readReferencingGroups(
+  aws: AwsClients,
+  vpcId: string,
+  ours: LiveSg[],
+): Promise<{ group: LiveSg; references: string[] }[]> {
+  const names = new Map(ours.map((g) => [g.id, g.name]));
+  if (names.size === 0) return [];
+  const out: { group: LiveSg; references: string[] }[] = [];
+  let token: string | undefined;
+  do {
+    const r = await aws.ec2(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }], NextToken: token }),
+    );
+    for (const g of r.SecurityGroups ?? []) {
+      if (names.has(g.GroupId!)) continue;
+      const refs = new Set<string>();
+      for (const p of [...(g.IpPermissions ?? []), ...(g.IpPermissionsEgress ?? [])])
+        for (const pair of p.UserIdGroupPairs ?? []) {
+          const name = names.get(pair.GroupId ?? "");
+          if (name) refs.add(name);
+        }
+      if (refs.size > 0) out.push({ group: toLive(g), references: [...refs].sort() });
+    }
+    token = r.NextToken;
+  } while (token);
+  return out;
+}
+
 /** Security groups by id (the EB instances' own groups). */
 export async function readSecurityGroupsById(aws: AwsClients, ids: string[]): Promise<LiveSg[]> {
   if (ids.length === 0) return [];
