@@ -2,7 +2,13 @@ import type { CommandContext } from "../api/context.js";
 import { EbdbError } from "../errors.js";
 import type { Config } from "../model/config.js";
 import { hasErrors } from "../model/problem.js";
-import { countProblems, fileLabel, formatProblem } from "./format-problem.js";
+import {
+  countProblems,
+  fileLabel,
+  formatProblemList,
+  listedProblems,
+  problemsJson,
+} from "./format-problem.js";
 import { parseEnv } from "./parse.js";
 import { configPathFor, readConfigBytes } from "./read.js";
 import { resolveConfig } from "./resolve.js";
@@ -42,16 +48,24 @@ export async function requireConfig(ctx: CommandContext): Promise<Config> {
     throw new EbdbError({
       code: "CONFIG_INVALID",
       fault: "user",
-      message: `${label} has ${countProblems(errors)}:\n${errors.map((p) => formatProblem(label, p)).join("\n")}`,
+      message: `${label} has ${countProblems(errors)}:\n${formatProblemList(label, errors).join("\n")}`,
       hint: `Fix ${errors.length === 1 ? "it" : "each one"}, then run \`ebdb validate\` to check the file again.`,
-      details: { file: result.file, problems: result.problems },
+      details: { file: result.file, ...problemsJson(result.problems) },
     });
   }
-  for (const p of result.problems) {
+  const { shown, omitted } = listedProblems(result.problems);
+  for (const p of shown) {
     ctx.io.event({
       type: "warning",
       message: `${label}${p.line === undefined ? "" : `:${p.line}`}: ${p.key ? `${p.key}: ` : ""}${p.message}`,
       hint: p.hint,
+    });
+  }
+  if (omitted > 0) {
+    ctx.io.event({
+      type: "warning",
+      message: `${label}: and ${omitted} more warnings not shown`,
+      hint: "Run `ebdb validate` to list them.",
     });
   }
   return result.config;

@@ -39,6 +39,15 @@ export function parseEnv(
     return { entries, problems: [internalProblem(1, e)] };
   }
   const unclosed = new Set<string>();
+  // What $NAME expansions may add to one line: `A="$A$A"` repeated doubles a value per line, and
+  // 30 such lines would otherwise need gigabytes.
+  let expanded = 0;
+  const budgeted: Lookup = (name) => {
+    const value = lookup(name);
+    expanded += value?.length ?? 0;
+    if (expanded > MAX_EXPANDED_CHARS) throw tooMuchExpansion();
+    return value;
+  };
   for (let n = 0; n < lines.length; n++) {
     const { text, defect } = lines[n];
     const line = n + 1;
@@ -47,7 +56,8 @@ export function parseEnv(
       continue;
     }
     try {
-      const parsed = parseLine(text, lookup);
+      expanded = 0;
+      const parsed = parseLine(text, budgeted);
       for (const { key, value } of parsed.assignments) {
         vars.set(key, value);
         entries.push({ key, value, line, exported: parsed.exported });
@@ -66,6 +76,17 @@ export function parseEnv(
     }
   }
   return { entries, problems };
+}
+
+/** The most characters $NAME expansions may add to one line (64 KiB): no real value comes near. */
+export const MAX_EXPANDED_CHARS = 64 * 1024;
+
+function tooMuchExpansion(): Refusal {
+  return new Refusal(
+    -1,
+    `the $NAME expansions on this line add more than ${MAX_EXPANDED_CHARS} characters (64 KiB)`,
+    'A configuration value is short text: write it out, or check for a variable that includes itself (A="$A$A").',
+  );
 }
 
 function refusalProblem(text: string, line: number, e: Refusal, closedOn: number | undefined): Problem {

@@ -470,4 +470,5 @@ export function isKnownKey(key: string): key is KeyName {
   return BY_NAME.has(key);
 }
 
-export const KEY_NAMES: readonly KeyName[] = KEYS.map((d) => d.key);
+// Frozen so that "did you mean" can index it once (see rules-suggest.ts).
+export const KEY_NAMES: readonly KeyName[] = Object.freeze(KEYS.map((d) => d.key));

@@ -73,7 +73,7 @@ describe("ebdb validate", () => {
     expect(r.stdout).toBe("");
   });
 
-  it("--json gives exactly ok and problems (and the file)", async () => {
+  it("--json gives exactly ok and problems (and the file, the totals and how many are not listed)", async () => {
     const dir = project('DB_MULTI_AZ="1"\n');
     const r = await ebdb(["validate", "--json"], dir);
     expect(r.code).toBe(2);
@@ -89,6 +89,9 @@ describe("ebdb validate", () => {
           hint: 'Write true (for "1").',
         },
       ],
+      errors: 1,
+      warnings: 0,
+      omitted: 0,
     });
     const ok = await ebdb(["validate", "--json"], project(""));
     expect(ok.code).toBe(0);
@@ -151,6 +154,53 @@ describe("ebdb validate", () => {
         if (r.code === 2) expect(r.stderr).toMatch(/^config\.env(:\d+)?: error: /m);
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe("ebdb validate with very many problems", () => {
+  const unknown = (n: number) => Array.from({ length: n }, (_, i) => `K${i}=1`).join("\n");
+
+  it("lists the first 100, then says how many more (text)", async () => {
+    const r = await ebdb(["validate"], project(unknown(5000)));
+    expect(r.code).toBe(2);
+    const heads = r.stderr.split("\n").filter((l) => /^config\.env:\d+: error:/.test(l));
+    expect(heads).toHaveLength(100);
+    expect(heads[0]).toBe("config.env:1: error: K0: unknown key");
+    expect(heads[99]).toBe("config.env:100: error: K99: unknown key");
+    expect(r.stderr).toContain(
+      "config.env: and 4900 more problems not shown (4900 errors); fix these first, then run `ebdb validate` again.",
+    );
+    expect(r.stderr.trimEnd().endsWith("config.env: 5000 errors")).toBe(true);
+    expect(r.stderr.length).toBeLessThan(20_000);
+  });
+
+  it("lists the first 100 in --json, with the totals", async () => {
+    const r = await ebdb(["validate", "--json"], project(unknown(5000)));
+    const j = JSON.parse(r.stdout);
+    expect(j.problems).toHaveLength(100);
+    expect(j).toMatchObject({ ok: false, errors: 5000, warnings: 0, omitted: 4900 });
+  });
+
+  it("a key set 50,000 times is one warning that does not list every line", async () => {
+    const r = await ebdb(
+      ["validate"],
+      project(Array.from({ length: 50_000 }, () => "DB_NAME=app").join("\n")),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^config\.env:50000: warning: DB_NAME: set more than once: on lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 49989 more lines and on line 50000; the last one \(line 50000\) counts$/m,
+    );
+    expect(r.stderr.length).toBeLessThan(1000);
+  });
+
+  it("a value that doubles itself line after line is refused at 64 KiB, not grown to gigabytes", async () => {
+    const doubling = ["A=0123456789abcdef", ...Array.from({ length: 40 }, () => 'A="$A$A"')].join("\n");
+    const r = await ebdb(["validate"], project(doubling));
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(/internal error|RangeError/);
+    expect(r.stderr).toMatch(
+      /^config\.env:14: error: A: the \$NAME expansions on this line add more than 65536 characters \(64 KiB\)$/m,
     );
   });
 });

@@ -42,4 +42,15 @@ describe("loadConfig and requireConfig", () => {
     expect(err.message).toContain("config.env:2: error: DB_STORAGE_TYPE:");
     expect(err.details.problems).toHaveLength(2);
   });
+
+  it("requireConfig lists the first 100 errors of a huge file, then how many more", async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `UNKNOWN_${i}=1`).join("\n");
+    const err = await requireConfig(ctxWith(lines)).catch((e) => e);
+    expect(err.code).toBe("CONFIG_INVALID");
+    expect(err.message).toContain("config.env has 20000 errors:");
+    expect(err.message.split("\n").filter((l: string) => /^config\.env:\d+: /.test(l))).toHaveLength(100);
+    expect(err.message).toContain("config.env: and 19900 more problems not shown (19900 errors)");
+    expect(err.details).toMatchObject({ errors: 20000, warnings: 0, omitted: 19900 });
+    expect(err.details.problems).toHaveLength(100);
+  });
 });

@@ -1,5 +1,5 @@
 import { type ShowConfigResult, showConfig } from "../../api/show-config.js";
-import { fileLabel, problemJson } from "../../config/format-problem.js";
+import { fileLabel, problemsJson } from "../../config/format-problem.js";
 import { bashQuote } from "../../config/template.js";
 import { type CliContext, printJson } from "../output.js";
 import { printProblems } from "./validate.js";
@@ -10,7 +10,7 @@ export async function run(cli: CliContext): Promise<number> {
   const r = await showConfig(cli.ctx, { showSecrets: flags.showSecrets === true });
   const label = fileLabel(r.file, cli.ctx.cwd);
   if (!r.ok) {
-    if (flags.json) printJson(cli.output, { ok: false, file: r.file, problems: r.problems.map(problemJson) });
+    if (flags.json) printJson(cli.output, { ok: false, file: r.file, ...problemsJson(r.problems) });
     else printProblems(cli.output, label, r.problems);
     return 2;
   }

@@ -1,5 +1,5 @@
 import { validate } from "../../api/validate.js";
-import { countProblems, fileLabel, formatProblem, problemJson } from "../../config/format-problem.js";
+import { countProblems, fileLabel, formatProblemList, problemsJson } from "../../config/format-problem.js";
 import type { Problem } from "../../model/problem.js";
 import { type CliContext, type Output, printJson } from "../output.js";
 
@@ -8,7 +8,7 @@ export async function run(cli: CliContext): Promise<number> {
   const r = await validate(cli.ctx);
   const label = fileLabel(r.file, cli.ctx.cwd);
   if (cli.flags.json) {
-    printJson(cli.output, { ok: r.ok, file: r.file, problems: r.problems.map(problemJson) });
+    printJson(cli.output, { ok: r.ok, file: r.file, ...problemsJson(r.problems) });
   } else {
     printProblems(cli.output, label, r.problems);
     if (r.ok)
@@ -17,8 +17,12 @@ export async function run(cli: CliContext): Promise<number> {
   return r.ok ? 0 : 2;
 }
 
-/** Each problem as `file:line: severity: KEY: message` with its hint, then a count when there are errors. */
+/**
+ * Each problem as `file:line: severity: KEY: message` with its hint (the first hundred, then how many
+ * more), then a count when there are errors.
+ */
 export function printProblems(output: Output, label: string, problems: readonly Problem[]): void {
-  for (const p of problems) output.err(formatProblem(label, p));
+  const lines = formatProblemList(label, problems);
+  if (lines.length > 0) output.err(lines.join("\n"));
   if (problems.some((p) => p.severity === "error")) output.err(`${label}: ${countProblems(problems)}`);
 }
