@@ -28,6 +28,8 @@ export interface DesiredParameter {
   value: string;
   /** Static parameters need a reboot to take effect. */
   applyMethod: "immediate" | "pending-reboot";
+  /** Why ebdb sets it, for the plan (when the name alone does not say). */
+  why?: string;
 }
 
 export interface DesiredAlarm {

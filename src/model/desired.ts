@@ -35,9 +35,16 @@ export function logExportsFor(engine: Engine): string[] {
 
 /**
  * The parameter group's settings. TLS is enforced by the server (rds.force_ssl,
- * require_secure_transport), and slow queries are logged at the configured threshold.
+ * require_secure_transport), and slow queries are logged at the configured threshold. On AWS,
+ * PostgreSQL's hot_standby_feedback is on (RDS leaves it off), so replicas behave as the local
+ * target's, whose replicas have it on in their own configuration: a long read on a replica is not
+ * cancelled when the primary vacuums rows it still reads. It is dynamic (PostgreSQL context
+ * `sighup`; RDS ApplyType `dynamic`) and the replicas share the primary's parameter group.
  */
-export function desiredParameters(config: Config): Record<string, DesiredParameter> {
+export function desiredParameters(
+  config: Config,
+  target: TargetName = "aws",
+): Record<string, DesiredParameter> {
   const now = (value: string): DesiredParameter => ({ value, applyMethod: "immediate" });
   if (config.engine === "postgres") {
     return {
@@ -45,6 +52,12 @@ export function desiredParameters(config: Config): Record<string, DesiredParamet
       log_min_duration_statement: now(String(config.slowQueryMs)),
       // Static: takes effect at the next reboot.
       shared_preload_libraries: { value: "pg_stat_statements", applyMethod: "pending-reboot" },
+      ...(target === "aws" && {
+        hot_standby_feedback: {
+          ...now("1"),
+          why: "replicas tell the primary which rows their reads still need, so vacuum on the primary does not cancel long reads on a replica (as on local replicas); the primary may keep dead rows a little longer",
+        },
+      }),
     };
   }
   const params: Record<string, DesiredParameter> = {
@@ -214,7 +227,7 @@ export function deriveDesired(config: Config, target: TargetName): Desired {
     parameterGroup: {
       name: config.names.parameterGroup,
       family: familyOf(config.engine, config.engineVersion, config.engineMajor),
-      parameters: desiredParameters(config),
+      parameters: desiredParameters(config, target),
     },
     secret: { name: config.names.secret, generate: config.masterPassword === null },
     network: {

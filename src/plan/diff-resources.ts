@@ -108,7 +108,12 @@ export function diffParameterGroup(ctx: DiffContext): void {
       create(
         "parameter-group",
         want.name,
-        `Creates parameter group ${want.name} (${want.family}): ${list.join(", ")}`,
+        `Creates parameter group ${want.name} (${want.family}): ${list.join(", ")}${Object.entries(
+          want.parameters,
+        )
+          .filter(([, p]) => p.why)
+          .map(([k, p]) => `; ${k}: ${p.why}`)
+          .join("")}`,
         {
           family: want.family,
           parameters: Object.fromEntries(Object.entries(want.parameters).map(([k, p]) => [k, p.value])),
@@ -144,7 +149,7 @@ export function diffParameterGroup(ctx: DiffContext): void {
       impact: reboot ? "restart" : "none",
       reason: reboot
         ? `Sets ${key}=${p.value}: a static parameter, it takes effect at the next reboot`
-        : `Sets ${key}=${p.value} (dynamic, applies at once)`,
+        : `Sets ${key}=${p.value} (dynamic, applies at once)${p.why ? `: ${p.why}` : ""}`,
     });
   }
 }

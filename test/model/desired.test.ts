@@ -78,10 +78,16 @@ describe("deriveDesired", () => {
   });
 
   it("sets PostgreSQL's TLS, slow-query and pg_stat_statements parameters, the last one static", () => {
-    expect(desiredParameters(makeConfig({ slowQueryMs: 250 }))).toEqual({
+    const local = {
       "rds.force_ssl": { value: "1", applyMethod: "immediate" },
       log_min_duration_statement: { value: "250", applyMethod: "immediate" },
       shared_preload_libraries: { value: "pg_stat_statements", applyMethod: "pending-reboot" },
+    };
+    expect(desiredParameters(makeConfig({ slowQueryMs: 250 }), "local")).toEqual(local);
+    // On RDS also hot_standby_feedback (dynamic), which local replicas have in their own configuration.
+    expect(desiredParameters(makeConfig({ slowQueryMs: 250 }), "aws")).toEqual({
+      ...local,
+      hot_standby_feedback: { value: "1", applyMethod: "immediate", why: expect.stringMatching(/vacuum/) },
     });
   });
 

@@ -134,6 +134,15 @@ const pgParams: ParamDef[] = [
     "LEAST({DBInstanceClassMemory/9531392},5000)",
     "Maximum number of concurrent connections.",
   ),
+  // PostgreSQL context sighup, so RDS applies it without a reboot; RDS leaves it at the engine default (off).
+  p(
+    "hot_standby_feedback",
+    "dynamic",
+    "boolean",
+    "0,1",
+    undefined,
+    "Allows feedback from a hot standby to the primary that will avoid query conflicts.",
+  ),
   p("log_statement", "dynamic", "string", "none,ddl,mod,all", undefined, "Type of statements logged."),
   p(
     "work_mem",

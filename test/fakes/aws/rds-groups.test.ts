@@ -166,6 +166,37 @@ describe("DB parameter groups", () => {
     });
   });
 
+  it("takes hot_standby_feedback as a dynamic boolean (PostgreSQL context sighup), applied without a reboot", async () => {
+    const rds = rdsClient();
+    await rds.send(
+      new CreateDBParameterGroupCommand({
+        DBParameterGroupName: PG,
+        DBParameterGroupFamily: "postgres16",
+        Description: "ebdb",
+      }),
+    );
+    const set = (ParameterValue: string) =>
+      rds.send(
+        new ModifyDBParameterGroupCommand({
+          DBParameterGroupName: PG,
+          Parameters: [{ ParameterName: "hot_standby_feedback", ParameterValue, ApplyMethod: "immediate" }],
+        }),
+      );
+    await expect(set("on")).rejects.toMatchObject({ name: "InvalidParameterValue" });
+    await set("1");
+    const params = [];
+    for await (const page of paginateDescribeDBParameters({ client: rds }, { DBParameterGroupName: PG }))
+      params.push(...(page.Parameters ?? []));
+    expect(params.find((x) => x.ParameterName === "hot_standby_feedback")).toMatchObject({
+      ParameterValue: "1",
+      ApplyType: "dynamic",
+      DataType: "boolean",
+      AllowedValues: "0,1",
+      IsModifiable: true,
+      Source: "user",
+    });
+  });
+
   it("refuses a parameter group of another family on an instance", async () => {
     const rds = rdsClient();
     await rds.send(
