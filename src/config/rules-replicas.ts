@@ -1,5 +1,5 @@
 import { type Findings, quote, type Values } from "./rules-context.js";
-import type { KeyName } from "./schema.js";
+import { type KeyName, keyDef } from "./schema.js";
 
 const REPLICA_KEYS: readonly KeyName[] = [
   "DB_READ_REPLICA_COUNT",
@@ -23,6 +23,8 @@ export function checkReplicas(v: Values, f: Findings): void {
         `${set.length > 1 ? `${set.join(", ")} are` : "is"} ignored: read replicas are off unless DB_READ_REPLICA_ENABLED is true`,
         'Add DB_READ_REPLICA_ENABLED="true" to run replicas.',
       );
+    } else {
+      warnIgnoredWhileOff(v, f);
     }
     return;
   }
@@ -66,6 +68,29 @@ export function checkReplicas(v: Values, f: Findings): void {
       'Set DB_BACKUP_RETENTION_DAYS to 1 or more (7 is the default), or DB_READ_REPLICA_ENABLED="false".',
     );
   }
+}
+
+/**
+ * DB_READ_REPLICA_ENABLED="false" with, say, DB_READ_REPLICA_COUNT="2": no replica runs, which the
+ * user may not expect. A warning, not an error: the file is coherent (the spec's COUNT is "none
+ * while disabled"), and turning replicas off by one key while keeping their sizing is a fair use.
+ * Only values that differ from the defaults count, so the file `ebdb init` writes (replicas off,
+ * every replica key at its default) stays silent.
+ */
+function warnIgnoredWhileOff(v: Values, f: Findings): void {
+  const changed = REPLICA_KEYS.filter((k) => {
+    if (!f.isSet(k)) return false;
+    const d = keyDef(k)!;
+    if (d.type === "integer") return v.int(k) !== undefined && v.int(k) !== Number(d.default);
+    return (v.optStr(k) ?? "") !== (d.default ?? "");
+  });
+  if (changed.length === 0) return;
+  const shown = changed.map((k) => `${k}=${v.int(k) ?? quote(v.optStr(k) ?? "")}`);
+  f.warn(
+    [...changed, "DB_READ_REPLICA_ENABLED"],
+    `${shown.join(", ")} ${changed.length > 1 ? "have" : "has"} no effect: DB_READ_REPLICA_ENABLED is false, so no read replica runs`,
+    `Set DB_READ_REPLICA_ENABLED="true" to run ${changed.includes("DB_READ_REPLICA_COUNT") ? `${v.int("DB_READ_REPLICA_COUNT")} replica(s)` : "replicas"}, or remove ${changed.length > 1 ? "those lines" : "that line"} if replicas stay off.`,
+  );
 }
 
 /** Performance Insights retention, alarm e-mail and the local port. */

@@ -274,7 +274,21 @@ table("replicas", [
   ],
   [{ DB_READ_REPLICA_ENABLED: "true", DB_READ_REPLICA_SCALE_OUT_COOLDOWN: "60s" }, { error: /60/ }],
   [{ DB_READ_REPLICA_COUNT: "2" }, { warning: /ignored: read replicas are off/ }],
-  [{ DB_READ_REPLICA_ENABLED: "false", DB_READ_REPLICA_COUNT: "2" }, "ok"],
+  [
+    { DB_READ_REPLICA_ENABLED: "false", DB_READ_REPLICA_COUNT: "2" },
+    {
+      warning:
+        /^DB_READ_REPLICA_COUNT: DB_READ_REPLICA_COUNT=2 has no effect: DB_READ_REPLICA_ENABLED is false, so no read replica runs \/ Set DB_READ_REPLICA_ENABLED="true" to run 2 replica\(s\), or remove that line/,
+    },
+  ],
+  [
+    { DB_READ_REPLICA_ENABLED: "false", DB_READ_REPLICA_MAX_CAPACITY: "5", DB_READ_REPLICA_TARGET_CPU: "50" },
+    { warning: /DB_READ_REPLICA_MAX_CAPACITY=5, DB_READ_REPLICA_TARGET_CPU=50 have no effect/ },
+  ],
+  [
+    { DB_READ_REPLICA_ENABLED: "false", DB_READ_REPLICA_INSTANCE_CLASS: "db.r5.large" },
+    { warning: /DB_READ_REPLICA_INSTANCE_CLASS="db.r5.large" has no effect/ },
+  ],
 ]);
 
 table("booleans", [

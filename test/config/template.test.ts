@@ -21,6 +21,22 @@ describe("the config.env that init writes", () => {
     });
   });
 
+  it("warns, naming both keys, once DB_READ_REPLICA_COUNT changes while replicas stay off", () => {
+    const edited = text.replace('DB_READ_REPLICA_COUNT="1"', 'DB_READ_REPLICA_COUNT="2"');
+    expect(edited).not.toBe(text);
+    const { config, problems } = resolveText(edited, "/somewhere/else/config.env");
+    expect(config?.replicas.count).toBe(0);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        severity: "warning",
+        key: "DB_READ_REPLICA_COUNT",
+        line: edited.split("\n").indexOf('DB_READ_REPLICA_COUNT="2"') + 1,
+        message: expect.stringContaining("DB_READ_REPLICA_ENABLED is false"),
+        hint: expect.stringContaining('DB_READ_REPLICA_ENABLED="true"'),
+      }),
+    ]);
+  });
+
   it("documents every key, each with its description", () => {
     for (const key of KEY_NAMES) expect(text).toMatch(new RegExp(`^(# )?${key}=`, "m"));
     const set = parseForTest(text).entries.map((e) => e.key);
