@@ -3,10 +3,34 @@ import type { NodeStatus, Target } from "../targets/target.js";
 import type { CommandContext } from "./context.js";
 import { announce, openDay2 } from "./day2-common.js";
 
-/** `ebdb replica add`: one more read replica (beyond DB_READ_REPLICA_COUNT until config.env says otherwise). */
+/**
+ * `ebdb replica add`: one more read replica. Refused (REPLICA_MAX_CAPACITY, a user error) when the
+ * replicas the target lists already reach DB_READ_REPLICA_MAX_CAPACITY: the next `ebdb up` would
+ * remove one beyond it, as RDS's autoscaling would never go past its maximum. With
+ * DB_READ_REPLICA_ENABLED=false it is made, with a warning that the next `up` removes it.
+ */
 export async function addReplica(ctx: CommandContext, opts: { target?: Target } = {}): Promise<NodeStatus> {
   const { desired, target } = await openDay2(ctx, opts.target);
+  const { enabled, max } = desired.config.replicas;
+  const have = await target.replicas.list(desired);
+  if (have.length >= max) {
+    throw userError(
+      "REPLICA_MAX_CAPACITY",
+      `${desired.identifier} has ${have.length} read replica${have.length === 1 ? "" : "s"} and DB_READ_REPLICA_MAX_CAPACITY is ${max}: another would be beyond the maximum, and the next \`ebdb up\` would remove it.`,
+      max < 15
+        ? `Raise DB_READ_REPLICA_MAX_CAPACITY in config.env (at most 15), then run \`ebdb replica add\` again.`
+        : "RDS allows at most 15 read replicas of one instance.",
+      { replicas: have.map((n) => n.name), max },
+    );
+  }
   await announce(ctx, target, desired);
+  if (!enabled) {
+    ctx.io.event({
+      type: "warning",
+      message: "DB_READ_REPLICA_ENABLED is false, so the next `ebdb up` removes this replica (after asking).",
+      hint: 'To keep it, set DB_READ_REPLICA_ENABLED="true" in config.env.',
+    });
+  }
   return target.replicas.add(desired, ctx.io);
 }
 

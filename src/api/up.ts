@@ -32,7 +32,7 @@ export interface UpResult {
 /**
  * `ebdb up`: observes the target, plans with the same diff for both targets (plus what the target
  * itself found: processes to start, nodes to rebuild, backups due), asks before anything beyond
- * `none`, and applies. Running it again right after changes nothing.
+ * `none` and before removing a read replica, and applies. Running it again right after changes nothing.
  */
 export async function up(ctx: CommandContext, opts: UpOptions = {}): Promise<UpResult> {
   // The configuration and the target's code load at the same time (up is worth every millisecond).
@@ -52,18 +52,37 @@ export async function up(ctx: CommandContext, opts: UpOptions = {}): Promise<UpR
     });
     return { ...base, applied: 0, changed: false };
   }
-  const worst = worstImpact(plan.changes.map((c) => c.impact));
-  if (worst !== "none") {
-    const disruptive = plan.changes.filter((c) => c.impact !== "none");
-    const ok = await ctx.io.confirm({
-      message: `Apply ${plan.changes.length} change(s) to ${desired.identifier}? ${disruptive.length} of them disrupt it (worst: ${worst}): ${disruptive
-        .map((c) => c.reason)
-        .join("; ")}.`,
-      impact: worst,
-    });
-    if (!ok) throw userError("ABORTED", "Nothing was changed.", "Run `ebdb plan` to review the changes.");
-  }
+  await confirmPlan(ctx, plan, desired.identifier);
   const result = await target.apply(plan, desired, ctx.io, { applyImmediately: opts.applyImmediately });
   ctx.io.event({ type: "result", message: `${desired.identifier}: ${result.applied} change(s) applied.` });
   return { ...base, applied: result.applied, changed: result.applied > 0 };
+}
+
+/**
+ * Asks before anything beyond `none`, and before removing a read replica (whose impact on the
+ * database is `none`, but reads sent to it fail): the same question `ebdb replica remove` asks,
+ * so without a terminal it needs --yes like every other confirmation. Throws ABORTED on no.
+ */
+async function confirmPlan(ctx: CommandContext, plan: Plan, identifier: string): Promise<void> {
+  const disruptive = plan.changes.filter((c) => c.impact !== "none");
+  // A replica's slot drop is also a replica delete, with a field: it removes no node.
+  const removed = plan.changes
+    .filter((c) => c.kind === "replica" && c.action === "delete" && c.field === undefined)
+    .map((c) => c.resource);
+  if (disruptive.length === 0 && removed.length === 0) return;
+  const worst = worstImpact(plan.changes.map((c) => c.impact));
+  const them = removed.length > 1 ? "them" : "it";
+  const parts = [
+    removed.length > 0
+      ? `Apply ${plan.changes.length} change(s) to ${identifier}, removing read replica${removed.length > 1 ? "s" : ""} ${removed.join(", ")}? Reads sent to ${them} will fail.`
+      : `Apply ${plan.changes.length} change(s) to ${identifier}?`,
+  ];
+  if (disruptive.length > 0) {
+    parts.push(
+      `${disruptive.length} of them disrupt it (worst: ${worst}): ${disruptive.map((c) => c.reason).join("; ")}.`,
+    );
+  }
+  if (!(await ctx.io.confirm({ message: parts.join(" "), impact: worst }))) {
+    throw userError("ABORTED", "Nothing was changed.", "Run `ebdb plan` to review the changes.");
+  }
 }
