@@ -111,7 +111,9 @@ function checkUsername(engine: Engine, v: Values, f: Findings): void {
   const lower = user.toLowerCase();
   const why =
     identifierProblem(user, max, true) ??
-    (lower === "rdsadmin" || lower.startsWith("rds_") ? "is reserved by RDS" : undefined) ??
+    (["rdsadmin", "rdsrepladmin"].includes(lower) || lower.startsWith("rds_")
+      ? "is reserved by RDS"
+      : undefined) ??
     (engine === "postgres" && lower.startsWith("pg_")
       ? "starts with pg_, which PostgreSQL reserves for its roles"
       : undefined) ??

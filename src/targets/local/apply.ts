@@ -5,15 +5,13 @@ import { deleteBackup, expireBackups, newBackupId, takeBackup } from "./backups.
 import { createCluster } from "./create.js";
 import { pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta, writeMeta } from "./meta.js";
-import { passfileOf, writePassfile } from "./node-files.js";
 import { portIsChosen, rewriteConf, startNode } from "./nodes.js";
-import { ident, literal, withClient } from "./pg-client.js";
+import { literal } from "./pg-client.js";
 import { choosePort } from "./ports.js";
 import { addReplica, dropSlot, removeReplica } from "./replicas.js";
-import { readPasswordFile, scramVerifier } from "./secrets.js";
-import { writeFileMode } from "./fs-util.js";
-import type pg from "pg";
+import { writeFileMode } from "./fs-safe.js";
 import { inspect, signalServer, stopServer } from "./process.js";
+import { setMasterPassword, statementsGrantSql } from "./roles.js";
 import type { Session } from "./session.js";
 
 /** Does a change; may return what was actually done, said better than the plan could. */
@@ -123,7 +121,7 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
         );
         await stopServer(pgdataOf(s.layout, p.name));
         const moved: NodeMeta = { ...p, port: free };
-        await writeMeta(s.layout, moved, s.user);
+        await writeMeta(s.layout, moved);
         await rewriteConf(s, await bins(), moved);
         await startNode(s, await bins(), moved);
         await repointReplicas(s, moved);
@@ -132,11 +130,10 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
     } else if (is(c, "parameter-group", "update") && c.field === "parameters.log_min_duration_statement") {
       await run(c, async () => {
         const value = String(c.to);
-        const pw = await s.password();
         for (const m of await metas()) {
           if (m.role === "restored" || (await inspect(pgdataOf(s.layout, m.name))).state !== "running")
             continue;
-          await withClient(m.port, s.config.masterUsername, pw, "postgres", async (db) => {
+          await s.withAdmin(m.port, "postgres", async (db) => {
             await db.query(`ALTER SYSTEM SET log_min_duration_statement = ${literal(value)}`);
             await db.query("SELECT pg_reload_conf()");
           });
@@ -149,7 +146,7 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
         const before = p.retentionDays ?? 0;
         const after = Number(c.to);
         const updated = { ...p, retentionDays: after };
-        await writeMeta(s.layout, updated, s.user);
+        await writeMeta(s.layout, updated);
         if (before > 0 !== after > 0) {
           await rewriteConf(s, await bins(), updated);
           await stopServer(pgdataOf(s.layout, p.name));
@@ -164,9 +161,10 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
     } else if (is(c, "instance", "update", "extensions")) {
       await run(c, async () => {
         const p = await primaryMeta();
-        await withClient(p.port, s.config.masterUsername, await s.password(), s.config.dbName, (db) =>
-          db.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"),
-        );
+        await s.withAdmin(p.port, s.config.dbName, async (db) => {
+          await db.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+          await db.query(statementsGrantSql());
+        });
       });
     } else if (is(c, "replica", "delete", "slot")) {
       await run(c, async () => dropSlot(s, await primaryMeta(), c.resource));
@@ -209,21 +207,15 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
   return { applied };
 }
 
-/** Sets the master password to DB_MASTER_PASSWORD on the primary, then in the password file and the replicas' files. */
+/** Sets the master password to DB_MASTER_PASSWORD on the primary (replicas follow it), then in the password file. */
 async function setPassword(s: Session): Promise<string> {
   const p = (await listMetas(s.layout)).find((m) => m.role === "primary")!;
   const pw = s.config.masterPassword!;
-  const old = (await readPasswordFile(s.layout.passwordFile)) ?? pw;
-  const alter = (db: pg.Client) =>
-    db.query(`ALTER ROLE ${ident(s.config.masterUsername)} PASSWORD ${literal(scramVerifier(pw.reveal()))}`);
-  // The server has the stored (old) password, or already the new one if a previous run stopped halfway.
-  await withClient(p.port, s.config.masterUsername, old, "postgres", alter).catch(() =>
-    withClient(p.port, s.config.masterUsername, pw, "postgres", alter),
+  const bins = await s.binaries();
+  await s.withAdmin(p.port, "postgres", (db) =>
+    setMasterPassword(db, s.config.masterUsername, pw, bins.major),
   );
   await writeFileMode(s.layout.passwordFile, pw.reveal(), 0o600);
-  for (const r of (await listMetas(s.layout)).filter((m) => m.role === "replica")) {
-    await writePassfile(passfileOf(s.layout, r.name), p.port, s.config.masterUsername, pw, s.user);
-  }
   return "Set the master password from DB_MASTER_PASSWORD";
 }
 

@@ -3,10 +3,10 @@ import { join } from "node:path";
 import type pg from "pg";
 import { userError } from "../../errors.js";
 import type { BackupInfo } from "../target.js";
-import { copyEntries, dirSize, ensureDir, removeTree, writeFileMode } from "./fs-util.js";
-import { pgdataOf } from "./layout.js";
+import { copyEntries, ensureDir, readFileSafe, removeTree, writeFileMode } from "./fs-safe.js";
+import { dirSize } from "./fs-util.js";
+import { passMode, pgdataOf, safeName } from "./layout.js";
 import type { NodeMeta } from "./meta.js";
-import { withClient } from "./pg-client.js";
 import type { ServerUser } from "./server-user.js";
 import type { Session } from "./session.js";
 import { requireRunningPrimary } from "./settings.js";
@@ -52,25 +52,24 @@ const EMPTY_DIRS = [
 ];
 
 export function backupDir(s: Session, id: string): string {
-  return join(s.layout.backupsDir, id);
+  return join(s.layout.backupsDir, safeName(id));
 }
 
 export async function readBackup(s: Session, id: string): Promise<BackupMeta | null> {
   try {
-    return JSON.parse(await fs.readFile(join(backupDir(s, id), "backup.json"), "utf8")) as BackupMeta;
+    const b = JSON.parse(
+      (await readFileSafe(join(backupDir(s, id), "backup.json"))) ?? "null",
+    ) as BackupMeta | null;
+    return b && b.id === id ? b : null;
   } catch {
     return null;
   }
 }
 
+/** Writes a backup's record (root's, in a root-owned folder: its data/ alone is the server's). */
 export async function writeBackup(s: Session, b: BackupMeta): Promise<void> {
-  await ensureDir(backupDir(s, b.id), 0o700, s.user);
-  await writeFileMode(
-    join(backupDir(s, b.id), "backup.json"),
-    `${JSON.stringify(b, null, 2)}\n`,
-    0o600,
-    s.user,
-  );
+  await ensureDir(backupDir(s, b.id), passMode(s.user));
+  await writeFileMode(join(backupDir(s, b.id), "backup.json"), `${JSON.stringify(b, null, 2)}\n`, 0o600);
 }
 
 /** Every backup, oldest first (including interrupted ones, status creating). */
@@ -81,9 +80,9 @@ export async function listBackups(s: Session): Promise<BackupMeta[]> {
   } catch {
     return [];
   }
-  const all = (await Promise.all(ids.map((id) => readBackup(s, id)))).filter(
-    (b): b is BackupMeta => b !== null,
-  );
+  const all = (
+    await Promise.all(ids.filter((id) => /^[A-Za-z][A-Za-z0-9-]*$/.test(id)).map((id) => readBackup(s, id)))
+  ).filter((b): b is BackupMeta => b !== null);
   return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
@@ -118,8 +117,7 @@ export async function onlineCopy(
   opts: { label: string; withWal: boolean },
 ): Promise<CopyResult> {
   const src = pgdataOf(s.layout, primary.name);
-  const pw = await s.password();
-  return withClient(primary.port, s.config.masterUsername, pw, "postgres", async (c: pg.Client) => {
+  return s.withAdmin(primary.port, "postgres", async (c: pg.Client) => {
     const start = (
       await c.query<{ lsn: string; wal: string }>(
         "SELECT lsn::text, pg_walfile_name(lsn) AS wal FROM pg_backup_start($1, true) AS lsn",
@@ -231,7 +229,7 @@ export async function deleteBackup(s: Session, id: string): Promise<void> {
         : "There are no snapshots (ebdb snapshot create takes one).",
     );
   }
-  await removeTree(backupDir(s, id));
+  await removeTree(backupDir(s, id), s.user);
 }
 
 /** The oldest WAL segment any kept backup needs (null: keep everything). */
@@ -261,7 +259,7 @@ export async function expireBackups(s: Session, now = new Date()): Promise<strin
   const removed: string[] = [];
   let backups = await listBackups(s);
   for (const b of backups.filter((x) => x.status === "creating")) {
-    await removeTree(backupDir(s, b.id));
+    await removeTree(backupDir(s, b.id), s.user);
     removed.push(b.id);
   }
   backups = backups.filter((b) => b.status === "available");
@@ -271,7 +269,7 @@ export async function expireBackups(s: Session, now = new Date()): Promise<strin
   const old = automated.filter((b) => Date.parse(b.createdAt) <= cutoff);
   // Keep the newest old one: the window [now - retention, now] starts from it.
   for (const b of old.slice(0, -1)) {
-    await removeTree(backupDir(s, b.id));
+    await removeTree(backupDir(s, b.id), s.user);
     removed.push(b.id);
   }
   const kept = backups.filter((b) => !removed.includes(b.id));

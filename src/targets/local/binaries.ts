@@ -12,7 +12,8 @@ import * as fs from "node:fs/promises";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { systemError, userError } from "../../errors.js";
-import { canTraverse, copyEntries, ensureDir, exists } from "./fs-util.js";
+import { copyEntries, ensureDir } from "./fs-safe.js";
+import { canTraverse, exists } from "./fs-util.js";
 import type { ServerUser } from "./server-user.js";
 
 /** A PostgreSQL installation that has at least initdb and postgres (all the local target needs). */

@@ -44,6 +44,9 @@ export function postgresqlConf(s: ServerSettings): string {
     // No Unix socket: nothing to collide with a system PostgreSQL's /var/run/postgresql, no path-length limit.
     ["unix_socket_directories", q("")],
     ["max_connections", 100],
+    // As on RDS: the application (not a superuser) cannot take the last slots, so ebdb's own
+    // superuser can always connect, e.g. for `status` while the application uses every other slot.
+    ["superuser_reserved_connections", 3],
     ["password_encryption", q("scram-sha-256")],
     ["ssl", "on"],
     ["ssl_cert_file", q("server.crt")],

@@ -3,13 +3,19 @@ import { systemError, userError } from "../../errors.js";
 import type { IoHost } from "../../io.js";
 import { type BackupMeta, backupDir, stampedId, writeBackup } from "./backups.js";
 import type { PgBinaries } from "./binaries.js";
-import { copyDir, ensureDir } from "./fs-util.js";
-import { nodeDir, pgdataOf } from "./layout.js";
+import { copyDir, ensureDir } from "./fs-safe.js";
+import { nodeDir, passMode, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta, slotName, writeMeta } from "./meta.js";
 import { projectCertificate, writeNodeFiles } from "./node-files.js";
-import { ident, literal, loadPg, withClient } from "./pg-client.js";
+import { ident, loadPg, withClient } from "./pg-client.js";
 import { choosePort } from "./ports.js";
-import { scramVerifier } from "./secrets.js";
+import {
+  ADMIN_USER,
+  createMasterSql,
+  REPLICATION_USER,
+  setPasswordSql,
+  statementsGrantSql,
+} from "./roles.js";
 import type { Session } from "./session.js";
 import { settingsFor } from "./settings.js";
 import { getTemplate, refillSpares, releaseTemplate, TEMPLATE_DB, takeSpare } from "./template.js";
@@ -42,10 +48,11 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
   if (existing) throw systemError("ALREADY_CREATED", `${existing.name} exists already.`);
   const { config, layout, user } = s;
   const bins = await s.binaries();
-  const [password, cert, template, reserved] = await Promise.all([
+  const [password, internal, cert, template, reserved] = await Promise.all([
     s.password(),
-    projectCertificate(layout, user),
-    getTemplate(bins, config.masterUsername, user, s.cache, s.ctx.env).then((t) => {
+    s.internal(),
+    projectCertificate(layout),
+    getTemplate(bins, s.templateUser(), s.cache, s.ctx.env).then((t) => {
       if (t.built)
         io.event({
           type: "info",
@@ -88,18 +95,18 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
   }
   await Promise.all(
     [primary, ...replicas].map(async (m) => {
-      await ensureDir(nodeDir(layout, m.name), 0o700, user);
-      await writeMeta(layout, m, user);
+      await ensureDir(nodeDir(layout, m.name), passMode(user));
+      await writeMeta(layout, m);
     }),
   );
 
   const copyNode = async (m: NodeMeta) => {
     const pgdata = pgdataOf(layout, m.name);
-    if (!(await takeSpare(template, pgdata))) await copyDir(template.pgdata, pgdata, user);
+    if (!(await takeSpare(template, pgdata, user))) await copyDir(template.pgdata, pgdata, user);
     await writeNodeFiles(pgdata, settingsFor(s, m, bins.major, primaryPort), user, {
       cert,
       auto: { log_min_duration_statement: String(config.slowQueryMs) },
-      password: m.role === "replica" ? { user: config.masterUsername, secret: password } : undefined,
+      password: m.role === "replica" ? { user: REPLICATION_USER, secret: internal.replication } : undefined,
     });
   };
   let backup: BackupMeta | null = null;
@@ -134,31 +141,29 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
     const started = await startNode(s, bins, primary, { onSpawn: copyOthers });
     Object.assign(primary, started);
     const { replicas: replicaCopies, backup: backupCopy } = copyOthers();
-    const setup = await withClient(
-      primary.port,
-      config.masterUsername,
-      template.password,
-      "postgres",
-      async (c) => {
-        await c.query(
-          `ALTER ROLE ${ident(config.masterUsername)} PASSWORD ${literal(scramVerifier(password.reveal()))}`,
-        );
-        if (config.dbName === "postgres") {
-          await c.query(`DROP DATABASE ${TEMPLATE_DB}`);
-          await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-        } else if (config.dbName !== TEMPLATE_DB) {
-          await c.query(`ALTER DATABASE ${TEMPLATE_DB} RENAME TO ${ident(config.dbName)}`);
-        }
-        for (const r of replicas) await c.query("SELECT pg_create_physical_replication_slot($1)", [r.slot]);
-        return (
-          await c.query<{ lsn: string; at: Date; redo: string }>(
-            "SELECT pg_current_wal_lsn()::text AS lsn, clock_timestamp() AS at, pg_walfile_name(redo_lsn) AS redo FROM pg_control_checkpoint()",
-          )
-        ).rows[0];
-      },
-    );
+    // As the template's rdsadmin (whose statements are neither tracked nor logged): ebdb's own
+    // passwords, the master user as RDS makes it, and the application database it owns.
+    const setup = await withClient(primary.port, ADMIN_USER, template.password, "postgres", async (c) => {
+      await c.query(setPasswordSql(ADMIN_USER, internal.admin));
+      await c.query(setPasswordSql(REPLICATION_USER, internal.replication));
+      await c.query(createMasterSql(config.masterUsername, password, bins.major));
+      if (config.dbName === "postgres") {
+        await c.query(`DROP DATABASE ${TEMPLATE_DB}`);
+        await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        await c.query(statementsGrantSql());
+      } else if (config.dbName !== TEMPLATE_DB) {
+        await c.query(`ALTER DATABASE ${TEMPLATE_DB} RENAME TO ${ident(config.dbName)}`);
+      }
+      await c.query(`ALTER DATABASE ${ident(config.dbName)} OWNER TO ${ident(config.masterUsername)}`);
+      for (const r of replicas) await c.query("SELECT pg_create_physical_replication_slot($1)", [r.slot]);
+      return (
+        await c.query<{ lsn: string; at: Date; redo: string }>(
+          "SELECT pg_current_wal_lsn()::text AS lsn, clock_timestamp() AS at, pg_walfile_name(redo_lsn) AS redo FROM pg_control_checkpoint()",
+        )
+      ).rows[0];
+    });
     Object.assign(primary, { state: "ready", setup: { lsn: setup.lsn, at: setup.at.toISOString() } });
-    await writeMeta(layout, primary, user);
+    await writeMeta(layout, primary);
     io.event({
       type: "info",
       message: `Primary ${primary.name} is ready on 127.0.0.1:${primary.port} (PostgreSQL ${bins.version}, ${bins.source}).`,
@@ -169,7 +174,7 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
       if (primary.port !== primaryPort) await rewriteConf(s, bins, r, primary.port);
       const started = await startNode(s, bins, r, { primaryPort: primary.port });
       Object.assign(r, started, { state: "ready" });
-      await writeMeta(layout, r, user);
+      await writeMeta(layout, r);
       io.event({ type: "info", message: `Replica ${r.name} is streaming on 127.0.0.1:${r.port}.` });
     };
     const finishBackup = async () => {
@@ -192,7 +197,9 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
     await Promise.allSettled([primaryCopy, ...o.replicas, o.backup]);
     await releaseTemplate(template);
     // One background job: make spare copies of the template for the next run, then flush to disk.
-    await refillSpares(template, user, Math.max(2, replicas.length + 1)).catch(() => syncInBackground());
+    await refillSpares(template, s.templateUser(), Math.max(2, replicas.length + 1)).catch(() =>
+      syncInBackground(),
+    );
   }
   return { primary, replicas, backup, binaries: bins, templateBuilt: template.built };
 }

@@ -1,25 +1,33 @@
 import { createHash } from "node:crypto";
-import * as fs from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { canTraverse, ensureDir, exists, writeFileMode } from "./fs-util.js";
+import { systemError } from "../../errors.js";
+import { ensureDir, writeFileMode } from "./fs-safe.js";
+import { canTraverse, exists } from "./fs-util.js";
+import { internalSecrets } from "./secrets.js";
 import type { ServerUser } from "./server-user.js";
 
 /**
  * Where one database's local state lives.
  *
- * `.ebdb/<identifier>/` in the project (owner-only) holds the password file and, normally, the
- * data. When ebdb runs as root, the servers run as an unprivileged user that often cannot reach
- * the project folder (e.g. /root/app, or a 0700 temporary folder); the data then lives in
- * `/var/lib/ebdb/<identifier>-<hash of the project path>/` and `.ebdb/<identifier>/data-root`
- * points at it.
+ * `.ebdb/<identifier>/` in the project holds what only ebdb may write: the password file, ebdb's
+ * internal credentials, the lock. The data (nodes/, archive/, backups/, tls/) normally lives there
+ * too; when ebdb runs as root and the project's server user cannot reach the project folder (e.g.
+ * /root/app, or a 0700 temporary folder), it lives in `/var/lib/ebdb/<identifier>-<hash of the
+ * project path>/` instead (found again by that same rule, so no pointer a server could forge).
+ *
+ * As root, every directory on the way to a file root writes is root's (0711 where a server must
+ * pass through); the server user owns only its data directories (`nodes/<name>/pgdata`, a backup's
+ * `data/`) and the WAL archive, and root never writes through them (see fs-safe.ts).
  */
 export interface Layout {
   projectDir: string;
   identifier: string;
   stateDir: string;
   passwordFile: string;
-  /** Directory holding nodes/, archive/, backups/, tls/ (owned by the server user). */
+  /** ebdb's own credentials (the internal superuser's and the replication user's passwords). */
+  internalFile: string;
+  /** Directory holding nodes/, archive/, backups/, tls/. */
   dataRoot: string;
   nodesDir: string;
   archiveDir: string;
@@ -28,14 +36,29 @@ export interface Layout {
   lockFile: string;
 }
 
+/** Node and backup names as ebdb makes them: a letter, then letters, digits, hyphens (never a path). */
+const NAME_RE = /^[A-Za-z][A-Za-z0-9-]{0,254}$/;
+
+/** A node's or backup's directory name, refused unless it is one ebdb could have made. */
+export function safeName(name: string): string {
+  if (!NAME_RE.test(name))
+    throw systemError("UNSAFE_PATH", `"${name}" is not a name ebdb makes: refusing to use it as a path.`);
+  return name;
+}
+
 export function nodeDir(l: Layout, name: string): string {
-  return join(l.nodesDir, name);
+  return join(l.nodesDir, safeName(name));
 }
 export function pgdataOf(l: Layout, name: string): string {
-  return join(l.nodesDir, name, "pgdata");
+  return join(nodeDir(l, name), "pgdata");
 }
 export function logFileOf(l: Layout, name: string): string {
-  return join(l.nodesDir, name, "postgresql.log");
+  return join(nodeDir(l, name), "postgresql.log");
+}
+
+/** Mode of a root-owned directory a server user must pass through (0711), or an owner-only one. */
+export function passMode(user: ServerUser): number {
+  return user.switchUser ? 0o711 : 0o700;
 }
 
 /** Shared cache (initdb templates, a reachable copy of the embedded binaries). */
@@ -56,6 +79,7 @@ function build(projectDir: string, identifier: string, dataRoot: string): Layout
     identifier,
     stateDir,
     passwordFile: join(stateDir, "password"),
+    internalFile: join(stateDir, "internal.json"),
     dataRoot,
     nodesDir: join(dataRoot, "nodes"),
     archiveDir: join(dataRoot, "archive"),
@@ -73,31 +97,39 @@ export async function findLayout(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<Layout> {
   const stateDir = join(projectDir, ".ebdb", identifier);
-  try {
-    const pointer = (await fs.readFile(join(stateDir, "data-root"), "utf8")).trim();
-    if (pointer) return build(projectDir, identifier, pointer);
-  } catch {
-    // no pointer: the data lives in the project, or is not created yet
-  }
-  if (!user.switchUser || (await exists(join(stateDir, "nodes"))))
-    return build(projectDir, identifier, stateDir);
-  if (await canTraverse(join(projectDir, ".ebdb"), user)) return build(projectDir, identifier, stateDir);
+  const inProject = build(projectDir, identifier, stateDir);
+  if (!user.switchUser || (await exists(inProject.nodesDir))) return inProject;
   const hash = createHash("sha256").update(resolve(projectDir)).digest("hex").slice(0, 10);
-  return build(projectDir, identifier, join(systemRoot(env), `${identifier}-${hash}`));
+  const system = build(projectDir, identifier, join(systemRoot(env), `${identifier}-${hash}`));
+  if (await exists(system.nodesDir)) return system;
+  return (await canTraverse(join(projectDir, ".ebdb"), user)) ? inProject : system;
 }
 
-/** Creates the directories of a layout with owner-only permissions (the data owned by the server user). */
+/** Whether a state folder was made by an ebdb from before the master user stopped being a superuser. */
+export async function isLegacyLayout(l: Layout): Promise<boolean> {
+  return (
+    (await exists(join(l.stateDir, "data-root"))) ||
+    ((await exists(l.nodesDir)) && !(await exists(l.internalFile)))
+  );
+}
+
+/** Creates the directories of a layout (see Layout for who owns what). */
 export async function createLayout(l: Layout, user: ServerUser): Promise<void> {
-  const ebdbDir = join(l.projectDir, ".ebdb");
   const inProject = l.dataRoot === l.stateDir;
-  // When the server user keeps its data in the project, it must be able to traverse .ebdb.
-  await ensureDir(ebdbDir, inProject && user.switchUser ? 0o711 : 0o700);
-  await ensureDir(l.stateDir, 0o700, inProject ? user : undefined);
+  const pass = passMode(user);
+  await ensureDir(join(l.projectDir, ".ebdb"), inProject ? pass : 0o700);
+  await ensureDir(l.stateDir, inProject ? pass : 0o700);
+  // Before any data exists, so a state folder with data but no internal credentials is an old one.
+  await internalSecrets(l.internalFile);
   if (!inProject) {
     await ensureDir(resolve(l.dataRoot, ".."), 0o755);
-    await ensureDir(l.dataRoot, 0o700, user);
-    await writeFileMode(join(l.stateDir, "data-root"), `${l.dataRoot}\n`, 0o600);
-    await writeFileMode(join(l.dataRoot, "project"), `${l.projectDir}\n`, 0o600, user);
+    await ensureDir(l.dataRoot, pass);
+    await writeFileMode(join(l.dataRoot, "project"), `${l.projectDir}\n`, 0o600);
   }
-  for (const d of [l.nodesDir, l.archiveDir, l.backupsDir, l.tlsDir]) await ensureDir(d, 0o700, user);
+  await Promise.all([
+    ensureDir(l.nodesDir, pass),
+    ensureDir(l.backupsDir, pass),
+    ensureDir(l.tlsDir, 0o700),
+    ensureDir(l.archiveDir, 0o700, user),
+  ]);
 }

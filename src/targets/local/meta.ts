@@ -1,8 +1,8 @@
 import * as fs from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileMode } from "./fs-util.js";
+import type { RecoveryTarget } from "./conf.js";
+import { readFileSafe, writeFileMode } from "./fs-safe.js";
 import { type Layout, nodeDir } from "./layout.js";
-import type { ServerUser } from "./server-user.js";
 
 /** What ebdb records about one local server (nodes/<name>/node.json). */
 export interface NodeMeta {
@@ -23,22 +23,27 @@ export interface NodeMeta {
   /** Restored instances: what they were restored from, and to which time. */
   restoredFrom?: string;
   restoredTo?: string | null;
+  /** Restored instances while they recover: where recovery stops (kept so a rewrite keeps it). */
+  recovery?: RecoveryTarget;
 }
 
 export function metaFile(l: Layout, name: string): string {
   return join(nodeDir(l, name), "node.json");
 }
 
+/** A node's record; null when there is none (or it is not one ebdb wrote for that name). */
 export async function readMeta(l: Layout, name: string): Promise<NodeMeta | null> {
   try {
-    return JSON.parse(await fs.readFile(metaFile(l, name), "utf8")) as NodeMeta;
+    const m = JSON.parse((await readFileSafe(metaFile(l, name))) ?? "null") as NodeMeta | null;
+    return m && m.name === name ? m : null;
   } catch {
     return null;
   }
 }
 
-export async function writeMeta(l: Layout, meta: NodeMeta, user: ServerUser): Promise<void> {
-  await writeFileMode(metaFile(l, meta.name), `${JSON.stringify(meta, null, 2)}\n`, 0o600, user);
+/** Writes a node's record (root's own file as root: servers cannot change what ebdb acts on). */
+export async function writeMeta(l: Layout, meta: NodeMeta): Promise<void> {
+  await writeFileMode(metaFile(l, meta.name), `${JSON.stringify(meta, null, 2)}\n`, 0o600);
 }
 
 /** Every node with a node.json, primary first, then replicas by number, then restored instances by name. */
@@ -49,7 +54,7 @@ export async function listMetas(l: Layout): Promise<NodeMeta[]> {
   } catch {
     return [];
   }
-  const metas = (await Promise.all(names.map((n) => readMeta(l, n)))).filter(
+  const metas = (await Promise.all(names.filter(isNodeName).map((n) => readMeta(l, n)))).filter(
     (m): m is NodeMeta => m !== null,
   );
   const rank = { primary: 0, replica: 1, restored: 2 } as const;
@@ -58,6 +63,8 @@ export async function listMetas(l: Layout): Promise<NodeMeta[]> {
     (a, b) => rank[a.role] - rank[b.role] || num(a.name) - num(b.name) || a.name.localeCompare(b.name),
   );
 }
+
+const isNodeName = (n: string) => /^[A-Za-z][A-Za-z0-9-]*$/.test(n);
 
 /** A replication slot name for a node (slots allow only [a-z0-9_], 63 characters). */
 export function slotName(node: string): string {

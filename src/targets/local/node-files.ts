@@ -2,7 +2,8 @@ import * as fs from "node:fs/promises";
 import { join } from "node:path";
 import type { Secret } from "../../model/secret.js";
 import { autoConf, pgHbaConf, postgresqlConf, type ServerSettings } from "./conf.js";
-import { exists, writeFileMode } from "./fs-util.js";
+import { readFileSafe, writeFileMode } from "./fs-safe.js";
+import { exists } from "./fs-util.js";
 import type { Layout } from "./layout.js";
 import { nodeDir } from "./layout.js";
 import { passfileLine } from "./secrets.js";
@@ -10,20 +11,16 @@ import type { ServerUser } from "./server-user.js";
 import { selfSignedCertificate } from "./tls.js";
 
 /** The project's certificate and key (made once, in pure Node), as PEM. */
-export async function projectCertificate(
-  l: Layout,
-  user: ServerUser,
-): Promise<{ cert: string; key: string }> {
+export async function projectCertificate(l: Layout): Promise<{ cert: string; key: string }> {
   const certFile = join(l.tlsDir, "server.crt");
   const keyFile = join(l.tlsDir, "server.key");
-  try {
-    return { cert: await fs.readFile(certFile, "utf8"), key: await fs.readFile(keyFile, "utf8") };
-  } catch {
-    const made = selfSignedCertificate(l.identifier);
-    await writeFileMode(certFile, made.cert, 0o644, user);
-    await writeFileMode(keyFile, made.key, 0o600, user);
-    return made;
-  }
+  const [cert, key] = await Promise.all([readFileSafe(certFile), readFileSafe(keyFile)]);
+  if (cert && key) return { cert, key };
+  // Root's (tls/ is root's): each data directory gets its own copy, owned by its server.
+  const made = selfSignedCertificate(l.identifier);
+  await writeFileMode(certFile, made.cert, 0o644);
+  await writeFileMode(keyFile, made.key, 0o600);
+  return made;
 }
 
 export function passfileOf(l: Layout, name: string): string {
@@ -73,15 +70,4 @@ export async function writeNodeFiles(
     await fs.rm(standby, { force: true });
   }
   if (s.recovery) await writeFileMode(recovery, "", 0o600, user);
-}
-
-/** Rewrites a replica's password file (after the master password or the primary's port changed). */
-export async function writePassfile(
-  path: string,
-  port: number,
-  username: string,
-  secret: Secret,
-  user: ServerUser,
-): Promise<void> {
-  await writeFileMode(path, passfileLine("127.0.0.1", port, username, secret.reveal()), 0o600, user);
 }

@@ -5,6 +5,7 @@ import { checkDataDirVersion } from "./binaries.js";
 import { logFileOf, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta, writeMeta } from "./meta.js";
 import { projectCertificate, writeNodeFiles } from "./node-files.js";
+import { REPLICATION_USER } from "./roles.js";
 import { choosePort } from "./ports.js";
 import { startServer } from "./process.js";
 import type { Session } from "./session.js";
@@ -43,26 +44,31 @@ export async function startNode(
       const port = await choosePort(m.port + 1, await reservedPorts(s, m.name), { what: m.name });
       opts.onMove?.(m.port, port);
       m = { ...m, port };
-      await writeMeta(s.layout, m, s.user);
+      await writeMeta(s.layout, m);
       await rewriteConf(s, bins, m, opts.primaryPort);
     }
   }
 }
 
-/** Rewrites a node's postgresql.conf and pg_hba.conf (and a replica's password file) from its record. */
+/**
+ * Rewrites a node's postgresql.conf and pg_hba.conf (and a replica's password file) from its record.
+ * A restored instance still recovering keeps its recovery settings (it would otherwise refuse to
+ * start: recovery.signal without restore_command).
+ */
 export async function rewriteConf(
   s: Session,
   bins: PgBinaries,
   meta: NodeMeta,
   primaryPort?: number,
 ): Promise<void> {
-  const cert = await projectCertificate(s.layout, s.user);
+  const cert = await projectCertificate(s.layout);
   const settings = settingsFor(s, meta, bins.major, primaryPort);
-  if (meta.role === "restored") settings.archiveDir = null;
   await writeNodeFiles(pgdataOf(s.layout, meta.name), settings, s.user, {
     cert,
     password:
-      meta.role === "replica" ? { user: s.config.masterUsername, secret: await s.password() } : undefined,
+      meta.role === "replica"
+        ? { user: REPLICATION_USER, secret: (await s.internal()).replication }
+        : undefined,
   });
 }
 

@@ -7,7 +7,6 @@ import type { Desired, DesiredInstance } from "../../model/desired-types.js";
 import type { Observed, ObservedInstance } from "../../model/observed.js";
 import { listBackups } from "./backups.js";
 import { pgdataOf } from "./layout.js";
-import { connect } from "./pg-client.js";
 import { orphanSlots } from "./replicas.js";
 import { readPasswordFile } from "./secrets.js";
 import type { Session } from "./session.js";
@@ -107,9 +106,8 @@ async function localDrift(s: Session, views: NodeView[], primary: NodeView): Pro
     }
   }
   if (running) {
-    const pw = await s.existingPassword();
-    if (pw) {
-      const c = await connect(primary.meta.port, config.masterUsername, pw, config.dbName).catch(() => null);
+    {
+      const c = await s.admin(primary.meta.port, config.dbName).catch(() => null);
       if (c) {
         try {
           const r = await c.query("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'");

@@ -2,13 +2,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { userError } from "../../errors.js";
 import { replicaIndex, replicaName } from "../../model/desired.js";
 import { onlineCopy } from "./backups.js";
-import { ensureDir, removeTree } from "./fs-util.js";
-import { nodeDir, pgdataOf } from "./layout.js";
+import { ensureDir, removeTree } from "./fs-safe.js";
+import { nodeDir, passMode, pgdataOf } from "./layout.js";
+import { REPLICATION_USER } from "./roles.js";
 import { listMetas, type NodeMeta, slotName, writeMeta } from "./meta.js";
 import { projectCertificate, writeNodeFiles } from "./node-files.js";
 import { reservedPorts, startNode } from "./nodes.js";
-import { connect } from "./pg-client.js";
 import { choosePort } from "./ports.js";
+import { stopServersUnder } from "./orphans.js";
 import { inspect, stopServer } from "./process.js";
 import type { Session } from "./session.js";
 import { requireRunningPrimary, settingsFor } from "./settings.js";
@@ -35,7 +36,11 @@ export async function addReplica(s: Session, name: string): Promise<NodeMeta> {
   const bins = await s.binaries();
   const existing = (await listMetas(s.layout)).find((m) => m.name === name);
   if (existing?.state === "ready") throw userError("REPLICA_EXISTS", `${name} exists already.`);
-  if (existing) await removeTree(nodeDir(s.layout, name));
+  if (existing) {
+    // Left by an interrupted run, perhaps with its server still running: stop it before deleting.
+    await stopServersUnder(nodeDir(s.layout, name));
+    await removeTree(nodeDir(s.layout, name), s.user);
+  }
   const reserved = await reservedPorts(s, name);
   const index = replicaIndex(s.config.identifier, name) ?? 1;
   const port = await choosePort(primary.port + index, reserved, { what: `replica ${name}` });
@@ -49,10 +54,9 @@ export async function addReplica(s: Session, name: string): Promise<NodeMeta> {
     source: primary.name,
     slot: slotName(name),
   };
-  await ensureDir(nodeDir(s.layout, name), 0o700, s.user);
-  await writeMeta(s.layout, meta, s.user);
-  const pw = await s.password();
-  const c = await connect(primary.port, s.config.masterUsername, pw, "postgres");
+  await ensureDir(nodeDir(s.layout, name), passMode(s.user));
+  await writeMeta(s.layout, meta);
+  const c = await s.admin(primary.port);
   try {
     await c.query(
       "SELECT pg_create_physical_replication_slot($1, true) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)",
@@ -64,19 +68,19 @@ export async function addReplica(s: Session, name: string): Promise<NodeMeta> {
   const pgdata = pgdataOf(s.layout, name);
   await onlineCopy(s, primary, pgdata, { label: `ebdb replica ${name}`, withWal: false });
   await writeNodeFiles(pgdata, settingsFor(s, meta, bins.major, primary.port), s.user, {
-    cert: await projectCertificate(s.layout, s.user),
-    password: { user: s.config.masterUsername, secret: pw },
+    cert: await projectCertificate(s.layout),
+    password: { user: REPLICATION_USER, secret: (await s.internal()).replication },
   });
   meta = await startNode(s, bins, meta, { primaryPort: primary.port });
   meta.state = "ready";
-  await writeMeta(s.layout, meta, s.user);
+  await writeMeta(s.layout, meta);
   return meta;
 }
 
 /** Drops a replication slot on the running primary (ending the walsender still using it). */
 export async function dropSlot(s: Session, primary: NodeMeta, slot: string): Promise<void> {
   if ((await inspect(pgdataOf(s.layout, primary.name))).state !== "running") return;
-  const c = await connect(primary.port, s.config.masterUsername, await s.password(), "postgres");
+  const c = await s.admin(primary.port);
   try {
     for (let i = 0; i < 50; i++) {
       const r = await c.query<{ active_pid: number | null }>(
@@ -109,9 +113,11 @@ export async function removeReplica(s: Session, name: string): Promise<void> {
     );
   }
   await stopServer(pgdataOf(s.layout, name));
+  // And any server still running from its directory without a postmaster.pid naming it.
+  await stopServersUnder(nodeDir(s.layout, name));
   const primary = metas.find((m) => m.role === "primary");
   if (primary && meta.slot) await dropSlot(s, primary, meta.slot);
-  await removeTree(nodeDir(s.layout, name));
+  await removeTree(nodeDir(s.layout, name), s.user);
 }
 
 /** Slots on the primary named like ours that no replica uses any more (left by an interrupted removal). */
@@ -119,7 +125,7 @@ export async function orphanSlots(s: Session, primary: NodeMeta): Promise<string
   if ((await inspect(pgdataOf(s.layout, primary.name))).state !== "running") return [];
   const prefix = slotName(`${s.config.identifier}-replica-`);
   const used = new Set((await listMetas(s.layout)).map((m) => m.slot).filter(Boolean));
-  const c = await connect(primary.port, s.config.masterUsername, await s.password(), "postgres");
+  const c = await s.admin(primary.port);
   try {
     const r = await c.query<{ slot_name: string }>(
       "SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical'",

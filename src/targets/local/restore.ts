@@ -5,12 +5,12 @@ import { isEbdbError, systemError, userError } from "../../errors.js";
 import type { RestoreResult, RestoreSource } from "../target.js";
 import { type BackupMeta, backupDir, listBackups, pitrBases, stampedId } from "./backups.js";
 import type { RecoveryTarget } from "./conf.js";
-import { copyDir, ensureDir, removeTree } from "./fs-util.js";
-import { logFileOf, nodeDir, pgdataOf } from "./layout.js";
+import { copyDir, ensureDir, removeTree } from "./fs-safe.js";
+import { logFileOf, nodeDir, passMode, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta, writeMeta } from "./meta.js";
 import { projectCertificate, writeNodeFiles } from "./node-files.js";
-import { reservedPorts, startNode, syncInBackground } from "./nodes.js";
-import { withClient } from "./pg-client.js";
+import { reservedPorts, rewriteConf, startNode, syncInBackground } from "./nodes.js";
+import { setMasterPassword } from "./roles.js";
 import { choosePort } from "./ports.js";
 import { inspect, tail } from "./process.js";
 import type { Session } from "./session.js";
@@ -22,8 +22,7 @@ import { requirePrimary, requireRunningPrimary, settingsFor } from "./settings.j
  * switch, and a wait until the archiver has copied that segment. Returns the latest restorable time.
  */
 export async function flushArchive(s: Session, primary: NodeMeta): Promise<Date> {
-  const pw = await s.password();
-  const { at, wal } = await withClient(primary.port, s.config.masterUsername, pw, "postgres", async (c) => {
+  const { at, wal } = await s.withAdmin(primary.port, "postgres", async (c) => {
     const t = (await c.query<{ at: Date }>("SELECT clock_timestamp() AS at")).rows[0].at;
     await c.query("BEGIN");
     await c.query("SELECT pg_current_xact_id()");
@@ -48,7 +47,6 @@ export async function flushArchive(s: Session, primary: NodeMeta): Promise<Date>
 /** Waits until a restoring instance has replayed to its target and promoted (accepts writes). */
 async function waitPromoted(s: Session, meta: NodeMeta, timeoutMs = 300_000): Promise<void> {
   const pgdata = pgdataOf(s.layout, meta.name);
-  const pw = await s.password();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if ((await inspect(pgdata)).state === "crashed" || !(await inspect(pgdata)).pid) {
@@ -58,13 +56,14 @@ async function waitPromoted(s: Session, meta: NodeMeta, timeoutMs = 300_000): Pr
         `Its log (${logFileOf(s.layout, meta.name)}):\n${await tail(logFileOf(s.layout, meta.name))}`,
       );
     }
-    const inRecovery = await withClient(
-      meta.port,
-      s.config.masterUsername,
-      pw,
-      "postgres",
-      async (c) => (await c.query<{ r: boolean }>("SELECT pg_is_in_recovery() AS r")).rows[0].r,
-    ).catch(() => true);
+    // As ebdb's own superuser: the backup may hold an older master password than the configuration's.
+    const inRecovery = await s
+      .withAdmin(
+        meta.port,
+        "postgres",
+        async (c) => (await c.query<{ r: boolean }>("SELECT pg_is_in_recovery() AS r")).rows[0].r,
+      )
+      .catch(() => true);
     if (!inRecovery) return;
     if (Date.now() > deadline)
       throw systemError("RESTORE_TIMEOUT", `${meta.name} was still recovering after ${timeoutMs / 1000} s.`);
@@ -177,7 +176,7 @@ export async function restoreInstance(
     );
   }
   const plan = await planRestore(s, from);
-  const bins = await s.binaries();
+  const [bins, pw] = await Promise.all([s.binaries(), s.password()]);
   const port = await choosePort(primary.port + 10, await reservedPorts(s), {
     what: `restored instance ${name}`,
   });
@@ -191,25 +190,27 @@ export async function restoreInstance(
     source: primary.name,
     restoredFrom: plan.from,
     restoredTo: plan.restoredTo,
+    recovery: plan.target,
   };
-  await ensureDir(nodeDir(s.layout, name), 0o700, s.user);
-  await writeMeta(s.layout, meta, s.user);
+  await ensureDir(nodeDir(s.layout, name), passMode(s.user));
+  await writeMeta(s.layout, meta);
   const pgdata = pgdataOf(s.layout, name);
   try {
     await copyDir(join(backupDir(s, plan.base.id), "data"), pgdata, s.user);
-    const settings = {
-      ...settingsFor(s, meta, bins.major),
-      recovery: { archiveDir: s.layout.archiveDir, target: plan.target },
-    };
-    await writeNodeFiles(pgdata, settings, s.user, {
-      cert: await projectCertificate(s.layout, s.user),
+    await writeNodeFiles(pgdata, settingsFor(s, meta, bins.major), s.user, {
+      cert: await projectCertificate(s.layout),
     });
     meta = await startNode(s, bins, meta);
     await waitPromoted(s, meta);
+    // RDS keeps the snapshot's master password; ebdb gives the restore the current one, so what
+    // `env` prints works on it too.
+    await s.withAdmin(meta.port, "postgres", (c) =>
+      setMasterPassword(c, s.config.masterUsername, pw, bins.major),
+    );
   } catch (e) {
     // Nothing of the user's is lost by removing a restore that did not finish; its log goes into the error.
     if ((await inspect(pgdata)).state !== "running")
-      await removeTree(nodeDir(s.layout, name)).catch(() => {});
+      await removeTree(nodeDir(s.layout, name), s.user).catch(() => {});
     throw systemError(
       "RESTORE_FAILED",
       `Restoring ${name} failed: ${(e as Error).message}`,
@@ -217,8 +218,10 @@ export async function restoreInstance(
       e,
     );
   }
-  meta.state = "ready";
-  await writeMeta(s.layout, meta, s.user);
+  meta = { ...meta, state: "ready", recovery: undefined };
+  // Its configuration without the recovery settings, for its next start.
+  await writeMeta(s.layout, meta);
+  await rewriteConf(s, bins, meta);
   syncInBackground();
   return { name, host: "127.0.0.1", port: meta.port, restoredTo: plan.restoredTo };
 }

@@ -1,7 +1,6 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, randomInt } from "node:crypto";
-import * as fs from "node:fs/promises";
 import { Secret } from "../../model/secret.js";
-import { writeFileMode } from "./fs-util.js";
+import { readFileSafe, writeFileMode } from "./fs-safe.js";
 
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -40,12 +39,35 @@ export async function masterPassword(
 }
 
 export async function readPasswordFile(file: string): Promise<Secret | null> {
-  try {
-    const v = await fs.readFile(file, "utf8");
-    return v === "" ? null : new Secret(v);
-  } catch {
-    return null;
-  }
+  const v = await readFileSafe(file);
+  return v ? new Secret(v) : null;
+}
+
+/** ebdb's own credentials for one database: never handed to the application (see roles.ts). */
+export interface InternalSecrets {
+  /** The internal superuser rdsadmin's password. */
+  admin: Secret;
+  /** The replication user rdsrepladmin's password (replicas keep it in their password file). */
+  replication: Secret;
+}
+
+/** The internal credentials from their 0600 file; null when there is none. */
+export async function readInternalSecrets(file: string): Promise<InternalSecrets | null> {
+  const text = await readFileSafe(file);
+  if (!text) return null;
+  const j = JSON.parse(text) as { admin?: string; replication?: string };
+  if (!j.admin || !j.replication) return null;
+  return { admin: new Secret(j.admin), replication: new Secret(j.replication) };
+}
+
+/** The internal credentials, generated (32 URL-safe characters each) and stored on first use. */
+export async function internalSecrets(file: string): Promise<InternalSecrets> {
+  const existing = await readInternalSecrets(file);
+  if (existing) return existing;
+  const make = () => randomBytes(24).toString("base64url");
+  const made = { admin: make(), replication: make() };
+  await writeFileMode(file, `${JSON.stringify(made)}\n`, 0o600);
+  return { admin: new Secret(made.admin), replication: new Secret(made.replication) };
 }
 
 /**

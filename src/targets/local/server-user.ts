@@ -1,12 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { userInfo } from "node:os";
+import { resolve } from "node:path";
 import { systemError } from "../../errors.js";
 
 /**
  * The operating-system user PostgreSQL runs as. PostgreSQL refuses to run as root, so when ebdb
- * runs as root (CI, containers) the servers run as an unprivileged user: `$EBDB_SERVER_USER`, or
- * `ebdb`, created as a system user when missing. Anyone else runs the servers as themselves.
+ * runs as root (CI, containers) the servers run as unprivileged users (see resolveServerUser).
  */
 export interface ServerUser {
   name: string;
@@ -34,7 +35,7 @@ function idOf(name: string, flag: "-u" | "-g"): number | null {
   return Number.isInteger(n) ? n : null;
 }
 
-function tryCreate(name: string): string | null {
+function tryCreate(name: string, comment: string): string | null {
   const attempts: [string, string[]][] = [
     [
       "useradd",
@@ -46,6 +47,8 @@ function tryCreate(name: string): string | null {
         "/nonexistent",
         "--shell",
         "/usr/sbin/nologin",
+        "--comment",
+        comment,
         name,
       ],
     ],
@@ -60,36 +63,21 @@ function tryCreate(name: string): string | null {
   return errors.join("; ");
 }
 
-let cached: ServerUser | undefined;
+const cache = new Map<string, ServerUser>();
 
-/** The user the servers run as; creates `ebdb` when running as root and it does not exist. */
-export function resolveServerUser(env: Readonly<Record<string, string | undefined>>): ServerUser {
-  const uid = process.getuid?.() ?? 1;
-  if (uid !== 0) {
-    const info = userInfo();
-    return { name: info.username, uid: info.uid, gid: info.gid, switchUser: false };
-  }
-  if (cached) return cached;
-  const name = env.EBDB_SERVER_USER || DEFAULT_USER;
-  let u = idOf(name, "-u");
-  if (u === null) {
-    if (name !== DEFAULT_USER) {
-      throw systemError(
-        "SERVER_USER_MISSING",
-        `EBDB_SERVER_USER names "${name}", which is not a user on this machine.`,
-        `Create it (useradd --system ${name}) or unset EBDB_SERVER_USER to let ebdb create "${DEFAULT_USER}".`,
-      );
-    }
-    const failure = tryCreate(name);
-    u = idOf(name, "-u");
-    if (u === null) {
-      throw systemError(
-        "SERVER_USER_MISSING",
-        `PostgreSQL refuses to run as root, and the user "${name}" that ebdb runs it as could not be created (${failure}).`,
-        `Create it yourself (useradd --system ${name}), set EBDB_SERVER_USER to an existing unprivileged user, or run ebdb as a normal user.`,
-      );
-    }
-  }
+/** The name of a project's own server user: `ebdb-` and 10 hex digits of a hash of its folder and identifier. */
+export function projectUserName(projectDir: string, identifier: string): string {
+  return `ebdb-${createHash("sha256")
+    .update(`${resolve(projectDir)}\0${identifier}`)
+    .digest("hex")
+    .slice(0, 10)}`;
+}
+
+const PROJECT_USER_RE = /^ebdb-[0-9a-f]{10}$/;
+
+function lookup(name: string): ServerUser | null {
+  const u = idOf(name, "-u");
+  if (u === null) return null;
   if (u === 0) {
     throw systemError(
       "SERVER_USER_ROOT",
@@ -97,11 +85,85 @@ export function resolveServerUser(env: Readonly<Record<string, string | undefine
       "Set EBDB_SERVER_USER to an unprivileged user.",
     );
   }
-  const g = idOf(name, "-g") ?? u;
-  cached = { name, uid: u, gid: g, switchUser: true };
-  return cached;
+  return { name, uid: u, gid: idOf(name, "-g") ?? u, switchUser: true };
 }
 
+function ensureUser(name: string, create: boolean, comment: string): ServerUser {
+  const known = cache.get(name) ?? lookup(name);
+  if (known) {
+    cache.set(name, known);
+    return known;
+  }
+  // Not created yet, and not asked to: nothing can exist that runs as it.
+  if (!create) return { name, uid: -1, gid: -1, switchUser: true };
+  const failure = tryCreate(name, comment);
+  const made = lookup(name);
+  if (!made) {
+    throw systemError(
+      "SERVER_USER_MISSING",
+      `PostgreSQL refuses to run as root, and the user "${name}" that ebdb runs it as could not be created (${failure}).`,
+      "Create it yourself (useradd --system NAME) and set EBDB_SERVER_USER to it, or run ebdb as a normal user.",
+    );
+  }
+  cache.set(name, made);
+  return made;
+}
+
+function explicitUser(name: string): ServerUser {
+  const u = lookup(name);
+  if (!u) {
+    throw systemError(
+      "SERVER_USER_MISSING",
+      `EBDB_SERVER_USER names "${name}", which is not a user on this machine.`,
+      `Create it (useradd --system ${name}) or unset EBDB_SERVER_USER to let ebdb create one user per project.`,
+    );
+  }
+  return u;
+}
+
+function currentUser(): ServerUser {
+  const info = userInfo();
+  return { name: info.username, uid: info.uid, gid: info.gid, switchUser: false };
+}
+
+const asRoot = () => (process.getuid?.() ?? 1) === 0;
+
+/**
+ * The user one project's servers run as. As root: a user of the project's own (`ebdb-<hash>`,
+ * created when `create` and missing), so no project's server can read another's files; or
+ * `$EBDB_SERVER_USER` for every project when set (giving that isolation up). Anyone else runs the
+ * servers as themselves.
+ */
+export function resolveServerUser(
+  env: Readonly<Record<string, string | undefined>>,
+  project: { dir: string; identifier: string },
+  create = false,
+): ServerUser {
+  if (!asRoot()) return currentUser();
+  if (env.EBDB_SERVER_USER) return explicitUser(env.EBDB_SERVER_USER);
+  return ensureUser(
+    projectUserName(project.dir, project.identifier),
+    create,
+    `ebdb server of ${project.identifier}`,
+  );
+}
+
+/**
+ * The user that builds the shared initdb templates (`ebdb`, created when missing): no server ever
+ * runs as it, so nothing a server does can change a template that every project copies.
+ */
+export function templateUser(env: Readonly<Record<string, string | undefined>>): ServerUser {
+  if (!asRoot()) return currentUser();
+  if (env.EBDB_SERVER_USER) return explicitUser(env.EBDB_SERVER_USER);
+  return ensureUser(DEFAULT_USER, true, "ebdb initdb templates");
+}
+
+/** Deletes a project's own server user (after destroy); leaves any other user alone. */
+export function removeProjectUser(user: ServerUser): void {
+  if (!asRoot() || !PROJECT_USER_RE.test(user.name) || user.uid <= 0) return;
+  cache.delete(user.name);
+  spawnSync("userdel", [user.name], { stdio: "ignore" });
+}
 /** spawn() options that run a child as the server user. */
 export function asServer(user: ServerUser): { uid?: number; gid?: number } {
   return user.switchUser ? { uid: user.uid, gid: user.gid } : {};

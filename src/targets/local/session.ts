@@ -1,31 +1,52 @@
 import { dirname } from "node:path";
+import type pg from "pg";
 import type { CommandContext } from "../../api/context.js";
 import { userError } from "../../errors.js";
 import type { Config } from "../../model/config.js";
 import type { Desired } from "../../model/desired-types.js";
 import type { Secret } from "../../model/secret.js";
 import { checkMajor, findBinaries, type PgBinaries } from "./binaries.js";
-import { cacheRoot, createLayout, findLayout, type Layout } from "./layout.js";
-import { masterPassword, readPasswordFile } from "./secrets.js";
-import { resolveServerUser, type ServerUser } from "./server-user.js";
+import { cacheRoot, createLayout, findLayout, isLegacyLayout, type Layout } from "./layout.js";
+import { connect } from "./pg-client.js";
+import { ADMIN_USER } from "./roles.js";
+import {
+  type InternalSecrets,
+  internalSecrets,
+  masterPassword,
+  readInternalSecrets,
+  readPasswordFile,
+} from "./secrets.js";
+import { resolveServerUser, type ServerUser, templateUser } from "./server-user.js";
 
 /** Everything one local operation needs about one database, resolved once. */
 export interface Session {
   ctx: CommandContext;
   desired: Desired;
   config: Config;
+  /** The OS user this project's servers run as. */
   user: ServerUser;
   layout: Layout;
   cache: string;
   /** The binaries (found on first use). */
   binaries(): Promise<PgBinaries>;
+  /** The OS user that builds the shared initdb templates. */
+  templateUser(): ServerUser;
   /** The master password, generated and stored on first use when the configuration has none. */
   password(): Promise<Secret>;
   /** The master password if one exists already (never generates). */
   existingPassword(): Promise<Secret | null>;
+  /** ebdb's own credentials (generated at creation); a clear error when they are missing. */
+  internal(): Promise<InternalSecrets>;
+  /**
+   * A connection to a node as ebdb's internal superuser (never the application's credentials);
+   * its statements are neither tracked nor logged (see roles.ts).
+   */
+  admin(port: number, database?: string, opts?: { timeoutMs?: number }): Promise<pg.Client>;
+  /** Runs `fn` with an admin connection, always closing it. */
+  withAdmin<T>(port: number, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T>;
 }
 
-/** Opens a session; `create` makes the state directories. */
+/** Opens a session; `create` makes the state directories (and the server user). */
 export async function openSession(
   ctx: CommandContext,
   desired: Desired,
@@ -40,13 +61,22 @@ export async function openSession(
     );
   }
   checkMajor(config.engineMajor);
-  const user = resolveServerUser(ctx.env);
-  const layout = await findLayout(dirname(config.file), config.identifier, user, ctx.env);
+  const projectDir = dirname(config.file);
+  const user = resolveServerUser(ctx.env, { dir: projectDir, identifier: config.identifier }, opts.create);
+  const layout = await findLayout(projectDir, config.identifier, user, ctx.env);
+  if (await isLegacyLayout(layout)) {
+    throw userError(
+      "LEGACY_LAYOUT",
+      `${config.identifier} was made by an earlier ebdb, whose master user was a PostgreSQL superuser and whose files a server could change (${layout.stateDir}).`,
+      "Keep what you need with pg_dump (`ebdb url` gives the URL), then `ebdb destroy --yes` and `ebdb up` to make it again the safe way, and load the dump.",
+    );
+  }
   if (opts.create) await createLayout(layout, user);
   const cache = cacheRoot(ctx.env, user);
   let bins: Promise<PgBinaries> | undefined;
   let pw: Promise<Secret> | undefined;
-  return {
+  let internal: Promise<InternalSecrets> | undefined;
+  const s: Session = {
     ctx,
     desired,
     config,
@@ -57,6 +87,9 @@ export async function openSession(
       bins ??= findBinaries(config.engineMajor, { env: ctx.env, cwd: ctx.cwd, user, cacheRoot: cache });
       return bins;
     },
+    templateUser() {
+      return templateUser(ctx.env);
+    },
     password() {
       pw ??= masterPassword(layout.passwordFile, config.masterPassword).then((r) => r.secret);
       return pw;
@@ -64,5 +97,30 @@ export async function openSession(
     async existingPassword() {
       return config.masterPassword ?? (await readPasswordFile(layout.passwordFile));
     },
+    internal() {
+      internal ??= (
+        opts.create ? internalSecrets(layout.internalFile) : readInternalSecrets(layout.internalFile)
+      ).then((x) => {
+        if (x) return x;
+        throw userError(
+          "NOT_CREATED",
+          `${config.identifier} has not been created on this machine yet.`,
+          "Run `ebdb up` to create it.",
+        );
+      });
+      return internal;
+    },
+    async admin(port, database = "postgres", o = {}) {
+      return connect(port, ADMIN_USER, (await s.internal()).admin, database, o);
+    },
+    async withAdmin(port, database, fn) {
+      const c = await s.admin(port, database);
+      try {
+        return await fn(c);
+      } finally {
+        await c.end().catch(() => {});
+      }
+    },
   };
+  return s;
 }

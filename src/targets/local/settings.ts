@@ -4,16 +4,19 @@ import { pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta } from "./meta.js";
 import { passfileOf } from "./node-files.js";
 import { inspect } from "./process.js";
+import { REPLICATION_USER } from "./roles.js";
 import type { Session } from "./session.js";
 
 /** The server settings of a node as ebdb runs it (postgresql.conf is rendered from these). */
 export function settingsFor(s: Session, meta: NodeMeta, major: number, primaryPort?: number): ServerSettings {
   const base: ServerSettings = { name: meta.name, port: meta.port, role: meta.role, archiveDir: null, major };
   if (meta.role === "primary" && (meta.retentionDays ?? 0) > 0) base.archiveDir = s.layout.archiveDir;
+  if (meta.role === "restored" && meta.state === "creating" && meta.recovery)
+    base.recovery = { archiveDir: s.layout.archiveDir, target: meta.recovery };
   if (meta.role === "replica") {
     base.standby = {
       primaryPort: primaryPort ?? 0,
-      user: s.config.masterUsername,
+      user: REPLICATION_USER,
       passfile: passfileOf(s.layout, meta.name),
       slot: meta.slot!,
     };

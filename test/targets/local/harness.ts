@@ -124,3 +124,10 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, ms = 10_00
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/** A connection as ebdb's internal superuser (what ebdb itself uses; the application never has it). */
+export async function adminClient(p: Project, port?: number, database = "postgres"): Promise<pg.Client> {
+  const s = await openSession(p.ctx, p.desired);
+  const conn = await p.target.connection(p.desired);
+  return s.admin(port ?? conn.port, database);
+}

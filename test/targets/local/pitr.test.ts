@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { isEbdbError } from "../../../src/errors.js";
-import { client, makeProject, upProject } from "./harness.js";
+import { adminClient, client, makeProject, upProject } from "./harness.js";
 
 /**
  * The point-in-time oracle: rows committed one by one at recorded times, with WAL segment switches
@@ -51,20 +51,24 @@ let snapshotId = "";
 beforeAll(async () => {
   await upProject(p);
   c = await client(p);
+  // WAL switches need ebdb's own superuser: the master user cannot, as on RDS.
+  const admin = await adminClient(p);
+  const switchWal = () => admin.query("SELECT pg_switch_wal()");
   await c.query("CREATE TABLE events (id int PRIMARY KEY)");
   await sleep(40);
   for (const id of [1, 2, 3]) await commit(id);
-  await c.query("SELECT pg_switch_wal()");
+  await switchWal();
   for (const id of [4, 5]) await commit(id);
-  await c.query("SELECT pg_switch_wal()");
+  await switchWal();
   await commit(6);
   const snap = await p.target.snapshots.create(p.desired, undefined, p.io);
   snapshotId = snap.id;
   await sleep(40);
   for (const id of [7, 8]) await commit(id);
-  await c.query("SELECT pg_switch_wal()");
+  await switchWal();
   await commit(9);
   await commit(10);
+  await admin.end();
   times.beforeAnySwitch = between(2);
   times.rightBeforeSwitch = between(3);
   times.betweenSwitches = between(4);

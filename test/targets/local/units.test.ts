@@ -9,7 +9,7 @@ import { canTraverse } from "../../../src/targets/local/fs-util.js";
 import { findLayout } from "../../../src/targets/local/layout.js";
 import { choosePort } from "../../../src/targets/local/ports.js";
 import { generatePassword, passfileLine } from "../../../src/targets/local/secrets.js";
-import { resolveServerUser } from "../../../src/targets/local/server-user.js";
+import { removeProjectUser, resolveServerUser, templateUser } from "../../../src/targets/local/server-user.js";
 
 describe("generated passwords", () => {
   test('are 32 characters with upper, lower, digits and symbols, none of / " @ or space', () => {
@@ -80,7 +80,7 @@ describe("ports", () => {
 
 describe("binaries", () => {
   test("no binaries for the configured major is a user error naming the fix", async () => {
-    const user = resolveServerUser(process.env);
+    const user = templateUser(process.env);
     const err = await findBinaries("42", {
       env: { PATH: "/nonexistent" },
       cwd: tmpdir(),
@@ -95,7 +95,7 @@ describe("binaries", () => {
   });
 
   test("EBDB_PG_BIN pointing nowhere is a user error", async () => {
-    const user = resolveServerUser(process.env);
+    const user = templateUser(process.env);
     const err = await findBinaries("16", {
       env: { EBDB_PG_BIN: "/nonexistent" },
       cwd: tmpdir(),
@@ -107,14 +107,24 @@ describe("binaries", () => {
 });
 
 describe.skipIf(process.getuid?.() !== 0)("as root", () => {
-  test("the servers run as an unprivileged user", () => {
-    const u = resolveServerUser({});
-    expect(u.switchUser).toBe(true);
-    expect(u.uid).toBeGreaterThan(0);
+  test("the servers run as an unprivileged user of the project's own", () => {
+    const a = resolveServerUser({}, { dir: "/srv/a", identifier: "a-dev-db" }, true);
+    const b = resolveServerUser({}, { dir: "/srv/b", identifier: "a-dev-db" }, true);
+    try {
+      expect(a.switchUser).toBe(true);
+      expect(a.uid).toBeGreaterThan(0);
+      expect(a.name).toMatch(/^ebdb-[0-9a-f]{10}$/);
+      expect(b.uid).not.toBe(a.uid);
+      // Asked again, the same user (not a new one).
+      expect(resolveServerUser({}, { dir: "/srv/a", identifier: "a-dev-db" }).uid).toBe(a.uid);
+    } finally {
+      removeProjectUser(a);
+      removeProjectUser(b);
+    }
   });
 
-  test("data goes where that user can reach when the project folder is private, with a pointer in .ebdb", async () => {
-    const user = resolveServerUser({});
+  test("data goes where that user can reach when the project folder is private", async () => {
+    const user = templateUser({});
     const priv = mkdtempSync(join(tmpdir(), "ebdb-private-")); // 0700
     expect(await canTraverse(priv, user)).toBe(false);
     const l = await findLayout(priv, "x-dev-db", user, {});
