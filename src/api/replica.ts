@@ -1,4 +1,5 @@
 import { userError } from "../errors.js";
+import { replicaIndex } from "../model/desired.js";
 import type { NodeStatus, Target } from "../targets/target.js";
 import type { CommandContext } from "./context.js";
 import { announce, openDay2 } from "./day2-common.js";
@@ -34,19 +35,30 @@ export async function addReplica(ctx: CommandContext, opts: { target?: Target } 
   return target.replicas.add(desired, ctx.io);
 }
 
-/** `ebdb replica remove [name]`: removes a read replica (the newest by default), after asking. */
+/**
+ * `ebdb replica remove [name]`: removes a read replica, after asking. Without a name, the newest: the
+ * highest `<identifier>-replica-<n>` (the last listed when none is numbered). Returns the replica
+ * removed, which the question already named. NO_REPLICA (a user error) when there is none.
+ */
 export async function removeReplica(
   ctx: CommandContext,
   opts: { name?: string; target?: Target } = {},
-): Promise<{ removed: string | null }> {
+): Promise<{ removed: string }> {
   const { desired, target } = await openDay2(ctx, opts.target);
+  const name = opts.name ?? newestReplica(desired.identifier, await target.replicas.list(desired));
   await announce(ctx, target, desired);
-  const what = opts.name ?? "the newest read replica";
-  if (!(await ctx.io.confirm({ message: `Remove ${what}? Reads sent to it will fail.`, impact: "none" }))) {
+  if (!(await ctx.io.confirm({ message: `Remove ${name}? Reads sent to it will fail.`, impact: "none" }))) {
     throw userError("ABORTED", "Nothing was removed.");
   }
-  await target.replicas.remove(desired, opts.name, ctx.io);
-  return { removed: opts.name ?? null };
+  await target.replicas.remove(desired, name, ctx.io);
+  return { removed: name };
+}
+
+function newestReplica(identifier: string, replicas: NodeStatus[]): string {
+  if (replicas.length === 0)
+    throw userError("NO_REPLICA", `${identifier} has no read replica.`, "Add one with `ebdb replica add`.");
+  const index = (n: NodeStatus) => replicaIndex(identifier, n.name) ?? 0;
+  return replicas.reduce((a, b) => (index(b) >= index(a) ? b : a)).name;
 }
 
 /** `ebdb replica list`: the read replicas with their state and lag. */

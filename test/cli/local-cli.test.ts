@@ -124,13 +124,25 @@ describe("ebdb on the local target (CLI)", () => {
     expect(missing.code).toBe(2);
   });
 
-  test("replica add|list|remove", async () => {
+  test("replica add|list|remove, each naming the replica", async () => {
     const added = await json<{ name: string; state: string }>("replica", "add", "--yes");
     expect(added).toMatchObject({ name: `${id}-replica-1`, state: "running" });
+    const second = await ebdb("replica", "add", "--yes");
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(
+      new RegExp(`^Added ${id}-replica-2 \\(running\\) on 127\\.0\\.0\\.1:\\d+`, "m"),
+    );
     expect((await json<{ name: string }[]>("replica", "list")).map((r) => r.name)).toEqual([
       `${id}-replica-1`,
+      `${id}-replica-2`,
     ]);
-    expect((await ebdb("replica", "remove", "--yes")).code).toBe(0);
+    // Without a name the newest goes, and the output says which.
+    const removed = await ebdb("replica", "remove", "--yes");
+    expect(removed.code).toBe(0);
+    expect(removed.out).toContain(`Removed ${id}-replica-2`);
+    expect(await json<{ removed: string }>("replica", "remove", "--yes")).toEqual({
+      removed: `${id}-replica-1`,
+    });
     expect(await json<unknown[]>("replica", "list")).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { status } from "../../api/status.js";
 import type { StatusReport } from "../../targets/target.js";
 import { type CliContext, printJson } from "../output.js";
+import { alarmLine, pendingLine, storageLine } from "../render/status-health.js";
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -51,8 +52,9 @@ export function statusLines(r: StatusReport): string[] {
     lines.push(
       `  ${x.kind.padEnd(9)} ${x.id}  ${x.createdAt}  ${x.sizeBytes === null ? "" : `${(x.sizeBytes / 1048576).toFixed(1)} MiB`}`,
     );
-  if (r.storage.usedBytes !== null)
-    lines.push(`Storage: ${(r.storage.usedBytes / 1048576).toFixed(1)} MiB used`);
+  // Storage, alarms and pending changes, as the JSON has them.
+  for (const line of [storageLine(r.storage), alarmLine(r), pendingLine(r.pendingModifications)])
+    if (line) lines.push(line);
   if (r.notes.length) lines.push("", ...r.notes.map((n) => `• ${n}`));
   return lines;
 }

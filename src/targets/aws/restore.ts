@@ -10,11 +10,11 @@ import { isAwsCode } from "./aws-errors.js";
 import { type AwsCtx, tagList } from "./context.js";
 import { readInstance, readInstances, waitReady } from "./instances.js";
 import { rewire } from "./rewire.js";
+import { defaultRestoreName } from "./restore-name.js";
 import { readSnapshot } from "./snapshots.js";
 
-function stamp(d: Date): string {
-  return d.toISOString().slice(0, 16).replace(/[-:T]/g, "").slice(0, 12);
-}
+/** How many default names a restore tries before giving up (each taken by another restore). */
+const MAX_NAME_TRIES = 20;
 
 /** Settings a restored instance takes from its source: placement, security groups, parameters, class. */
 function fromSource(
@@ -53,7 +53,9 @@ export async function restoreInstance(
   const { primary } = await readInstances(ctx.aws, id);
   if (!primary)
     throw userError("NOT_CREATED", `${id} does not exist, so there is nothing to restore from or alongside.`);
-  const name = as ?? `${id}-restored-${stamp(ctx.clock.now())}`;
+  const startedAt = ctx.clock.now();
+  let tries = 1;
+  let name = as ?? defaultRestoreName(id, startedAt);
   if (!/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(name) || name.includes("--") || name.endsWith("-")) {
     throw userError(
       "BAD_NAME",
@@ -61,13 +63,30 @@ export async function restoreInstance(
       "Use 1-63 letters, digits and single hyphens, starting with a letter.",
     );
   }
-  if (await readInstance(ctx.aws, name)) {
-    throw userError(
-      "NAME_TAKEN",
-      `An instance named ${name} already exists.`,
-      "Choose another --name, or destroy that one first.",
-    );
+  // A default name taken (by another restore of the same second) moves to the next suffix.
+  while (await readInstance(ctx.aws, name)) {
+    if (as !== undefined || tries >= MAX_NAME_TRIES) {
+      throw userError(
+        "NAME_TAKEN",
+        `An instance named ${name} already exists.`,
+        "Choose another --name, or destroy that one first.",
+      );
+    }
+    name = defaultRestoreName(id, startedAt, ++tries);
   }
+  /** Sends a restore call; a default name that a concurrent restore took meanwhile moves to the next one. */
+  const send = async (call: (name: string) => Promise<unknown>): Promise<void> => {
+    for (;;) {
+      try {
+        await call(name);
+        return;
+      } catch (e) {
+        const taken = isAwsCode(e, "DBInstanceAlreadyExistsFault", "DBInstanceAlreadyExists");
+        if (!taken || as !== undefined || tries >= MAX_NAME_TRIES) throw e;
+        name = defaultRestoreName(id, startedAt, ++tries);
+      }
+    }
+  };
   const base = fromSource(ctx, primary);
   let restoredTo: string | null;
   if (from.kind === "snapshot") {
@@ -81,13 +100,15 @@ export async function restoreInstance(
     if (snap.Status !== "available")
       throw userError("SNAPSHOT_NOT_READY", `Snapshot ${from.id} is ${snap.Status}, not available yet.`);
     restoredTo = snap.SnapshotCreateTime ? new Date(snap.SnapshotCreateTime).toISOString() : null;
-    await ctx.aws.rds(
-      new RestoreDBInstanceFromDBSnapshotCommand({
-        ...base,
-        DBInstanceIdentifier: name,
-        DBSnapshotIdentifier: from.id,
-        BackupRetentionPeriod: primary.BackupRetentionPeriod,
-      }),
+    await send((n) =>
+      ctx.aws.rds(
+        new RestoreDBInstanceFromDBSnapshotCommand({
+          ...base,
+          DBInstanceIdentifier: n,
+          DBSnapshotIdentifier: from.id,
+          BackupRetentionPeriod: primary.BackupRetentionPeriod,
+        }),
+      ),
     );
   } else {
     if ((primary.BackupRetentionPeriod ?? 0) === 0) {
@@ -112,15 +133,17 @@ export async function restoreInstance(
     }
     restoredTo = from.kind === "time" ? from.time.toISOString() : latest.toISOString();
     try {
-      await ctx.aws.rds(
-        new RestoreDBInstanceToPointInTimeCommand({
-          ...base,
-          SourceDBInstanceIdentifier: id,
-          TargetDBInstanceIdentifier: name,
-          RestoreTime: from.kind === "time" ? from.time : undefined,
-          UseLatestRestorableTime: from.kind === "latest" ? true : undefined,
-          BackupRetentionPeriod: primary.BackupRetentionPeriod,
-        }),
+      await send((n) =>
+        ctx.aws.rds(
+          new RestoreDBInstanceToPointInTimeCommand({
+            ...base,
+            SourceDBInstanceIdentifier: id,
+            TargetDBInstanceIdentifier: n,
+            RestoreTime: from.kind === "time" ? from.time : undefined,
+            UseLatestRestorableTime: from.kind === "latest" ? true : undefined,
+            BackupRetentionPeriod: primary.BackupRetentionPeriod,
+          }),
+        ),
       );
     } catch (e) {
       // RDS knows the earliest restorable time; its answer names the window.

@@ -115,11 +115,26 @@ describe("restore", () => {
     );
   });
 
+  it("gives restores started in the same minute (even the same second) different default names", async () => {
+    const { desired, target, r } = await running();
+    fake.clock.advance(30 * MIN);
+    // Three restores at once: all see the default name free; RDS takes the first, the others move on.
+    const names = (
+      await Promise.all(
+        [1, 2, 3].map(() => target.restore(desired, { kind: "latest" }, undefined, new RecordingIoHost())),
+      )
+    ).map((x) => x.name);
+    const base = names.find((n) => /^my-app-prod-db-restored-\d{14}$/.test(n))!;
+    expect(base).toBeDefined();
+    expect(names.sort()).toEqual([base, `${base}-2`, `${base}-3`]);
+    for (const n of names) expect(r.rds.instances.get(n)?.status).toBe("available");
+  });
+
   it("restores the latest time or a snapshot, and --switch points the EB environment at it", async () => {
     const { desired, io, target, r } = await running({ replicas: { enabled: true, count: 1 } });
     fake.clock.advance(30 * MIN);
     const latest = await target.restore(desired, { kind: "latest" }, undefined, io);
-    expect(latest.name).toMatch(/^my-app-prod-db-restored-\d{12}$/);
+    expect(latest.name).toMatch(/^my-app-prod-db-restored-\d{14}$/);
     await target.snapshots.create(desired, "snap-a", io);
     const fromSnap = await target.restore(desired, { kind: "snapshot", id: "snap-a" }, "from-snap", io, {
       switch: true,

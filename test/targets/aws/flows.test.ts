@@ -65,12 +65,15 @@ describe("the generic library flows with --target aws", () => {
     const restored = await restore(ctx, { fromSnapshot: "flow-snap", name: "flow-restored", target });
     expect(restored.name).toBe("flow-restored");
 
-    await addReplica(ctx, { target });
+    const added = await addReplica(ctx, { target });
+    expect(added.name).toBe("my-app-prod-db-replica-2");
     expect((await listReplicas(ctx, { target })).map((n) => n.name)).toEqual([
       "my-app-prod-db-replica-1",
       "my-app-prod-db-replica-2",
     ]);
-    await removeReplica(ctx, { target });
+    // Without a name, the newest goes; the question and the result name it.
+    expect(await removeReplica(ctx, { target })).toEqual({ removed: "my-app-prod-db-replica-2" });
+    expect(io.questions.at(-1)?.message).toMatch(/^Remove my-app-prod-db-replica-2\?/);
     expect((await listReplicas(ctx, { target })).map((n) => n.name)).toEqual(["my-app-prod-db-replica-1"]);
 
     expect((await status(ctx, { target })).nodes.map((n) => [n.name, n.role])).toContainEqual([
