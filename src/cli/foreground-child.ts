@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { delimiter, join } from "node:path";
 
@@ -60,13 +60,22 @@ function pdeathsigWrapper(env: Record<string, string>): string | null {
   if (wrapper !== undefined) return wrapper;
   wrapper = null;
   if (process.platform !== "linux") return wrapper;
-  for (const dir of (env.PATH ?? "").split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, "setpriv");
-    const r = spawnSync(candidate, ["--help"], { encoding: "utf8", timeout: 2000 });
-    if (r.error) continue;
-    if (r.status === 0 && r.stdout.includes("--pdeathsig")) wrapper = candidate;
-    break;
-  }
+  const candidate = (env.PATH ?? "")
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, "setpriv"))
+    .find((f) => {
+      try {
+        accessSync(f, fsConstants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  if (!candidate) return wrapper;
+  // --pdeathsig came with util-linux 2.33 (2018); an older setpriv would refuse it.
+  const r = spawnSync(candidate, ["--help"], { encoding: "utf8", timeout: 2000 });
+  if (r.status === 0 && r.stdout.includes("--pdeathsig")) wrapper = candidate;
   return wrapper;
 }
 
