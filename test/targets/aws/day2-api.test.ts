@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -14,13 +14,18 @@ import type { FakeAws } from "../../fakes/aws/index.js";
 import { desiredOf, up, world } from "./harness.js";
 
 let fake: FakeAws;
-afterEach(() => fake?.uninstall());
+const dirs: string[] = [];
+afterEach(() => {
+  fake?.uninstall();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 const userFault = (code: string) => expect.objectContaining({ code, fault: "user" });
 
 /** A project folder whose config.env means the same as desiredOf(): my-app / prod on PostgreSQL 16.4. */
 function project(extra: string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), "ebdb-aws-"));
+  dirs.push(dir);
   writeFileSync(
     join(dir, "config.env"),
     ['APP_NAME="my-app"', 'ENV_NAME="prod"', 'DB_ENGINE_VERSION="16.4"', ...extra, ""].join("\n"),

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,10 +16,15 @@ import type { FakeAws } from "../../fakes/aws/index.js";
 import { world } from "./harness.js";
 
 let fake: FakeAws;
-afterEach(() => fake?.uninstall());
+const dirs: string[] = [];
+afterEach(() => {
+  fake?.uninstall();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function project(lines: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), "ebdb-aws-flow-"));
+  dirs.push(dir);
   writeFileSync(join(dir, "config.env"), [...lines, ""].join("\n"));
   return dir;
 }
