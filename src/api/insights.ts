@@ -1,3 +1,4 @@
+import { insightsRetentionHint, isInsightsRetention } from "../config/rules-replicas.js";
 import { userError } from "../errors.js";
 import type { Target } from "../targets/target.js";
 import type { CommandContext } from "./context.js";
@@ -14,17 +15,20 @@ export interface InsightsResult {
   retentionDays: number;
 }
 
-/** `ebdb insights enable [--retention DAYS]`: Performance Insights on the primary and its replicas (online). */
+/**
+ * `ebdb insights enable [--retention DAYS]`: Performance Insights on the primary and its replicas
+ * (online). A retention RDS does not offer is BAD_RETENTION, a user error, before anything is opened.
+ */
 export async function enableInsights(
   ctx: CommandContext,
   opts: InsightsOptions = {},
 ): Promise<InsightsResult> {
   const days = opts.retentionDays ?? 7;
-  if (!Number.isInteger(days) || days <= 0) {
+  if (!Number.isInteger(days) || !isInsightsRetention(days)) {
     throw userError(
       "BAD_RETENTION",
-      `--retention ${days} is not a number of days.`,
-      "Use 7 (free), a multiple of 31 up to 713, or 731.",
+      `--retention ${days} is not a retention Performance Insights offers.`,
+      insightsRetentionHint(days),
     );
   }
   const { desired, target } = await openDay2(ctx, opts.target);

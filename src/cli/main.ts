@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import type { CommandContext } from "../api/context.js";
 import { isEbdbError, userError } from "../errors.js";
+import { refuseEmptyValues } from "./empty-values.js";
 import { TerminalIoHost } from "./io-host.js";
 import { type CliContext, type GlobalFlags, type Output, printJson, processOutput } from "./output.js";
 
@@ -49,6 +50,7 @@ export function buildProgram(
       const flags = this.optsWithGlobals() as GlobalFlags;
       const cli = makeCli(flags, output, env, cwd);
       try {
+        refuseEmptyValues(this, args.slice(0, -2));
         const mod = await load();
         const code = await mod.run(cli, ...args.slice(0, -1));
         done(code ?? 0);

@@ -93,18 +93,28 @@ function warnIgnoredWhileOff(v: Values, f: Findings): void {
   );
 }
 
+/**
+ * Whether Performance Insights keeps data this many days: 7 (free tier), 31 × months for 1-23
+ * months, or 731 (RDS API reference, PerformanceInsightsRetentionPeriod).
+ */
+export function isInsightsRetention(days: number): boolean {
+  return days === 7 || days === 731 || (days % 31 === 0 && days >= 31 && days <= 713);
+}
+
+/** What to write instead, with the nearest number of months. */
+export function insightsRetentionHint(days: number): string {
+  const months = Number.isFinite(days) ? Math.min(23, Math.max(1, Math.round(days / 31))) : 1;
+  return `Use 7 (free), a multiple of 31 up to 713 (e.g. ${months * 31} for ${months} month${months > 1 ? "s" : ""}), or 731.`;
+}
+
 /** Performance Insights retention, alarm e-mail and the local port. */
 export function checkMonitoring(v: Values, f: Findings): void {
   const retention = v.int("DB_PERFORMANCE_INSIGHTS_RETENTION");
-  if (
-    retention !== undefined &&
-    !(retention === 7 || retention === 731 || (retention % 31 === 0 && retention >= 31 && retention <= 713))
-  ) {
-    const months = Math.min(23, Math.max(1, Math.round(retention / 31)));
+  if (retention !== undefined && !isInsightsRetention(retention)) {
     f.error(
       "DB_PERFORMANCE_INSIGHTS_RETENTION",
       `${retention} days is not a retention Performance Insights offers`,
-      `Use 7 (free), a multiple of 31 up to 713 (e.g. ${months * 31} for ${months} month${months > 1 ? "s" : ""}), or 731.`,
+      insightsRetentionHint(retention),
     );
   }
   const email = v.optStr("DB_ALARM_EMAIL");

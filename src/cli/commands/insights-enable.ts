@@ -7,11 +7,12 @@ type InsightsFlags = GlobalFlags & { retention?: string };
 /** `ebdb insights enable [--retention DAYS]`. */
 export async function run(cli: CliContext): Promise<number> {
   const flags = cli.flags as InsightsFlags;
-  if (flags.retention !== undefined && !/^\d+$/.test(flags.retention)) {
+  // Up to 4 digits: any longer is no retention, and Number() would print it as 1e+21.
+  if (flags.retention !== undefined && !/^\d{1,4}$/.test(flags.retention)) {
     throw userError(
       "BAD_RETENTION",
-      `--retention ${flags.retention} is not a number of days.`,
-      "Use 7, a multiple of 31 up to 713, or 731.",
+      `--retention ${flags.retention} is not a retention Performance Insights offers.`,
+      "Use 7 (free), a multiple of 31 up to 713 (e.g. 93 for 3 months), or 731.",
     );
   }
   const result = await enableInsights(cli.ctx, {

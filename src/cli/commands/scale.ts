@@ -17,6 +17,14 @@ export async function run(cli: CliContext): Promise<number> {
         "For example: --storage 50",
       );
     }
+    // Past 6 digits, beyond RDS's maximum anyway; said here so the message echoes what was typed.
+    if (flags.storage.replace(/^0+/, "").length > 6) {
+      throw userError(
+        "BAD_STORAGE",
+        `--storage ${flags.storage} is not a size RDS accepts.`,
+        "Use a whole number of GiB up to 65536.",
+      );
+    }
   }
   const result = await scaleDatabase(cli.ctx, {
     instanceClass: flags.instanceClass,

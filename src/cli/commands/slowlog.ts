@@ -1,5 +1,4 @@
-import { setSlowlog } from "../../api/slowlog.js";
-import { userError } from "../../errors.js";
+import { checkSlowQueryMs, setSlowlog } from "../../api/slowlog.js";
 import { type CliContext, type GlobalFlags, printJson } from "../output.js";
 
 type SlowlogFlags = GlobalFlags & { ms?: string };
@@ -7,14 +6,9 @@ type SlowlogFlags = GlobalFlags & { ms?: string };
 /** `ebdb slowlog --ms N` (-1 turns the slow-query log off). */
 export async function run(cli: CliContext): Promise<number> {
   const flags = cli.flags as SlowlogFlags;
-  if (flags.ms === undefined || !/^-?\d+$/.test(flags.ms)) {
-    throw userError(
-      "BAD_MS",
-      `--ms ${flags.ms ?? ""} is not a whole number of milliseconds.`,
-      "For example: --ms 500, or --ms -1 to turn it off.",
-    );
-  }
-  const result = await setSlowlog(cli.ctx, { ms: Number(flags.ms) });
+  const text = flags.ms ?? "";
+  const ms = checkSlowQueryMs(/^-?\d+$/.test(text) ? Number(text) : Number.NaN, text);
+  const result = await setSlowlog(cli.ctx, { ms });
   if (flags.json) printJson(cli.output, result);
   else
     cli.output.out(
