@@ -3,7 +3,7 @@ import { constants as fsc } from "node:fs";
 import * as fs from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { systemError } from "../../errors.js";
-import { run } from "./fs-util.js";
+import { canTraverse, run } from "./fs-util.js";
 import type { ServerUser } from "./server-user.js";
 
 /**
@@ -140,7 +140,9 @@ export async function removeTree(path: string, user?: ServerUser): Promise<void>
     return;
   }
   const asRoot = process.getuid?.() === 0;
-  if (asRoot && user?.switchUser && st.uid === user.uid) {
+  // A folder the server user owns and can reach: it empties it. One it cannot reach, it cannot
+  // have planted anything in either: root walks it.
+  if (asRoot && user?.switchUser && st.uid === user.uid && (await canTraverse(path, user))) {
     // Its contents as the server user; the directory itself (in a root-owned parent) stays for root.
     await run("sh", ["-c", 'cd -- "$1" && exec rm -rf -- ./* ./.[!.]* ./..?*', "sh", path], {
       user,

@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { CommandContext } from "../../api/context.js";
 import { userError } from "../../errors.js";
-import type { IoHost } from "../../io.js";
+import type { EbdbEvent, IoHost } from "../../io.js";
 import type { Desired } from "../../model/desired-types.js";
 import type { ConnectionInfo, NodeStatus, Target } from "../target.js";
 import { localApply } from "./apply.js";
@@ -14,19 +14,27 @@ import {
   takeBackup,
   toBackupInfo,
 } from "./backups.js";
-import { removeTree } from "./fs-util.js";
+import { removeTree } from "./fs-safe.js";
 import { nodeDir, pgdataOf } from "./layout.js";
 import { withLock } from "./lock.js";
 import { localLogs } from "./logs.js";
 import { listMetas } from "./meta.js";
 import { localObserve } from "./observe.js";
+import { stopServersUnder } from "./orphans.js";
+import type { PostmasterProc } from "./proc-scan.js";
 import { inspect, stopServer } from "./process.js";
-import { literal, withClient } from "./pg-client.js";
+import { literal } from "./pg-client.js";
 import { addReplica, nextReplicaName, removeReplica } from "./replicas.js";
 import { restoreInstance } from "./restore.js";
+import { removeProjectUser } from "./server-user.js";
 import { openSession, type Session } from "./session.js";
 import { requirePrimary } from "./settings.js";
 import { localStatus } from "./status.js";
+
+function orphanStopped(o: PostmasterProc): EbdbEvent {
+  const where = `${o.pgdata}${o.deleted ? " (deleted)" : ""}`;
+  return { type: "info", message: `Stopped a server that no node owns (pid ${o.pid}, ${where}).` };
+}
 
 /**
  * The local target: the configured topology as real PostgreSQL processes on this machine — a
@@ -127,26 +135,28 @@ export function createLocalTarget(ctx: CommandContext): Target {
     down(d, io: IoHost) {
       return locked(d, "down", async (s) => {
         const metas = await listMetas(s.layout);
-        // Replicas and restored instances first, the primary last (replicas would only retry it).
-        const order = [
-          ...metas.filter((m) => m.role !== "primary"),
-          ...metas.filter((m) => m.role === "primary"),
-        ];
-        for (const m of order) {
-          if (await stopServer(pgdataOf(s.layout, m.name)))
-            io.event({ type: "info", message: `Stopped ${m.name}.` });
-        }
+        // Every node at once. Nothing is lost by any order: the primary's fast shutdown checkpoints
+        // its own data, and a replica that stops before receiving the primary's last WAL gets it
+        // from its replication slot at its next start. Primary first would only make the primary
+        // wait for its walsenders to hand everything to replicas that are stopping anyway.
+        const stopped = await Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name))));
+        for (const [i, m] of metas.entries())
+          if (stopped[i]) io.event({ type: "info", message: `Stopped ${m.name}.` });
+        for (const o of await stopServersUnder(s.layout.nodesDir)) io.event(orphanStopped(o));
       });
     },
     async destroy(d, _opts, io) {
-      const s = await session(d);
+      const s = await openSession(ctx, d, { legacy: true });
       await withLock(s.layout, "destroy", async () => {
         const metas = await listMetas(s.layout);
         await Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name), { timeoutMs: 10_000 })));
-        if (s.layout.dataRoot !== s.layout.stateDir) await removeTree(s.layout.dataRoot);
+        // Then any server still running from under the data (no node owns it): never delete under one.
+        for (const o of await stopServersUnder(s.layout.dataRoot, { timeoutMs: 10_000 }))
+          io.event(orphanStopped(o));
+        if (s.layout.dataRoot !== s.layout.stateDir) await removeTree(s.layout.dataRoot, s.user);
         // Everything but the lock, which withLock removes last; then the folder itself.
         for (const f of await readdir(s.layout.stateDir).catch(() => [] as string[])) {
-          if (f !== "lock") await removeTree(join(s.layout.stateDir, f));
+          if (f !== "lock") await removeTree(join(s.layout.stateDir, f), s.user);
         }
         io.event({
           type: "info",
@@ -155,7 +165,8 @@ export function createLocalTarget(ctx: CommandContext): Target {
             : `Nothing of ${s.config.identifier} was on this machine.`,
         });
       });
-      await removeTree(s.layout.stateDir);
+      await removeTree(s.layout.stateDir, s.user);
+      removeProjectUser(s.user);
     },
     destroyInstance(d, name, io) {
       return locked(d, "destroy", async (s) => {
@@ -173,17 +184,17 @@ export function createLocalTarget(ctx: CommandContext): Target {
         if (meta.role === "replica") await removeReplica(s, name);
         else {
           await stopServer(pgdataOf(s.layout, name));
-          await removeTree(nodeDir(s.layout, name));
+          await stopServersUnder(nodeDir(s.layout, name));
+          await removeTree(nodeDir(s.layout, name), s.user);
         }
         io.event({ type: "info", message: `Removed ${name}.` });
       });
     },
     setSlowQueryMs(d, ms, io) {
       return locked(d, "slowlog", async (s) => {
-        const pw = await s.password();
         for (const m of await listMetas(s.layout)) {
           if ((await inspect(pgdataOf(s.layout, m.name))).state !== "running") continue;
-          await withClient(m.port, s.config.masterUsername, pw, "postgres", async (c) => {
+          await s.withAdmin(m.port, "postgres", async (c) => {
             await c.query(`ALTER SYSTEM SET log_min_duration_statement = ${literal(String(ms))}`);
             await c.query("SELECT pg_reload_conf()");
           });

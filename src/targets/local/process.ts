@@ -1,10 +1,12 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, constants as fsc, openSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { systemError } from "../../errors.js";
 import type { PgBinaries } from "./binaries.js";
+import { readFileSafe } from "./fs-safe.js";
+import { procAvailable, procStat } from "./proc-scan.js";
 import { asServer, type ServerUser } from "./server-user.js";
 
 /** What postmaster.pid says, and whether that process is really this data directory's server. */
@@ -17,7 +19,8 @@ export interface ServerProcess {
 
 async function readPidFile(pgdata: string): Promise<string[] | null> {
   try {
-    return (await fs.readFile(join(pgdata, "postmaster.pid"), "utf8")).split("\n");
+    // The server user owns this folder: never read through a link it put there.
+    return (await readFileSafe(join(pgdata, "postmaster.pid")))?.split("\n") ?? null;
   } catch {
     return null;
   }
@@ -119,7 +122,8 @@ export async function startServer(
   if (size > 10 * 1024 * 1024) await fs.rename(logFile, `${logFile}.1`).catch(() => {});
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   for (let attempt = 0; ; attempt++) {
-    const fd = openSync(logFile, "a", 0o600);
+    // Not through a link: the log's folder is root's, but never append as root where a link could point.
+    const fd = openSync(logFile, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o600);
     const started = Date.now();
     let exited: number | null = null;
     const child = spawn(join(bins.bindir, "postgres"), ["-D", pgdata], {
@@ -175,8 +179,92 @@ export async function startServer(
   }
 }
 
-/** Stops a server: fast shutdown (SIGINT), then immediate (SIGQUIT) after `timeoutMs`. */
-export async function stopServer(pgdata: string, opts: { timeoutMs?: number } = {}): Promise<boolean> {
+/** How long `stopServer` waits for a fast shutdown before asking for an immediate one, and then for that. */
+export interface StopOptions {
+  /** After a fast shutdown request (SIGINT), ms before an immediate one (SIGQUIT). Default 30 s. */
+  timeoutMs?: number;
+  /** After the immediate shutdown request, ms before giving up with PG_STOP_TIMEOUT. Default 10 s. */
+  immediateTimeoutMs?: number;
+}
+
+/** Sends `signal` to `pid`; false if the process is gone already. */
+function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw e;
+  }
+}
+
+/**
+ * Whether the postmaster `pid` has stopped. With /proc (Linux): the process is gone, a zombie (it
+ * has exited; only its parent's wait() is missing, which a parent that never reaps never does), or
+ * its pid now belongs to a process started at another time. Without /proc, pg_ctl's rule
+ * (wait_for_postmaster_stop in src/bin/pg_ctl/pg_ctl.c): postmaster.pid gone, or kill(pid, 0) fails.
+ * A stopping postmaster removes postmaster.pid last, just before it exits, so both agree but for a
+ * server whose postmaster.pid was deleted under it, which only the process table sees.
+ */
+async function hasStopped(pid: number, startTime: string | null, pgdata: string | null): Promise<boolean> {
+  if (procAvailable()) {
+    const st = procStat(pid);
+    return (
+      st === null ||
+      st.state === "Z" ||
+      st.state === "X" ||
+      (startTime !== null && st.startTime !== startTime)
+    );
+  }
+  if (pgdata !== null && Number((await readPidFile(pgdata))?.[0]) !== pid) return true;
+  return !alive(pid);
+}
+
+/**
+ * Stops the postmaster `pid` as `pg_ctl stop -m fast` does, then escalates: a fast shutdown
+ * (SIGINT: ends sessions, writes a shutdown checkpoint, lets walsenders send the last WAL), after
+ * `timeoutMs` an immediate one (SIGQUIT: no checkpoint; the next start recovers from the WAL), and
+ * after `immediateTimeoutMs` more, PG_STOP_TIMEOUT. Signals: PostgreSQL docs, "Shutting Down the
+ * Server" (server-shutdown.html). Resolves once stopped; polls every few ms (a server stops in 5-20 ms).
+ * `pgdata` names the server in errors (and is where its postmaster.pid is read without /proc).
+ */
+export async function stopPostmaster(
+  pid: number,
+  pgdata: string | null,
+  opts: StopOptions = {},
+): Promise<void> {
+  const startTime = procStat(pid)?.startTime ?? null;
+  if (await hasStopped(pid, startTime, pgdata)) return;
+  if (!signal(pid, "SIGINT")) return;
+  const started = Date.now();
+  const fastUntil = started + (opts.timeoutMs ?? 30_000);
+  const immediateMs = opts.immediateTimeoutMs ?? 10_000;
+  let giveUpAt = Number.POSITIVE_INFINITY;
+  while (!(await hasStopped(pid, startTime, pgdata))) {
+    const now = Date.now();
+    if (now > giveUpAt) {
+      const where = pgdata ? `, ${pgdata}` : "";
+      throw systemError(
+        "PG_STOP_TIMEOUT",
+        `PostgreSQL (pid ${pid}${where}) did not stop: ${Math.round((fastUntil - started) / 1000)} s after a fast shutdown request (SIGINT), then ${Math.round(immediateMs / 1000)} s after an immediate one (SIGQUIT).`,
+        `See its log${pgdata ? ` (next to ${pgdata})` : ""}. \`kill -KILL ${pid}\` ends it; \`ebdb up\` then recovers the node from its WAL.`,
+      );
+    }
+    if (giveUpAt === Number.POSITIVE_INFINITY && now > fastUntil) {
+      if (!signal(pid, "SIGQUIT")) return;
+      giveUpAt = now + immediateMs;
+    }
+    const elapsed = now - started;
+    await sleep(elapsed < 500 ? 2 : elapsed < 5000 ? 10 : 50);
+  }
+}
+
+/**
+ * Stops the server of `pgdata` (see stopPostmaster for the escalation and its bounds). Returns
+ * whether one was running. A pid file left by a crash is removed, with the crashed server's
+ * leftover processes.
+ */
+export async function stopServer(pgdata: string, opts: StopOptions = {}): Promise<boolean> {
   const s = await inspect(pgdata);
   if (s.state === "crashed") {
     await killOrphans(pgdata);
@@ -184,17 +272,7 @@ export async function stopServer(pgdata: string, opts: { timeoutMs?: number } = 
     return false;
   }
   if (s.pid === null) return false;
-  const pid = s.pid;
-  process.kill(pid, "SIGINT");
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let signalled = false;
-  while (alive(pid)) {
-    if (!signalled && Date.now() > deadline) {
-      process.kill(pid, "SIGQUIT");
-      signalled = true;
-    }
-    await sleep(5);
-  }
+  await stopPostmaster(s.pid, pgdata, opts);
   return true;
 }
 

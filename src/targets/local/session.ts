@@ -46,11 +46,14 @@ export interface Session {
   withAdmin<T>(port: number, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T>;
 }
 
-/** Opens a session; `create` makes the state directories (and the server user). */
+/**
+ * Opens a session; `create` makes the state directories (and the server user). A state folder made
+ * by an earlier ebdb is refused, except by `destroy` (`legacy`), which removes it as it finds it.
+ */
 export async function openSession(
   ctx: CommandContext,
   desired: Desired,
-  opts: { create?: boolean } = {},
+  opts: { create?: boolean; legacy?: boolean } = {},
 ): Promise<Session> {
   const config = desired.config;
   if (config.engine !== "postgres") {
@@ -62,9 +65,11 @@ export async function openSession(
   }
   checkMajor(config.engineMajor);
   const projectDir = dirname(config.file);
-  const user = resolveServerUser(ctx.env, { dir: projectDir, identifier: config.identifier }, opts.create);
+  let user = resolveServerUser(ctx.env, { dir: projectDir, identifier: config.identifier }, opts.create);
   const layout = await findLayout(projectDir, config.identifier, user, ctx.env);
-  if (await isLegacyLayout(layout)) {
+  // Its servers ran as the one shared user; its data-root pointer is never read.
+  if (opts.legacy && (await isLegacyLayout(layout))) user = templateUser(ctx.env);
+  else if (await isLegacyLayout(layout)) {
     throw userError(
       "LEGACY_LAYOUT",
       `${config.identifier} was made by an earlier ebdb, whose master user was a PostgreSQL superuser and whose files a server could change (${layout.stateDir}).`,

@@ -75,7 +75,7 @@ export function makeProject(
         await p.target.destroy(p.desired, { skipFinalSnapshot: true }, io);
       } catch {
         // Whatever happened, no server may outlive the test.
-        const s = await openSession(ctx, p.desired);
+        const s = await openSession(ctx, p.desired, { legacy: true });
         for (const m of await listMetas(s.layout))
           await stopServer(pgdataOf(s.layout, m.name)).catch(() => {});
       }
