@@ -68,6 +68,21 @@ export interface StatusReport {
   pendingModifications: Record<string, unknown>;
   /** Sentences worth telling the user (e.g. "backups are off: point-in-time restore is unavailable"). */
   notes: string[];
+  /** Local: servers running from under the project's nodes directory that no node owns (none: []). */
+  orphans?: OrphanServer[];
+}
+
+/** A PostgreSQL server that runs from the project's data but belongs to no node (left by an interruption). */
+export interface OrphanServer {
+  pid: number;
+  /** The TCP port it listens on, when it can be read. */
+  port: number | null;
+  /** Its data directory (its `-D` argument). */
+  dataDirectory: string;
+  /** That directory was deleted under the running server. */
+  directoryDeleted: boolean;
+  /** What stops it. */
+  fix: string;
 }
 
 export type RestoreSource =
