@@ -5,7 +5,13 @@ import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const only = process.argv[2];
-const benches = ["validate-cold-start.mjs", "local-up.mjs", "aws-plan.mjs", "psql-start.mjs"];
+const benches = [
+  "validate-cold-start.mjs",
+  "validate-many-keys.mjs",
+  "local-up.mjs",
+  "aws-plan.mjs",
+  "psql-start.mjs",
+];
 for (const b of benches) {
   if (only && !b.startsWith(only)) continue;
   if (!existsSync(here + b)) continue;
