@@ -9,6 +9,7 @@ const benches = [
   "validate-cold-start.mjs",
   "validate-many-keys.mjs",
   "local-up.mjs",
+  "local-down.mjs",
   "aws-plan.mjs",
   "psql-start.mjs",
 ];
