@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { Output } from "../../src/cli/output.js";
 
@@ -15,8 +15,15 @@ function capture() {
   return { output, out, err, stdout: () => out.join("\n"), stderr: () => err.join("\n") };
 }
 
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 function project(content: string | Uint8Array, name = "my-app"): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "ebdb-validate-")), name);
+  const parent = mkdtempSync(join(tmpdir(), "ebdb-validate-"));
+  made.push(parent);
+  const dir = join(parent, name);
   spawnSync("mkdir", ["-p", dir]);
   writeFileSync(join(dir, "config.env"), content);
   return dir;
@@ -113,6 +120,7 @@ describe("ebdb validate", () => {
 
   it("a missing file is exit 2 with what to do, no stack trace", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ebdb-empty-"));
+    made.push(dir);
     const r = await ebdb(["validate"], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/config\.env/);

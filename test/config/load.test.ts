@@ -1,14 +1,21 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { CommandContext } from "../../src/api/context.js";
 import { loadConfig, requireConfig } from "../../src/config/load.js";
 import { isEbdbError } from "../../src/errors.js";
 import { RecordingIoHost } from "../../src/io.js";
 
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 function ctxWith(content: string): CommandContext & { io: RecordingIoHost } {
-  const dir = join(mkdtempSync(join(tmpdir(), "ebdb-load-")), "shop");
+  const parent = mkdtempSync(join(tmpdir(), "ebdb-load-"));
+  made.push(parent);
+  const dir = join(parent, "shop");
   mkdirSync(dir);
   writeFileSync(join(dir, "config.env"), content);
   return { cwd: dir, env: {}, io: new RecordingIoHost() };
