@@ -3,7 +3,7 @@ import { constants } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CommandContext } from "../api/context.js";
-import { isEbdbError, userError } from "../errors.js";
+import { type EbdbError, isEbdbError, userError } from "../errors.js";
 
 /**
  * The largest configuration file ebdb reads: 1 MiB. ebdb's own commented template is about 10 KiB,
@@ -30,50 +30,91 @@ export function configPathFor(ctx: CommandContext): string {
   return resolve(ctx.cwd, given);
 }
 
+/** What readRegularFile says about the file it reads, and the error code it uses. */
+export interface RegularFileKind {
+  /** The error code for a file that is there but cannot be used, e.g. CONFIG_UNREADABLE. */
+  code: string;
+  /** Refuse anything larger, in bytes. */
+  maxBytes: number;
+  /** What the file is, after "a"/"at most": "configuration file", "load trace". */
+  noun: string;
+  /** "ebdb reads ___ only from a regular file": "its configuration", "a load trace". */
+  reads: string;
+  /** How to point at another file: the hint of most errors. */
+  hint: string;
+  /** The error for a path where nothing is. */
+  notFound: (path: string) => EbdbError;
+}
+
+const CONFIG_FILE: RegularFileKind = {
+  code: "CONFIG_UNREADABLE",
+  maxBytes: MAX_CONFIG_BYTES,
+  noun: "configuration file",
+  reads: "its configuration",
+  hint: "Pass the path of a config.env file with --config (or EBDB_CONFIG); `ebdb init` writes one.",
+  notFound: (path) =>
+    userError(
+      "CONFIG_NOT_FOUND",
+      `No configuration file at ${path}.`,
+      "Run `ebdb init` to create one, or pass --config PATH (or set EBDB_CONFIG) to use another file.",
+    ),
+};
+
 /**
  * The bytes of the configuration file (decoding is the parser's job, so bad bytes become
- * problems with line numbers). Only a regular file (or a symlink to one) of at most
- * MAX_CONFIG_BYTES is read; a FIFO, device or socket is refused before it is opened, so a read
- * never blocks and never grows without bound. Throws a user error (exit 2): CONFIG_NOT_FOUND when
- * there is no file, CONFIG_UNREADABLE when it is not a regular file, not readable, or too large.
+ * problems with line numbers): readRegularFile with MAX_CONFIG_BYTES. Throws a user error (exit 2):
+ * CONFIG_NOT_FOUND when there is no file, CONFIG_UNREADABLE when it is not a regular file, not
+ * readable, or too large.
  */
-export async function readConfigBytes(path: string): Promise<Uint8Array> {
+export function readConfigBytes(path: string): Promise<Uint8Array> {
+  return readRegularFile(path, CONFIG_FILE);
+}
+
+/**
+ * The bytes of a file the user named (a configuration file, a load trace...). Only a regular file
+ * (or a symlink to one) of at most `kind.maxBytes` is read; a FIFO, device or socket is refused
+ * before it is opened, so a read never blocks and never grows without bound. Throws user errors
+ * (exit 2) with `kind.code`, or `kind.notFound(path)` when nothing is there.
+ */
+export async function readRegularFile(path: string, kind: RegularFileKind): Promise<Uint8Array> {
   let info: Stats;
   try {
     info = await stat(path);
   } catch (e) {
-    throw readError(path, e as NodeJS.ErrnoException);
+    throw readError(path, e as NodeJS.ErrnoException, kind);
   }
-  checkKind(path, info);
+  checkKind(path, info, kind);
   // O_NONBLOCK: if a FIFO was put in the file's place since stat, open must not wait for a writer.
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
-    throw readError(path, e as NodeJS.ErrnoException);
+    throw readError(path, e as NodeJS.ErrnoException, kind);
   }
   try {
-    checkKind(path, await handle.stat());
+    checkKind(path, await handle.stat(), kind);
     // Read at most one byte past the limit: the size stat gives can be stale, or 0 (procfs).
-    const buffer = new Uint8Array(MAX_CONFIG_BYTES + 1);
+    const buffer = new Uint8Array(kind.maxBytes + 1);
     let length = 0;
     while (length < buffer.length) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    if (length > MAX_CONFIG_BYTES) throw tooLarge(path, undefined);
+    if (length > kind.maxBytes) throw tooLarge(path, undefined, kind);
     return buffer.slice(0, length);
   } catch (e) {
-    throw isEbdbError(e) ? e : readError(path, e as NodeJS.ErrnoException);
+    throw isEbdbError(e) ? e : readError(path, e as NodeJS.ErrnoException, kind);
   } finally {
     await handle.close();
   }
 }
 
 /** Refuses what is not a regular file of a sane size, naming what it is instead. */
-function checkKind(path: string, info: Stats): void {
-  if (info.isDirectory()) throw readError(path, Object.assign(new Error("EISDIR"), { code: "EISDIR" }));
+function checkKind(path: string, info: Stats, kind: RegularFileKind): void {
+  if (info.isDirectory()) {
+    throw readError(path, Object.assign(new Error("EISDIR"), { code: "EISDIR" }), kind);
+  }
   if (!info.isFile()) {
     const what = info.isFIFO()
       ? "a named pipe (FIFO)"
@@ -83,50 +124,48 @@ function checkKind(path: string, info: Stats): void {
           ? "a socket"
           : "a special file";
     throw userError(
-      "CONFIG_UNREADABLE",
-      `${path} is ${what}, not a regular file: ebdb reads its configuration only from a regular file.`,
-      "Pass the path of a config.env file with --config (or EBDB_CONFIG); `ebdb init` writes one.",
+      kind.code,
+      `${path} is ${what}, not a regular file: ebdb reads ${kind.reads} only from a regular file.`,
+      kind.hint,
     );
   }
-  if (info.size > MAX_CONFIG_BYTES) throw tooLarge(path, info.size);
+  if (info.size > kind.maxBytes) throw tooLarge(path, info.size, kind);
 }
 
-function tooLarge(path: string, size: number | undefined) {
+function tooLarge(path: string, size: number | undefined, kind: RegularFileKind) {
   const bytes = (n: number) => `${n.toLocaleString("en-US")} bytes`;
+  const limit =
+    kind.maxBytes % (1024 * 1024) === 0
+      ? `${kind.maxBytes / 1024 / 1024} MiB (${bytes(kind.maxBytes)})`
+      : bytes(kind.maxBytes);
   return userError(
-    "CONFIG_UNREADABLE",
-    `${path} is ${size === undefined ? "larger than the limit" : bytes(size)}: ebdb reads a configuration file of at most 1 MiB (${bytes(MAX_CONFIG_BYTES)}).`,
-    "Check the path given with --config or EBDB_CONFIG: a config.env is a few KiB.",
+    kind.code,
+    `${path} is ${size === undefined ? "larger than the limit" : bytes(size)}: ebdb reads a ${kind.noun} of at most ${limit}.`,
+    kind === CONFIG_FILE
+      ? "Check the path given with --config or EBDB_CONFIG: a config.env is a few KiB."
+      : kind.hint,
   );
 }
 
-function readError(path: string, e: NodeJS.ErrnoException) {
+function readError(path: string, e: NodeJS.ErrnoException, kind: RegularFileKind) {
   switch (e.code) {
     case "ENOENT":
     case "ENOTDIR":
-      return userError(
-        "CONFIG_NOT_FOUND",
-        `No configuration file at ${path}.`,
-        "Run `ebdb init` to create one, or pass --config PATH (or set EBDB_CONFIG) to use another file.",
-      );
+      return kind.notFound(path);
     case "EISDIR":
       return userError(
-        "CONFIG_UNREADABLE",
-        `${path} is a folder, not a configuration file.`,
-        "Pass the path of the file itself, e.g. --config path/to/config.env.",
+        kind.code,
+        `${path} is a folder, not a ${kind.noun}.`,
+        `Pass the path of the file itself${kind === CONFIG_FILE ? ", e.g. --config path/to/config.env" : ""}.`,
       );
     case "EACCES":
     case "EPERM":
       return userError(
-        "CONFIG_UNREADABLE",
+        kind.code,
         `${path} cannot be read: permission denied.`,
-        "Make it readable by this user (e.g. chmod 600, owned by you), or pass --config PATH.",
+        `Make it readable by this user (e.g. chmod 600, owned by you)${kind === CONFIG_FILE ? ", or pass --config PATH" : ""}.`,
       );
     default:
-      return userError(
-        "CONFIG_UNREADABLE",
-        `${path} cannot be read (${e.code ?? e.message}).`,
-        "Check the file and its folder, or pass --config PATH.",
-      );
+      return userError(kind.code, `${path} cannot be read (${e.code ?? e.message}).`, kind.hint);
   }
 }

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CommandContext } from "../../src/api/context.js";
-import { configPathFor, MAX_CONFIG_BYTES, readConfigBytes } from "../../src/config/read.js";
-import { EbdbError } from "../../src/errors.js";
+import { configPathFor, MAX_CONFIG_BYTES, readConfigBytes, readRegularFile } from "../../src/config/read.js";
+import { EbdbError, userError } from "../../src/errors.js";
 import { RecordingIoHost } from "../../src/io.js";
 
 const root = mkdtempSync(join(tmpdir(), "ebdb-read-"));
@@ -142,5 +142,31 @@ describe("readConfigBytes", () => {
     const link = join(root, "link.env");
     spawnSync("ln", ["-sf", target, link]);
     expect(new TextDecoder().decode(await readConfigBytes(link))).toBe("A=2\n");
+  });
+
+  it("reads other files the user names the same way, with their own limit, code and words", async () => {
+    const trace = {
+      code: "TRACE_UNREADABLE",
+      maxBytes: 10,
+      noun: "load trace",
+      reads: "a load trace",
+      hint: "Give a CSV file.",
+      notFound: (path: string) => userError("TRACE_NOT_FOUND", `No load trace at ${path}.`),
+    };
+    const file = join(root, "trace.csv");
+    writeFileSync(file, "0123456789");
+    expect((await readRegularFile(file, trace)).length).toBe(10);
+    writeFileSync(file, "0123456789A");
+    await expect(readRegularFile(file, trace)).rejects.toMatchObject({
+      code: "TRACE_UNREADABLE",
+      message: `${file} is 11 bytes: ebdb reads a load trace of at most 10 bytes.`,
+      hint: "Give a CSV file.",
+    });
+    await expect(readRegularFile("/dev/zero", trace)).rejects.toMatchObject({
+      message: "/dev/zero is a device, not a regular file: ebdb reads a load trace only from a regular file.",
+    });
+    await expect(readRegularFile(join(root, "none.csv"), trace)).rejects.toMatchObject({
+      code: "TRACE_NOT_FOUND",
+    });
   });
 });
