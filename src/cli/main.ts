@@ -157,6 +157,25 @@ export function buildProgram(
   cmd("slowlog", "set the slow-query threshold (log_min_duration_statement)", { yes: true })
     .requiredOption("--ms <n>", "log statements slower than this many milliseconds (-1 turns it off)")
     .action(action(() => import("./commands/slowlog.js")));
+
+  const autoscale = program.command("autoscale").description("read-replica autoscaling");
+  addCommon(
+    autoscale
+      .command("simulate")
+      .description(
+        "run an autoscaling policy over a load trace (CSV minute,demand_vcpu) with config.env's settings",
+      ),
+    { target: false },
+  )
+    .requiredOption("--trace <file>", "the load trace: CSV with the header minute,demand_vcpu")
+    .addOption(
+      new Option("--policy <policy>", "the policy to simulate")
+        .choices(["ebdb", "target-tracking", "step"])
+        .default("ebdb"),
+    )
+    .option("--provision-minutes <n>", "minutes from adding a replica to its being ready (default 10)")
+    .option("--plot <file.svg>", "also draw the run as an SVG: demand, capacity, replicas and actions")
+    .action(action(() => import("./commands/autoscale-simulate.js")));
   return program;
 }
 
