@@ -6,16 +6,16 @@ import { inspect, type StopOptions, stopPostmaster } from "./process.js";
 
 /**
  * Stops every PostgreSQL server running from a data directory under `dir`, found in the process
- * table (its `-D` argument), even when its postmaster.pid is gone or its directory was deleted
+ * table by its `-D` argument, even when its postmaster.pid is gone or its directory was deleted
  * under it; and ends leftover processes of dead servers still working there (SIGKILL, as
- * startServer does: their postmaster is gone, and they would hold its shared memory). Call it before deleting or rebuilding
- * anything that may hold a data directory: a server whose directory is deleted keeps running, and
- * its port, until it notices its lock file is gone (about a minute later).
+ * startServer does: their postmaster is gone, and they would hold its shared memory). Call it
+ * before deleting or rebuilding anything that may hold a data directory: a server whose directory
+ * is deleted keeps running, and its port, until it notices its lock file is gone (within a minute).
  *
  * The servers stop concurrently (fast shutdown, then immediate; bounds as in stopPostmaster);
  * throws PG_STOP_TIMEOUT if one cannot be stopped. Returns the postmasters it stopped. Linux only
- * (it needs /proc); elsewhere it returns [] and callers' stopServer on known data directories is
- * all there is.
+ * (it needs /proc); elsewhere it returns [] and the callers' stopServer on the data directories
+ * they know is all there is.
  */
 export async function stopServersUnder(dir: string, opts: StopOptions = {}): Promise<PostmasterProc[]> {
   const { postmasters, children } = await scanServers(dir);

@@ -247,7 +247,7 @@ export async function stopPostmaster(
       throw systemError(
         "PG_STOP_TIMEOUT",
         `PostgreSQL (pid ${pid}${where}) did not stop: ${Math.round((fastUntil - started) / 1000)} s after a fast shutdown request (SIGINT), then ${Math.round(immediateMs / 1000)} s after an immediate one (SIGQUIT).`,
-        `See its log${pgdata ? ` (next to ${pgdata})` : ""}. \`kill -KILL ${pid}\` ends it; \`ebdb up\` then recovers the node from its WAL.`,
+        `See its log${pgdata ? ` (postgresql.log beside ${pgdata})` : ""}. \`kill -KILL ${pid}\` ends it; \`ebdb up\` then recovers the node from its WAL.`,
       );
     }
     if (giveUpAt === Number.POSITIVE_INFINITY && now > fastUntil) {
