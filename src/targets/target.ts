@@ -33,6 +33,35 @@ export interface NodeStatus {
   multiAz?: boolean;
   /** AWS: the instance's availability zone. */
   availabilityZone?: string | null;
+  /**
+   * Local, running nodes: client connections in use (other than ebdb's own probe) and the limits;
+   * the application may use max - reservedForSuperuser of them. null when they could not be read.
+   */
+  connections?: { used: number; max: number; reservedForSuperuser: number } | null;
+  /**
+   * Local: why a running server turns new connections away (e.g. "too many clients"), or why ebdb
+   * could not query it; null when it accepts them.
+   */
+  refusing?: string | null;
+}
+
+/** A physical replication slot on the primary (local target; pg_replication_slots, PostgreSQL 13+). */
+export interface ReplicationSlotStatus {
+  name: string;
+  /** The replica it keeps WAL for; null when no replica uses it (left by a removed one). */
+  replica: string | null;
+  /** A replica streams through it now. */
+  active: boolean;
+  /** pg_replication_slots.wal_status: reserved, extended, unreserved or lost; null when the slot is gone. */
+  walStatus: string | null;
+  /** WAL the slot holds on the primary, in bytes (pg_current_wal_lsn() - restart_lsn); null once lost. */
+  heldBytes: number | null;
+  /** pg_replication_slots.safe_wal_size: bytes that can be written before it is lost; null when unlimited or lost. */
+  safeBytes: number | null;
+  /** max_slot_wal_keep_size in bytes, the most a slot may hold; null when unlimited. */
+  capBytes: number | null;
+  /** The primary removed WAL the slot needed (or the slot is gone): the replica cannot stream through it. */
+  lost: boolean;
 }
 
 export interface BackupInfo {
@@ -58,18 +87,32 @@ export interface StatusReport {
       lastArchived: string | null;
       lastArchivedAt: string | null;
       failedCount: number;
+      /** Local: while failing, the first failure after the last success (from the server log when it still holds it). */
+      failingSince?: string | null;
+      /** Local: the archiver's last error, from the server log. */
+      lastError?: string | null;
+      /** Local: WAL segments waiting to be archived (pg_wal/archive_status/*.ready). */
+      waiting?: number | null;
     } | null;
     list: BackupInfo[];
     earliestRestorableTime: string | null;
     latestRestorableTime: string | null;
   };
-  storage: { usedBytes: number | null; allocatedGiB: number | null; maxAllocatedGiB: number | null };
+  storage: {
+    usedBytes: number | null;
+    allocatedGiB: number | null;
+    maxAllocatedGiB: number | null;
+    /** Local: the file system holding the data (statfs), as df shows it. */
+    disk?: { path: string; sizeBytes: number; availableBytes: number; usedPercent: number } | null;
+  };
   alarmsInAlarm: string[];
   pendingModifications: Record<string, unknown>;
   /** Sentences worth telling the user (e.g. "backups are off: point-in-time restore is unavailable"). */
   notes: string[];
   /** Local: servers running from under the project's nodes directory that no node owns (none: []). */
   orphans?: OrphanServer[];
+  /** Local: the replication slots on the primary and the WAL each holds; null when the primary cannot be queried. */
+  replicationSlots?: ReplicationSlotStatus[] | null;
 }
 
 /** A PostgreSQL server that runs from the project's data but belongs to no node (left by an interruption). */

@@ -1,7 +1,15 @@
 import { status } from "../../api/status.js";
 import type { StatusReport } from "../../targets/target.js";
 import { type CliContext, printJson } from "../output.js";
-import { alarmLine, pendingLine, storageLine } from "../render/status-health.js";
+import {
+  alarmLine,
+  archiveLine,
+  diskLine,
+  pendingLine,
+  slotLines,
+  stateText,
+  storageLine,
+} from "../render/status-health.js";
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -22,29 +30,32 @@ function lag(bytes: number | null, seconds: number | null): string {
 export function statusLines(r: StatusReport): string[] {
   const lines = [`${r.identifier} (${r.target}): ${r.engine} ${r.engineVersion}`, ""];
   if (r.nodes.length) {
+    // Connections in use of max_connections, where the target reads them (local).
+    const conns = r.nodes.some((n) => n.connections);
     lines.push(
       ...table([
-        ["NODE", "ROLE", "STATE", "ENDPOINT", "PID", "LAG"],
+        ["NODE", "ROLE", "STATE", "ENDPOINT", "PID", ...(conns ? ["CONNS"] : []), "LAG"],
         ...r.nodes.map((n) => [
           n.name,
           n.role,
-          n.state,
+          stateText(n),
           n.host && n.port ? `${n.host}:${n.port}` : "-",
           n.pid === null ? "-" : String(n.pid),
+          ...(conns ? [n.connections ? `${n.connections.used}/${n.connections.max}` : "-"] : []),
           n.role === "replica" ? lag(n.lagBytes, n.lagSeconds) : "",
         ]),
       ]),
       "",
     );
+    const slots = slotLines(r.replicationSlots);
+    if (slots.length) lines.push(...slots, "");
   }
   const b = r.backups;
   lines.push(
     b.enabled ? `Backups: on, kept ${b.retentionDays} days` : "Backups: off (no point-in-time restore)",
   );
   if (b.archive) {
-    lines.push(
-      `  WAL archive: ${b.archive.state}; last ${b.archive.lastArchived ?? "-"}${b.archive.lastArchivedAt ? ` at ${b.archive.lastArchivedAt}` : ""}; ${b.archive.failedCount} failure(s)`,
-    );
+    lines.push(`  ${archiveLine(b.archive)}`);
   }
   if (b.enabled)
     lines.push(`  Restorable window: ${b.earliestRestorableTime ?? "-"} to ${b.latestRestorableTime ?? "-"}`);
@@ -53,7 +64,12 @@ export function statusLines(r: StatusReport): string[] {
       `  ${x.kind.padEnd(9)} ${x.id}  ${x.createdAt}  ${x.sizeBytes === null ? "" : `${(x.sizeBytes / 1048576).toFixed(1)} MiB`}`,
     );
   // Storage, alarms and pending changes, as the JSON has them.
-  for (const line of [storageLine(r.storage), alarmLine(r), pendingLine(r.pendingModifications)])
+  for (const line of [
+    storageLine(r.storage),
+    diskLine(r.storage),
+    alarmLine(r),
+    pendingLine(r.pendingModifications),
+  ])
     if (line) lines.push(line);
   if (r.notes.length) lines.push("", ...r.notes.map((n) => `• ${n}`));
   return lines;

@@ -8,7 +8,9 @@ import { listMetas, type NodeMeta, writeMeta } from "./meta.js";
 import { portIsChosen, rewriteConf, startNode } from "./nodes.js";
 import { literal } from "./pg-client.js";
 import { choosePort } from "./ports.js";
+import { reloadConf } from "./conf-drift.js";
 import { addReplica, dropSlot, removeReplica } from "./replicas.js";
+import { recreateSlot } from "./slots.js";
 import { writeFileMode } from "./fs-safe.js";
 import { inspect, signalServer, stopServer } from "./process.js";
 import { setMasterPassword, statementsGrantSql } from "./roles.js";
@@ -166,6 +168,13 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
           await db.query(statementsGrantSql());
         });
       });
+    } else if (is(c, "replica", "update", "slot")) {
+      await run(c, async () => {
+        const replica = (await metas()).find((m) => m.name === c.resource);
+        return replica ? recreateSlot(s, await primaryMeta(), replica) : undefined;
+      });
+    } else if (c.field === "conf" && c.action === "update") {
+      await run(c, () => reloadConf(s, c.resource));
     } else if (is(c, "replica", "delete", "slot")) {
       await run(c, async () => dropSlot(s, await primaryMeta(), c.resource));
     } else if (is(c, "replica", "delete")) {
@@ -182,7 +191,7 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
   await Promise.all(
     adds.map((c) =>
       run(c, async () => {
-        const m = await addReplica(s, c.resource);
+        const m = await addReplica(s, c.resource, { rebuild: c.field === "rebuild" });
         return `${c.action === "create" ? "Created" : "Rebuilt"} replica ${m.name} on 127.0.0.1:${m.port}`;
       }),
     ),

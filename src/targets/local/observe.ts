@@ -8,8 +8,10 @@ import type { Observed, ObservedInstance } from "../../model/observed.js";
 import { listBackups } from "./backups.js";
 import { pgdataOf } from "./layout.js";
 import { orphanSlots } from "./replicas.js";
+import { confDrift } from "./conf-drift.js";
 import { readPasswordFile } from "./secrets.js";
 import type { Session } from "./session.js";
+import { slotDrift } from "./slots.js";
 import { type NodeView, viewNodes } from "./status.js";
 
 const DAY = 86_400_000;
@@ -175,7 +177,14 @@ async function localDrift(s: Session, views: NodeView[], primary: NodeView): Pro
       });
     }
   }
-  return drift;
+  // Slots lost past max_slot_wal_keep_size, and settings a reload applies (slots.ts, conf-drift.ts).
+  const slotChanges = await slotDrift(s, views, primary);
+  const rebuilt = new Set(slotChanges.filter((c) => c.field === "rebuild").map((c) => c.resource));
+  return [
+    ...drift.filter((c) => !(c.field === "state" && rebuilt.has(c.resource))),
+    ...slotChanges,
+    ...(await confDrift(s, views, primary)).filter((c) => !rebuilt.has(c.resource)),
+  ];
 }
 
 /**

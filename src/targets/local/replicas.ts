@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { userError } from "../../errors.js";
 import { replicaIndex, replicaName } from "../../model/desired.js";
 import { onlineCopy } from "./backups.js";
+import type { PgBinaries } from "./binaries.js";
 import { ensureDir, removeTree } from "./fs-safe.js";
 import { nodeDir, passMode, pgdataOf } from "./layout.js";
 import { REPLICATION_USER } from "./roles.js";
@@ -12,6 +13,7 @@ import { choosePort } from "./ports.js";
 import { stopServersUnder } from "./orphans.js";
 import { inspect, stopServer } from "./process.js";
 import type { Session } from "./session.js";
+import { ensureSlot } from "./slots.js";
 import { requireRunningPrimary, settingsFor } from "./settings.js";
 
 /** The next free replica name: the lowest `<identifier>-replica-<n>` not in use. */
@@ -31,11 +33,16 @@ export async function nextReplicaName(s: Session): Promise<string> {
  * needs), an online copy of the primary's data directory (pg_backup_start/stop), standby.signal and
  * primary_conninfo with a 0600 password file; then waits until it accepts read-only connections.
  */
-export async function addReplica(s: Session, name: string): Promise<NodeMeta> {
+export async function addReplica(
+  s: Session,
+  name: string,
+  opts: { rebuild?: boolean } = {},
+): Promise<NodeMeta> {
   const primary = await requireRunningPrimary(s, "adding a replica");
   const bins = await s.binaries();
   const existing = (await listMetas(s.layout)).find((m) => m.name === name);
-  if (existing?.state === "ready") throw userError("REPLICA_EXISTS", `${name} exists already.`);
+  if (existing?.state === "ready" && !opts.rebuild)
+    throw userError("REPLICA_EXISTS", `${name} exists already.`);
   if (existing) {
     // Left by an interrupted run, perhaps with its server still running: stop it before deleting.
     await stopServersUnder(nodeDir(s.layout, name));
@@ -44,7 +51,7 @@ export async function addReplica(s: Session, name: string): Promise<NodeMeta> {
   const reserved = await reservedPorts(s, name);
   const index = replicaIndex(s.config.identifier, name) ?? 1;
   const port = await choosePort(primary.port + index, reserved, { what: `replica ${name}` });
-  let meta: NodeMeta = {
+  const meta: NodeMeta = {
     name,
     role: "replica",
     port,
@@ -54,17 +61,24 @@ export async function addReplica(s: Session, name: string): Promise<NodeMeta> {
     source: primary.name,
     slot: slotName(name),
   };
+  try {
+    return await makeReplica(s, meta, primary, bins);
+  } catch (e) {
+    // Nothing half-made stays behind a failure (a full disk, the primary gone): the replica holds
+    // no data of its own. What cannot be undone now (the slot, on a primary that is down) `up` drops.
+    await stopServersUnder(nodeDir(s.layout, name)).catch(() => {});
+    await removeTree(nodeDir(s.layout, name), s.user).catch(() => {});
+    await dropSlot(s, primary, meta.slot!).catch(() => {});
+    throw e;
+  }
+}
+
+async function makeReplica(s: Session, meta: NodeMeta, primary: NodeMeta, bins: PgBinaries): Promise<NodeMeta> {
+  const name = meta.name;
   await ensureDir(nodeDir(s.layout, name), passMode(s.user));
   await writeMeta(s.layout, meta);
-  const c = await s.admin(primary.port);
-  try {
-    await c.query(
-      "SELECT pg_create_physical_replication_slot($1, true) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)",
-      [meta.slot],
-    );
-  } finally {
-    await c.end().catch(() => {});
-  }
+  // A slot left lost by a replica of that name is made anew: a lost slot never streams again.
+  await s.withAdmin(primary.port, "postgres", (c) => ensureSlot(c, meta.slot!));
   const pgdata = pgdataOf(s.layout, name);
   await onlineCopy(s, primary, pgdata, { label: `ebdb replica ${name}`, withWal: false });
   await writeNodeFiles(pgdata, settingsFor(s, meta, bins.major, primary.port), s.user, {

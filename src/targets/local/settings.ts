@@ -1,5 +1,5 @@
 import { userError } from "../../errors.js";
-import type { ServerSettings } from "./conf.js";
+import { type ServerSettings, slotWalKeepMB } from "./conf.js";
 import { pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta } from "./meta.js";
 import { passfileOf } from "./node-files.js";
@@ -9,7 +9,14 @@ import type { Session } from "./session.js";
 
 /** The server settings of a node as ebdb runs it (postgresql.conf is rendered from these). */
 export function settingsFor(s: Session, meta: NodeMeta, major: number, primaryPort?: number): ServerSettings {
-  const base: ServerSettings = { name: meta.name, port: meta.port, role: meta.role, archiveDir: null, major };
+  const base: ServerSettings = {
+    name: meta.name,
+    port: meta.port,
+    role: meta.role,
+    archiveDir: null,
+    major,
+    maxSlotWalKeepMB: slotWalKeepMB(s.config.storage.allocatedGiB),
+  };
   if (meta.role === "primary" && (meta.retentionDays ?? 0) > 0) base.archiveDir = s.layout.archiveDir;
   if (meta.role === "restored" && meta.state === "creating" && meta.recovery)
     base.recovery = { archiveDir: s.layout.archiveDir, target: meta.recovery };
@@ -19,6 +26,9 @@ export function settingsFor(s: Session, meta: NodeMeta, major: number, primaryPo
       user: REPLICATION_USER,
       passfile: passfileOf(s.layout, meta.name),
       slot: meta.slot!,
+      // With backups on, the primary archives every segment before removing it: a replica whose
+      // slot was lost catches up from there.
+      archiveDir: s.config.backup.retentionDays > 0 ? s.layout.archiveDir : undefined,
     };
   }
   return base;

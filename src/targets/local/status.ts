@@ -1,13 +1,15 @@
 import * as fs from "node:fs/promises";
 import { join } from "node:path";
-import type { NodeStatus, StatusReport } from "../target.js";
+import type { NodeStatus, ReplicationSlotStatus, StatusReport } from "../target.js";
+import { archiveFailures } from "./archive-log.js";
 import { listBackups, pitrBases, toBackupInfo } from "./backups.js";
 import { dirSize, exists } from "./fs-util.js";
-import { pgdataOf } from "./layout.js";
+import { logFileOf, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta } from "./meta.js";
 import { findOrphanServers } from "./orphans.js";
 import { inspect, type ServerProcess } from "./process.js";
 import type { Session } from "./session.js";
+import { type PrimaryFacts, probeNode, waitingSegments } from "./status-probe.js";
 
 export interface NodeView {
   meta: NodeMeta;
@@ -38,77 +40,113 @@ export function stateOf(v: NodeView): string {
   return v.proc.state;
 }
 
-interface PrimaryFacts {
-  lag: Map<string, { bytes: number | null; seconds: number | null }>;
-  archiver: {
-    lastArchived: string | null;
-    lastArchivedAt: string | null;
-    failedCount: number;
-    failing: boolean;
-  } | null;
-  now: Date;
+function mib(bytes: number): string {
+  return bytes >= 1024 ** 3
+    ? `${(bytes / 1024 ** 3).toFixed(1)} GiB`
+    : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-async function primaryFacts(s: Session, primary: NodeView): Promise<PrimaryFacts | null> {
-  if (primary.proc.state !== "running") return null;
-  let c: Awaited<ReturnType<Session["admin"]>>;
+/** The file system holding the data, as df shows it (used = size - free; share of what is usable). */
+async function diskOf(path: string): Promise<StatusReport["storage"]["disk"] | null> {
   try {
-    c = await s.admin(primary.meta.port, "postgres", { timeoutMs: 3000 });
-  } catch {
-    return null;
-  }
-  try {
-    const rep = await c.query<{ name: string; bytes: string | null; seconds: number | null }>(
-      `SELECT application_name AS name, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint::text AS bytes,
-              EXTRACT(EPOCH FROM replay_lag)::float8 AS seconds FROM pg_stat_replication`,
-    );
-    const lag = new Map<string, { bytes: number | null; seconds: number | null }>();
-    for (const r of rep.rows) {
-      const bytes = r.bytes === null ? null : Number(r.bytes);
-      // replay_lag goes NULL once a standby has caught up and nothing new is written.
-      lag.set(r.name, { bytes, seconds: r.seconds ?? (bytes === 0 ? 0 : null) });
-    }
-    const a = (
-      await c.query<{
-        wal: string | null;
-        at: Date | null;
-        failed: string;
-        failed_at: Date | null;
-        now: Date;
-      }>(
-        "SELECT last_archived_wal AS wal, last_archived_time AS at, failed_count::text AS failed, last_failed_time AS failed_at, clock_timestamp() AS now FROM pg_stat_archiver",
-      )
-    ).rows[0];
-    const failing = a.failed_at !== null && (a.at === null || a.failed_at > a.at);
+    const st = await fs.statfs(path);
+    const used = (st.blocks - st.bfree) * st.bsize;
+    const usable = used + st.bavail * st.bsize;
     return {
-      lag,
-      archiver: {
-        lastArchived: a.wal,
-        lastArchivedAt: a.at?.toISOString() ?? null,
-        failedCount: Number(a.failed),
-        failing,
-      },
-      now: a.now,
+      path,
+      sizeBytes: st.blocks * st.bsize,
+      availableBytes: st.bavail * st.bsize,
+      usedPercent: usable > 0 ? Math.ceil((used / usable) * 100) : 0,
     };
   } catch {
     return null;
-  } finally {
-    await c.end().catch(() => {});
   }
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+type Archive = NonNullable<StatusReport["backups"]["archive"]>;
+
+/**
+ * The WAL archive's state: from pg_stat_archiver when the primary answers, else from the archive
+ * directory and the server log (so a failing archiver reads as failing even then), with the last
+ * error and since when it fails from the log.
+ */
+async function archiveState(s: Session, primary: NodeView, facts: PrimaryFacts | null): Promise<Archive> {
+  const log = logFileOf(s.layout, primary.meta.name);
+  if (facts) {
+    const a = facts.archiver;
+    const failures = a.failing ? await archiveFailures(log, s.layout.archiveDir, a.lastArchivedAt) : null;
+    return {
+      state: a.failing ? "failing" : "ok",
+      lastArchived: a.lastArchived ?? (await newestArchived(s))?.name ?? null,
+      lastArchivedAt: a.lastArchivedAt?.toISOString() ?? null,
+      failedCount: a.failedCount,
+      failingSince: a.failing ? (failures?.first ?? a.lastFailedAt?.toISOString() ?? null) : null,
+      lastError: failures?.lastError ?? null,
+      waiting: a.waiting,
+    };
+  }
+  const newest = await newestArchived(s);
+  const failures = await archiveFailures(log, s.layout.archiveDir, newest?.at ?? null);
+  return {
+    state: failures.count > 0 ? "failing" : "unknown",
+    lastArchived: newest?.name ?? null,
+    lastArchivedAt: newest?.at.toISOString() ?? null,
+    failedCount: failures.count,
+    failingSince: failures.first,
+    lastError: failures.lastError,
+    waiting: await waitingSegments(pgdataOf(s.layout, primary.meta.name)),
+  };
+}
+
+/** The sentences about replication slots worth saying. */
+function slotNotes(slots: ReplicationSlotStatus[], archive: boolean): string[] {
+  const notes: string[] = [];
+  for (const x of slots) {
+    const cap = x.capBytes === null ? "" : ` (max_slot_wal_keep_size ${mib(x.capBytes)})`;
+    if (x.replica === null) {
+      notes.push(
+        `Replication slot ${x.name} serves no replica${x.heldBytes === null ? "" : ` and holds ${mib(x.heldBytes)} of WAL`}: \`ebdb up\` drops it.`,
+      );
+    } else if (x.lost) {
+      const what =
+        x.walStatus === "lost"
+          ? `was lost: the WAL it held went past the cap${cap}, and the primary removed it`
+          : "is gone from the primary";
+      notes.push(
+        `Replication slot ${x.name} of ${x.replica} ${what}. ${
+          archive
+            ? `${x.replica} catches up from the WAL archive; \`ebdb up\` makes a new slot so it streams again.`
+            : `With backups off there is no archive to catch up from: \`ebdb up\` rebuilds ${x.replica}.`
+        }`,
+      );
+    } else if (x.walStatus === "unreserved") {
+      notes.push(
+        `Replication slot ${x.name} of ${x.replica} holds ${mib(x.heldBytes ?? 0)} of WAL, past the cap${cap}: it is lost at the next checkpoint unless ${x.replica} catches up (is it running?).`,
+      );
+    }
+  }
+  return notes;
 }
 
 /** The status report, in the same shape as the AWS target's. Reads only: it starts and changes nothing. */
 export async function localStatus(s: Session): Promise<StatusReport> {
-  const [views, orphans] = await Promise.all([viewNodes(s), findOrphanServers(s.layout)]);
+  const [views, orphans, disk] = await Promise.all([
+    viewNodes(s),
+    findOrphanServers(s.layout),
+    diskOf(s.layout.dataRoot),
+  ]);
   const primary = views.find((v) => v.meta.role === "primary");
-  const facts = primary ? await primaryFacts(s, primary) : null;
-  const nodes: NodeStatus[] = views.map((v) => {
+  const replicaMetas = views.filter((v) => v.meta.role === "replica").map((v) => v.meta);
+  const probes = await Promise.all(
+    views.map((v) =>
+      v.proc.state === "running" ? probeNode(s, v, v === primary ? replicaMetas : undefined) : null,
+    ),
+  );
+  const facts = primary ? (probes[views.indexOf(primary)]?.facts ?? null) : null;
+  const nodes: NodeStatus[] = views.map((v, i) => {
     const replica = v.meta.role === "replica";
     const lag = replica && v.meta.slot ? facts?.lag.get(v.meta.slot) : undefined;
+    const probe = probes[i]?.probe;
     return {
       name: v.meta.name,
       role: v.meta.role,
@@ -119,6 +157,8 @@ export async function localStatus(s: Session): Promise<StatusReport> {
       instanceClass: null,
       lagBytes: lag?.bytes ?? null,
       lagSeconds: lag?.seconds ?? null,
+      connections: probe?.connections ?? null,
+      refusing: probe ? (probe.refusing ?? (probe.error ? "not answering" : null)) : null,
     };
   });
   const retention = s.config.backup.retentionDays;
@@ -130,16 +170,51 @@ export async function localStatus(s: Session): Promise<StatusReport> {
   if (!primary) notes.push(`${s.config.identifier} has not been created on this machine: run \`ebdb up\`.`);
   if (retention <= 0)
     notes.push("Backups are off (DB_BACKUP_RETENTION_DAYS=0): no WAL archive and no point-in-time restore.");
-  for (const n of nodes) {
-    if (n.state !== "running") notes.push(`${n.name} is ${n.state}: \`ebdb up\` brings it back.`);
+  for (const [i, n] of nodes.entries()) {
+    if (n.state !== "running") {
+      notes.push(`${n.name} is ${n.state}: \`ebdb up\` brings it back.`);
+      continue;
+    }
+    const probe = probes[i]?.probe;
+    if (!probe) continue;
+    const c = probe.connections;
+    const counts = c
+      ? ` (${c.used}/${c.max} connections in use, ${c.reservedForSuperuser} of them kept for ebdb)`
+      : "";
+    if (probe.refusing === "too many clients")
+      notes.push(
+        `${n.name} is running but refuses new connections: too many clients${counts}. Close idle connections (or pool them: PgBouncer), or raise max_connections.`,
+      );
+    else if (probe.refusing) notes.push(`${n.name} is running but refuses connections: ${probe.refusing}.`);
+    if (probe.error && probe.refusing !== "too many clients")
+      notes.push(`ebdb could not query ${n.name}: ${probe.error}`);
   }
   for (const o of orphans)
     notes.push(
       `A server that no node owns runs from ${o.dataDirectory}${o.directoryDeleted ? " (deleted)" : ""}: pid ${o.pid}${o.port === null ? "" : `, port ${o.port}`}. ${o.fix}`,
     );
-  if (facts?.archiver?.failing) notes.push("The WAL archiver is failing: see `ebdb logs`.");
-  if (archiveOn && primary && !facts)
-    notes.push("The primary is not running: the latest restorable time is unknown until it is.");
+  const archive = archiveOn && primary ? await archiveState(s, primary, facts) : null;
+  if (archive?.state === "failing") {
+    const full = /No space left on device/i.test(archive.lastError ?? "");
+    notes.push(
+      `The WAL archiver is failing${archive.failingSince ? ` since ${archive.failingSince}` : ""} (${archive.failedCount} failure(s)${archive.lastError ? `; last error: ${archive.lastError}` : ""}): nothing after ${archive.lastArchivedAt ?? "the last archived segment"} can be restored yet. ${
+        full ? `Free space on the disk holding ${s.layout.archiveDir}.` : "See `ebdb logs`."
+      }`,
+    );
+  }
+  if (archiveOn && primary && !facts) {
+    notes.push(
+      primary.proc.state === "running"
+        ? `The primary is running but ebdb could not query it (${probes[views.indexOf(primary)]?.probe.refusing ?? probes[views.indexOf(primary)]?.probe.error ?? "no answer"}): the latest restorable time is unknown until it can.`
+        : "The primary is not running: the latest restorable time is unknown until it is.",
+    );
+  }
+  if (facts) notes.push(...slotNotes(facts.slots, archiveOn));
+  if (disk && disk.usedPercent >= 90) {
+    notes.push(
+      `The disk holding the data (${disk.path}) is ${disk.usedPercent}% full, ${mib(disk.availableBytes)} available: when it fills, the primary stops accepting writes and snapshots, restores and replicas fail. Free some space.`,
+    );
+  }
   const sizes = await Promise.all([
     ...views.map((v) => dirSize(pgdataOf(s.layout, v.meta.name))),
     dirSize(s.layout.archiveDir),
@@ -163,14 +238,7 @@ export async function localStatus(s: Session): Promise<StatusReport> {
     backups: {
       enabled: retention > 0,
       retentionDays: retention,
-      archive: archiveOn
-        ? {
-            state: facts?.archiver ? (facts.archiver.failing ? "failing" : "ok") : "unknown",
-            lastArchived: facts?.archiver?.lastArchived ?? (await newestArchived(s)),
-            lastArchivedAt: facts?.archiver?.lastArchivedAt ?? null,
-            failedCount: facts?.archiver?.failedCount ?? 0,
-          }
-        : null,
+      archive,
       list: available.map(toBackupInfo),
       earliestRestorableTime: archiveOn && bases.length ? bases[0].createdAt : null,
       // A restore first flushes the primary's WAL to the archive, so while it runs, "now" is restorable.
@@ -180,18 +248,23 @@ export async function localStatus(s: Session): Promise<StatusReport> {
       usedBytes: primary ? nodeBytes[views.indexOf(primary)] : null,
       allocatedGiB: null,
       maxAllocatedGiB: null,
+      disk,
     },
     alarmsInAlarm: [],
     pendingModifications: {},
     notes,
     orphans,
+    replicationSlots: primary ? (facts?.slots ?? null) : [],
   };
 }
 
-async function newestArchived(s: Session): Promise<string | null> {
+/** The newest segment in the archive and when it arrived there (its mtime); null when there is none. */
+async function newestArchived(s: Session): Promise<{ name: string; at: Date } | null> {
   try {
     const files = (await fs.readdir(s.layout.archiveDir)).filter((f) => /^[0-9A-F]{24}$/.test(f)).sort();
-    return files.at(-1) ?? null;
+    const name = files.at(-1);
+    if (!name) return null;
+    return { name, at: (await fs.stat(join(s.layout.archiveDir, name))).mtime };
   } catch {
     return null;
   }
