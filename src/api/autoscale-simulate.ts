@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { DEFAULT_PROVISION_MINUTES, policyConfigFrom } from "../autoscale/config.js";
 import { renderPlot } from "../autoscale/plot-svg.js";
@@ -7,8 +7,26 @@ import { type SimulationResult, simulate } from "../autoscale/simulate.js";
 import { parseTrace } from "../autoscale/trace.js";
 import type { PolicyConfig, PolicyName } from "../autoscale/types.js";
 import { requireConfig } from "../config/load.js";
+import { type RegularFileKind, readRegularFile } from "../config/read.js";
 import { systemError, userError } from "../errors.js";
 import type { CommandContext } from "./context.js";
+
+/** A trace of a month at one row a minute is under 1 MiB; anything near this limit is not a trace. */
+const MAX_TRACE_BYTES = 16 * 1024 * 1024;
+
+const TRACE_FILE: RegularFileKind = {
+  code: "TRACE_UNREADABLE",
+  maxBytes: MAX_TRACE_BYTES,
+  noun: "load trace",
+  reads: "a load trace",
+  hint: "Pass --trace FILE: a CSV with the header minute,demand_vcpu and one row per minute.",
+  notFound: (path) =>
+    userError(
+      "TRACE_NOT_FOUND",
+      `--trace ${path}: there is no file there.`,
+      "Pass --trace FILE: a CSV with the header minute,demand_vcpu and one row per minute.",
+    ),
+};
 
 export interface SimulateOptions {
   /** The trace (CSV `minute,demand_vcpu`), relative to ctx.cwd. */
@@ -32,7 +50,7 @@ export interface SimulateResult extends SimulationResult {
 /**
  * `ebdb autoscale simulate`: runs a replica autoscaling policy over a load trace with config.env's
  * DB_READ_REPLICA_* settings and the fixed model of simulate.ts. Reads the trace, writes the plot.
- * Errors: CONFIG_INVALID, BAD_TRACE, TRACE_UNREADABLE, UNKNOWN_INSTANCE_CLASS (exit 2);
+ * Errors: CONFIG_INVALID, BAD_TRACE, TRACE_NOT_FOUND, TRACE_UNREADABLE, UNKNOWN_INSTANCE_CLASS (exit 2);
  * PLOT_UNWRITABLE (exit 1).
  */
 export async function simulateAutoscaling(
@@ -51,15 +69,12 @@ export async function simulateAutoscaling(
   }
   const path = resolve(ctx.cwd, opts.traceFile);
   const label = isAbsolute(opts.traceFile) ? opts.traceFile : relative(ctx.cwd, path) || opts.traceFile;
+  const bytes = await readRegularFile(path, TRACE_FILE);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw userError(
-      "TRACE_UNREADABLE",
-      `--trace ${opts.traceFile}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}).`,
-      "Give a CSV file with the header minute,demand_vcpu.",
-    );
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw userError("BAD_TRACE", `${label} is not UTF-8 text.`, TRACE_FILE.hint);
   }
   const trace = parseTrace(text, label);
   // Replicas `up` made: DB_READ_REPLICA_COUNT, within the bounds the autoscaler keeps.

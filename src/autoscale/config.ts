@@ -8,7 +8,8 @@ export const DEFAULT_PROVISION_MINUTES = 10;
 
 /**
  * The policy's settings from config.env's DB_READ_REPLICA_* keys. Throws a user error (exit 2) naming
- * DB_READ_REPLICA_INSTANCE_CLASS when its vCPUs are unknown (a class outside the catalog).
+ * DB_READ_REPLICA_INSTANCE_CLASS when its vCPUs are unknown (a class outside the catalog), and the
+ * bounds when the minimum is above the maximum (which config rules only check with replicas on).
  */
 export function policyConfigFrom(
   replicas: ReplicaConfig,
@@ -20,6 +21,13 @@ export function policyConfigFrom(
       "UNKNOWN_INSTANCE_CLASS",
       `DB_READ_REPLICA_INSTANCE_CLASS ${replicas.instanceClass}: ebdb does not know how many vCPUs it has, so it cannot turn CPU % into demand.`,
       "Use a class from the catalog (db.t3, db.t4g, db.m5, db.m6i, db.m6g, db.m7g, db.r5, db.r6i, db.r6g, db.r7g families).",
+    );
+  }
+  if (replicas.min > replicas.max) {
+    throw userError(
+      "BAD_REPLICA_BOUNDS",
+      `DB_READ_REPLICA_MIN_CAPACITY (${replicas.min}) is above DB_READ_REPLICA_MAX_CAPACITY (${replicas.max}).`,
+      "Make DB_READ_REPLICA_MIN_CAPACITY <= DB_READ_REPLICA_MAX_CAPACITY.",
     );
   }
   return {

@@ -21,8 +21,13 @@ export const TREND_MINUTES = 10;
 export const TREND_SIGNIFICANCE = 3;
 /** Windows (minutes) whose medians estimate the level of demand when there is no trend. */
 export const LEVEL_WINDOWS = [5, 10, 30] as const;
-/** Standard errors between an estimate and the bound the policy acts on. */
+/** Standard errors between an estimate of demand and the bound a scale-out acts on. */
 export const BAND = 2;
+/**
+ * Standard errors of margin a scale-in leaves under the target. Wider than BAND: the gap between the
+ * two is what keeps noise from flapping a replica out and in (measured on a day of noisy load).
+ */
+export const SCALE_IN_BAND = 4;
 /** A forecast replica set may run this hot when the replicas added now are ready (then the target rules). */
 export const FORECAST_CEILING = 0.9;
 /** Minutes at the ceiling before probing: a minute or two is as often a burst as the start of a spike. */
@@ -39,27 +44,32 @@ const STALE_MINUTES = 3;
 /**
  * ebdb's read-replica autoscaling policy. It reasons in vCPUs of demand (cpu x ready x vCPUs) rather
  * than CPU %, which moves with the replica count and stops at 100, and it counts replicas still being
- * created as capacity already added, so it never adds twice for the same demand.
+ * created as capacity already added, so it never adds twice for the same demand. Every estimate is
+ * taken with its noise (from minute-to-minute differences): it scales out on what demand is at least,
+ * and in on what demand is at most.
  *
  * Scale out (after the scale-out cooldown since the last action of either kind, as config.env words
  * it) to the most of:
- * - the present demand at the target. With a clear trend (a 10-minute least-squares slope 3 standard
- *   errors from zero) that is the fitted level; without one, the highest lower bound (median - 2
- *   standard errors) of the last 5, 10 and 30 minutes, but no more than the last 5 minutes' median:
- *   a shift shows at once in the short window, a small one in the long; noise and bursts do not;
- * - the forecast for when a replica added now is ready (`provisionMinutes` along a clear rising
- *   trend), at no more than 90% CPU: it adds before the load arrives, not 3 + 10 minutes after;
+ * - the present demand at the target (not in the 15 minutes after a scale-in, which like a scale-out
+ *   is judged on a whole window). With a clear trend (a 10-minute least-squares slope 3 standard
+ *   errors from zero) the fitted level less 2 standard errors; without one, the highest lower bound
+ *   (median less 2 standard errors) of the last 5, 10 and 30 minutes, capped by the last 5 minutes'
+ *   median: a big shift shows at once in the short window, a small one in the long, and a burst of a
+ *   minute or two in neither;
+ * - the demand forecast for when a replica added now is ready (`provisionMinutes` along a clear rising
+ *   trend, at its slope less 2 standard errors), at no more than 90% CPU: replicas are ready when the
+ *   load arrives, not 3 + 10 minutes after it has;
  * - after 3 minutes at the ceiling, 1.5 x the ready capacity at the target. Saturated CPU hides how
  *   far demand went: planning a multiple reaches a spike in geometric rounds of provisioning
- *   (x2.1 replicas a round at a 70% target) where ratio-based target tracking can add at most
+ *   (x2.1 replicas a round at a 70% target) where ratio-based target tracking adds at most
  *   100/target (x1.4) a round.
  *
  * Scale in cautiously: only when nothing is being created, nothing was saturated for 15 minutes, the
- * last scale-out's replicas have served a whole window (unless demand is clearly falling), demand is
- * not rising, and the scale-in cooldown since the last action is over; then to the fewest replicas
- * that would have carried every one of those minutes and whose load, with its noise (mean + 2
- * standard errors over 10 and 15 minutes, or the last 5 when falling), stays under the target. The gap
- * between that bound and the scale-out's lower bound is what keeps noisy load from flapping.
+ * last scale-out's replicas have served a whole window (unless demand clearly falls), demand is not
+ * rising, and the scale-in cooldown since the last action of either kind is over; then to the fewest
+ * replicas that would have carried every one of those minutes and on which demand, 4 standard errors
+ * above its mean over 10 and 15 minutes (the last 3 when it clearly falls), stays under the target.
+ * The gap between the scale-out's 2 and the scale-in's 4 keeps noise from flapping a replica.
  * It removes only ready replicas the autoscaler created, fewest connections first.
  */
 export function ebdbPolicy(input: PolicyInput): Decision {
@@ -75,7 +85,10 @@ export function ebdbPolicy(input: PolicyInput): Decision {
   }
   const counts = countReplicas(input.replicas);
   const have = `${counts.ready} ready${counts.creating ? ` + ${counts.creating} creating` : ""}`;
-  const out = scaleOutPlan(demand, config);
+  // Like a scale-out, a scale-in is judged on a whole window: until then only a rise or saturation
+  // undoes it, not the level a few noisy minutes suggest.
+  const settling = input.lastScaleInAt !== null && nowMs < input.lastScaleInAt + SCALE_IN_MINUTES * MINUTE_MS;
+  const out = scaleOutPlan(demand, config, settling);
   const want = Math.min(config.maxCapacity, Math.max(config.minCapacity, out.want));
   if (want > counts.total) {
     const since = latest(input.lastScaleOutAt, input.lastScaleInAt);
@@ -99,7 +112,7 @@ interface OutPlan {
   falling: boolean;
 }
 
-function scaleOutPlan(demand: DemandPoint[], config: PolicyConfig): OutPlan {
+function scaleOutPlan(demand: DemandPoint[], config: PolicyConfig, settling: boolean): OutPlan {
   const target = config.targetCpuPercent / 100;
   const replicasFor = (vcpu: number, utilisation: number) =>
     Math.ceil(vcpu / (utilisation * config.replicaVcpus) - 1e-9);
@@ -118,7 +131,7 @@ function scaleOutPlan(demand: DemandPoint[], config: PolicyConfig): OutPlan {
     ? trend.level - BAND * trend.levelError
     : Math.min(median(LEVEL_WINDOWS[0]), Math.max(...LEVEL_WINDOWS.map(lower)));
 
-  let want = replicasFor(level, target);
+  let want = settling && !rising ? 0 : replicasFor(level, target);
   let why = `demand ${fmt(level)} vCPU${clear ? "" : " (steady)"} at ${config.targetCpuPercent}%`;
   if (rising) {
     const forecast = level + (trend.slope - BAND * trend.slopeError) * config.provisionMinutes;
@@ -155,7 +168,7 @@ function scaleIn(input: PolicyInput, demand: DemandPoint[], out: OutPlan, have: 
   const peak = Math.max(...sizing);
   const sigma = noiseOf(demand);
   const upper = (w: number) =>
-    meanOf(sizing.slice(-w)) + (BAND * sigma) / Math.sqrt(Math.min(w, sizing.length));
+    meanOf(sizing.slice(-w)) + (SCALE_IN_BAND * sigma) / Math.sqrt(Math.min(w, sizing.length));
   const load = Math.max(...(out.falling ? [FALLING_MINUTES] : [TREND_MINUTES, SCALE_IN_MINUTES]).map(upper));
   const v = config.replicaVcpus;
   const want = Math.max(
