@@ -12,6 +12,7 @@ const benches = [
   "local-down.mjs",
   "aws-plan.mjs",
   "psql-start.mjs",
+  "autoscale-policies.mjs",
 ];
 for (const b of benches) {
   if (only && !b.startsWith(only)) continue;
