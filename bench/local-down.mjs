@@ -5,7 +5,7 @@
 // Aim (issue 7, item 20): `ebdb down` within 2x of `pg_ctl stop -m fast`, for 1 and 3 nodes.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,9 +18,12 @@ const major = process.env.BENCH_PG_MAJOR ?? "16";
 const version = { 15: "15.8", 16: "16.8", 17: "17.4" }[major] ?? `${major}.1`;
 
 const { findBinaries } = await import(join(root, "dist/targets/local/binaries.js"));
-const { templateUser } = await import(join(root, "dist/targets/local/server-user.js"));
+const serverUser = await import(join(root, "dist/targets/local/server-user.js"));
 const { cacheRoot } = await import(join(root, "dist/targets/local/layout.js"));
-const cacheUser = templateUser(process.env);
+// Earlier builds (before one OS user per project) had one server user for everything.
+const cacheUser = serverUser.templateUser
+  ? serverUser.templateUser(process.env)
+  : serverUser.resolveServerUser(process.env);
 const bins = await findBinaries(major, {
   env: process.env,
   cwd: root,
@@ -67,7 +70,13 @@ function project(nodes) {
   const inProject = join(dir, ".ebdb", status.identifier);
   const hash = createHash("sha256").update(resolve(dir)).digest("hex").slice(0, 10);
   const system = join(process.env.EBDB_SYSTEM_DIR || "/var/lib/ebdb", `${status.identifier}-${hash}`);
-  const dataRoot = existsSync(join(inProject, "nodes")) ? inProject : system;
+  // (Earlier builds wrote a data-root pointer instead: read it, so the bench also runs on them.)
+  const pointer = join(inProject, "data-root");
+  const dataRoot = existsSync(pointer)
+    ? readFileSync(pointer, "utf8").trim()
+    : existsSync(join(inProject, "nodes"))
+      ? inProject
+      : system;
   const pgdatas = status.nodes.map((n) => join(dataRoot, "nodes", n.name, "pgdata"));
   if (pgdatas.length !== nodes) throw new Error(`expected ${nodes} nodes, got ${pgdatas.length}`);
   // pg_ctl refuses to run as root: run it as the servers' own user (the data's owner), as by hand.
