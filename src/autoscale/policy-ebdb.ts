@@ -147,7 +147,7 @@ function scaleOutPlan(demand: DemandPoint[], config: PolicyConfig, settling: boo
     const probe = replicasFor(floor * SATURATION_PROBE, target);
     if (probe > want) {
       want = probe;
-      why = `CPU at its ceiling for ${SATURATED_MINUTES} min: demand is above ${fmt(floor)} vCPU, planning for ${fmt(floor * SATURATION_PROBE)} at ${config.targetCpuPercent}%`;
+      why = `CPU at its ceiling for ${SATURATED_MINUTES} min: demand is above ${fmt(floor)} vCPU, planning for ${fmt(floor * SATURATION_PROBE)} vCPU at ${config.targetCpuPercent}%`;
     }
   }
   return { want, why, rising, falling };
