@@ -204,7 +204,11 @@ export async function takeBackup(s: Session, id: string, kind: "automated" | "ma
   };
   await writeBackup(s, meta);
   const data = join(backupDir(s, id), "data");
-  const r = await onlineCopy(s, primary, data, { label: `ebdb ${id}`, withWal: true });
+  const r = await onlineCopy(s, primary, data, { label: `ebdb ${id}`, withWal: true }).catch(async (e) => {
+    // A failed copy (a full disk, the primary gone) is removed at once: it would only take space.
+    await removeTree(backupDir(s, id), s.user).catch(() => {});
+    throw e;
+  });
   const done: BackupMeta = {
     ...meta,
     status: "available",

@@ -16,6 +16,7 @@ import {
 } from "./backups.js";
 import { removeTree } from "./fs-safe.js";
 import { nodeDir, pgdataOf } from "./layout.js";
+import { explained } from "./failures.js";
 import { withLock } from "./lock.js";
 import { localLogs } from "./logs.js";
 import { listMetas } from "./meta.js";
@@ -50,7 +51,8 @@ export function createLocalTarget(ctx: CommandContext): Target {
     create = false,
   ): Promise<T> => {
     const s = await session(d, create);
-    return withLock(s.layout, what, () => fn(s));
+    // A full disk or a server lost mid-way: a clear error naming the command (failures.ts).
+    return withLock(s.layout, what, () => explained(s, what, () => fn(s)));
   };
 
   const nodeStatus = async (s: Session, name: string): Promise<NodeStatus> => {

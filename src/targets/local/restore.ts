@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isEbdbError, systemError, userError } from "../../errors.js";
 import type { RestoreResult, RestoreSource } from "../target.js";
 import { type BackupMeta, backupDir, listBackups, pitrBases, stampedId } from "./backups.js";
+import { archiveFailures } from "./archive-log.js";
 import type { RecoveryTarget } from "./conf.js";
 import { copyDir, ensureDir, removeTree } from "./fs-safe.js";
 import { logFileOf, nodeDir, passMode, pgdataOf } from "./layout.js";
@@ -30,8 +31,25 @@ export async function flushArchive(s: Session, primary: NodeMeta): Promise<Date>
     const w = (await c.query<{ wal: string }>("SELECT pg_walfile_name(pg_switch_wal()) AS wal")).rows[0].wal;
     return { at: t, wal: w };
   });
-  const deadline = Date.now() + 30_000;
+  const started = Date.now();
+  const deadline = started + 30_000;
+  let look = started + 200;
+  let looks = 0;
   while (!existsSync(join(s.layout.archiveDir, wal))) {
+    if (Date.now() >= look) {
+      look = Date.now() + 200;
+      // A connection wakes the postmaster, which restarts an archiver lost in a crash only then.
+      if (Date.now() - started > 1000 && ++looks % 5 === 0)
+        await s.withAdmin(primary.port, "postgres", (c) => c.query("SELECT 1")).catch(() => {});
+      // The archiver tries a segment 3 times, 1 s apart: failing thrice, it is failing, not slow.
+      const f = await archiveFailures(logFileOf(s.layout, primary.name), s.layout.archiveDir, at);
+      if (f.count >= 3)
+        throw systemError(
+          "ARCHIVE_FAILING",
+          `The WAL archiver is failing (${f.count} failures since ${f.first}): ${f.lastError}`,
+          "See `ebdb status` (archive) and `ebdb logs`; fix the cause, then try again.",
+        );
+    }
     if (Date.now() > deadline) {
       throw systemError(
         "ARCHIVE_STUCK",

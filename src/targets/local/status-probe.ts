@@ -69,19 +69,32 @@ async function effectiveSettings(pgdata: string): Promise<Map<string, string>> {
 // (walsenders say "walsender <user> <host>(<port>)"; auxiliary processes name no client).
 const CLIENT_TITLE = /^postgres: (?:[^:]+: )?(?!walsender )\S+ \S+ [0-9a-fA-F.:[\]]+\(\d+\)/;
 
-/** Client backends of a postmaster, counted in /proc (Linux); null elsewhere. */
-export function countClientBackends(postmasterPid: number): number | null {
+/** The process titles of a postmaster's children, from /proc (Linux); null elsewhere. */
+function childTitles(postmasterPid: number): string[] | null {
   if (!procAvailable()) return null;
-  let n = 0;
+  const titles: string[] = [];
   for (const p of readdirSync("/proc")) {
     if (!/^\d+$/.test(p) || procStat(Number(p))?.ppid !== postmasterPid) continue;
     try {
-      if (CLIENT_TITLE.test(readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0+$/, ""))) n++;
+      titles.push(readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0+$/, ""));
     } catch {
       // gone meanwhile
     }
   }
-  return n;
+  return titles;
+}
+
+/** Client backends of a postmaster, counted in /proc (Linux); null elsewhere. */
+export function countClientBackends(postmasterPid: number): number | null {
+  return childTitles(postmasterPid)?.filter((t) => CLIENT_TITLE.test(t)).length ?? null;
+}
+
+/**
+ * Whether a postmaster has its archiver process ("postgres: <cluster>: archiver ..."); null when
+ * /proc cannot tell. After a crash PostgreSQL starts it again only on its next loop, up to a minute.
+ */
+export function archiverRuns(postmasterPid: number): boolean | null {
+  return childTitles(postmasterPid)?.some((t) => /^postgres: (?:[^:]+: )?archiver\b/.test(t)) ?? null;
 }
 
 /** The connection counts of a server that ebdb cannot query: processes from /proc, limits from its files. */

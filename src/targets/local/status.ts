@@ -9,7 +9,7 @@ import { listMetas, type NodeMeta } from "./meta.js";
 import { findOrphanServers } from "./orphans.js";
 import { inspect, type ServerProcess } from "./process.js";
 import type { Session } from "./session.js";
-import { type PrimaryFacts, probeNode, waitingSegments } from "./status-probe.js";
+import { archiverRuns, type PrimaryFacts, probeNode, waitingSegments } from "./status-probe.js";
 
 export interface NodeView {
   meta: NodeMeta;
@@ -75,8 +75,11 @@ async function archiveState(s: Session, primary: NodeView, facts: PrimaryFacts |
   if (facts) {
     const a = facts.archiver;
     const failures = a.failing ? await archiveFailures(log, s.layout.archiveDir, a.lastArchivedAt) : null;
+    // Segments waiting and no archiver: it is gone (a crash), not merely slow.
+    const stopped =
+      !a.failing && a.waiting > 0 && primary.proc.pid && archiverRuns(primary.proc.pid) === false;
     return {
-      state: a.failing ? "failing" : "ok",
+      state: a.failing ? "failing" : stopped ? "stopped" : "ok",
       lastArchived: a.lastArchived ?? (await newestArchived(s))?.name ?? null,
       lastArchivedAt: a.lastArchivedAt?.toISOString() ?? null,
       failedCount: a.failedCount,
@@ -200,6 +203,11 @@ export async function localStatus(s: Session): Promise<StatusReport> {
       `The WAL archiver is failing${archive.failingSince ? ` since ${archive.failingSince}` : ""} (${archive.failedCount} failure(s)${archive.lastError ? `; last error: ${archive.lastError}` : ""}): nothing after ${archive.lastArchivedAt ?? "the last archived segment"} can be restored yet. ${
         full ? `Free space on the disk holding ${s.layout.archiveDir}.` : "See `ebdb logs`."
       }`,
+    );
+  }
+  if (archive?.state === "stopped") {
+    notes.push(
+      `The WAL archiver is not running (PostgreSQL starts it again within a minute of a crash): ${archive.waiting} segment(s) wait to be archived.`,
     );
   }
   if (archiveOn && primary && !facts) {
