@@ -4,6 +4,7 @@ import { diff } from "../plan/diff.js";
 import type { Target } from "../targets/target.js";
 import { requireConfig } from "../config/load.js";
 import { deriveDesired } from "../model/desired.js";
+import type { Desired } from "../model/desired-types.js";
 import { openTarget } from "../targets/select.js";
 import { type CommandContext, targetOf } from "./context.js";
 import { announce } from "./day2-common.js";
@@ -39,6 +40,18 @@ export async function up(ctx: CommandContext, opts: UpOptions = {}): Promise<UpR
   const [config, target] = await Promise.all([requireConfig(ctx), opts.target ?? openTarget(ctx)]);
   const desired = deriveDesired(config, targetOf(ctx));
   await announce(ctx, target, desired);
+  // One writer from what it observes to what it applies: a plan made from a state that another
+  // command is changing would be wrong by the time it is applied.
+  const locked = target.lock?.bind(target) ?? (<T>(_d: Desired, _w: string, fn: () => Promise<T>) => fn());
+  return locked(desired, "up", () => planAndApply(ctx, target, desired, opts));
+}
+
+async function planAndApply(
+  ctx: CommandContext,
+  target: Target,
+  desired: Desired,
+  opts: UpOptions,
+): Promise<UpResult> {
   const observed = await target.observe(desired);
   // diff merges what the target found itself (observed.drift: processes to start, backups due...).
   const plan = diff(desired, observed, { allowReplace: opts.allowReplace, now: opts.now });

@@ -1,7 +1,7 @@
-import { spawn, spawnSync } from "node:child_process";
-import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { constants } from "node:os";
-import { delimiter, join } from "node:path";
+import { dyingWithParent } from "../child-process.js";
 
 /**
  * Runs an interactive program (psql) in ebdb's place on the terminal, and resolves with the exit
@@ -25,8 +25,7 @@ export function runInForeground(
   args: string[],
   opts: { env: Record<string, string>; cwd?: string },
 ): Promise<number> {
-  const setpriv = pdeathsigWrapper(opts.env);
-  const [file, argv] = setpriv ? [setpriv, ["--pdeathsig", "TERM", "--", command, ...args]] : [command, args];
+  const [file, argv] = dyingWithParent(command, args, "TERM", opts.env);
   return new Promise<number>((resolve, reject) => {
     const child = spawn(file, argv, { stdio: "inherit", env: opts.env, cwd: opts.cwd });
     const forward = (signal: NodeJS.Signals) => {
@@ -51,32 +50,6 @@ export function runInForeground(
       resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
     });
   });
-}
-
-let wrapper: string | null | undefined;
-
-/** The path of a `setpriv` that knows `--pdeathsig` (Linux only), or null. Checked once per process. */
-function pdeathsigWrapper(env: Record<string, string>): string | null {
-  if (wrapper !== undefined) return wrapper;
-  wrapper = null;
-  if (process.platform !== "linux") return wrapper;
-  const candidate = (env.PATH ?? "")
-    .split(delimiter)
-    .filter(Boolean)
-    .map((dir) => join(dir, "setpriv"))
-    .find((f) => {
-      try {
-        accessSync(f, fsConstants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  if (!candidate) return wrapper;
-  // --pdeathsig came with util-linux 2.33 (2018); an older setpriv would refuse it.
-  const r = spawnSync(candidate, ["--help"], { encoding: "utf8", timeout: 2000 });
-  if (r.status === 0 && r.stdout.includes("--pdeathsig")) wrapper = candidate;
-  return wrapper;
 }
 
 /**

@@ -160,6 +160,11 @@ export interface ApplyResult {
 /** One per target. Day-2 operations in ops/ are written once against this interface. */
 export interface Target {
   readonly name: "local" | "aws";
+  /**
+   * Runs `fn` as the one writer of this database (local: the project's lock; the second command
+   * waits a few seconds, then fails naming the holder). A target without one runs `fn` as is.
+   */
+  lock?<T>(desired: Desired, what: string, fn: () => Promise<T>): Promise<T>;
   observe(desired: Desired): Promise<Observed>;
   apply(plan: Plan, desired: Desired, io: IoHost, opts?: ApplyOptions): Promise<ApplyResult>;
   status(desired: Desired): Promise<StatusReport>;

@@ -3,7 +3,9 @@ import type { Change, Plan } from "../../model/change.js";
 import type { ApplyResult } from "../target.js";
 import { deleteBackup, expireBackups, newBackupId, takeBackup } from "./backups.js";
 import { createCluster } from "./create.js";
-import { pgdataOf } from "./layout.js";
+import { faultPoint } from "./fault.js";
+import { nodeDir, pgdataOf } from "./layout.js";
+import { stopServersUnder } from "./orphans.js";
 import { listMetas, type NodeMeta, writeMeta } from "./meta.js";
 import { portIsChosen, rewriteConf, startNode } from "./nodes.js";
 import { literal } from "./pg-client.js";
@@ -11,7 +13,7 @@ import { choosePort } from "./ports.js";
 import { reloadConf } from "./conf-drift.js";
 import { addReplica, dropSlot, removeReplica } from "./replicas.js";
 import { recreateSlot } from "./slots.js";
-import { writeFileMode } from "./fs-safe.js";
+import { removeTree, writeFileMode } from "./fs-safe.js";
 import { inspect, signalServer, stopServer } from "./process.js";
 import { setMasterPassword, statementsGrantSql } from "./roles.js";
 import type { Session } from "./session.js";
@@ -53,6 +55,7 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
   const primaryMeta = async () => (await metas()).find((m) => m.role === "primary")!;
 
   const create = changes.find((c) => is(c, "instance", "create"));
+  faultPoint("up:state-created");
   if (create) {
     const replicaCreates = changes.filter((c) => is(c, "replica", "create"));
     for (const c of [create, ...replicaCreates]) io.event({ type: "change-start", change: c });
@@ -167,6 +170,13 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
           await db.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
           await db.query(statementsGrantSql());
         });
+      });
+    } else if (is(c, "instance", "delete", "unfinished-restore")) {
+      await run(c, async () => {
+        await stopServer(pgdataOf(s.layout, c.resource), { timeoutMs: 10_000 });
+        await stopServersUnder(nodeDir(s.layout, c.resource));
+        await removeTree(nodeDir(s.layout, c.resource), s.user);
+        return `Removed ${c.resource}, an unfinished restore`;
       });
     } else if (is(c, "replica", "update", "slot")) {
       await run(c, async () => {

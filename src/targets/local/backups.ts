@@ -4,6 +4,7 @@ import type pg from "pg";
 import { userError } from "../../errors.js";
 import type { BackupInfo } from "../target.js";
 import { copyEntries, ensureDir, readFileSafe, removeTree, writeFileMode } from "./fs-safe.js";
+import { faultPoint } from "./fault.js";
 import { dirSize } from "./fs-util.js";
 import { passMode, pgdataOf, safeName } from "./layout.js";
 import type { NodeMeta } from "./meta.js";
@@ -203,12 +204,14 @@ export async function takeBackup(s: Session, id: string, kind: "automated" | "ma
     pgVersion: bins.version,
   };
   await writeBackup(s, meta);
+  faultPoint("snapshot:recorded");
   const data = join(backupDir(s, id), "data");
   const r = await onlineCopy(s, primary, data, { label: `ebdb ${id}`, withWal: true }).catch(async (e) => {
     // A failed copy (a full disk, the primary gone) is removed at once: it would only take space.
     await removeTree(backupDir(s, id), s.user).catch(() => {});
     throw e;
   });
+  faultPoint("snapshot:copied");
   const done: BackupMeta = {
     ...meta,
     status: "available",

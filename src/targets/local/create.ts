@@ -1,14 +1,17 @@
 import { join } from "node:path";
-import { systemError, userError } from "../../errors.js";
+import { systemError } from "../../errors.js";
 import type { IoHost } from "../../io.js";
-import { type BackupMeta, backupDir, stampedId, writeBackup } from "./backups.js";
+import { type BackupMeta, backupDir, listBackups, stampedId, writeBackup } from "./backups.js";
 import type { PgBinaries } from "./binaries.js";
-import { copyDir, ensureDir } from "./fs-safe.js";
+import { faultPoint } from "./fault.js";
+import { copyDir, ensureDir, removeTree } from "./fs-safe.js";
 import { nodeDir, passMode, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta, slotName, writeMeta } from "./meta.js";
 import { projectCertificate, writeNodeFiles } from "./node-files.js";
 import { ident, loadPg, withClient } from "./pg-client.js";
+import { stopServersUnder } from "./orphans.js";
 import { choosePort } from "./ports.js";
+import { stopServer } from "./process.js";
 import {
   ADMIN_USER,
   createMasterSql,
@@ -38,14 +41,14 @@ export interface CreateResult {
  */
 export async function createCluster(s: Session, replicaNames: string[], io: IoHost): Promise<CreateResult> {
   const existing = (await listMetas(s.layout)).find((m) => m.role === "primary");
-  if (existing?.state === "creating") {
-    throw userError(
-      "PRIMARY_HALF_CREATED",
-      `The primary ${existing.name} was left half-created by an interrupted run (${pgdataOf(s.layout, existing.name)}).`,
-      "It holds no data of yours yet: run `ebdb destroy --yes` and then `ebdb up` to create it again.",
-    );
+  if (existing?.state === "ready") throw systemError("ALREADY_CREATED", `${existing.name} exists already.`);
+  if (existing) {
+    await removeHalfCreated(s);
+    io.event({
+      type: "info",
+      message: `Removed ${existing.name}, left half-created by an interrupted run (it held no data of yours); making it again.`,
+    });
   }
-  if (existing) throw systemError("ALREADY_CREATED", `${existing.name} exists already.`);
   const { config, layout, user } = s;
   const bins = await s.binaries();
   const [password, internal, cert, template, reserved] = await Promise.all([
@@ -99,6 +102,7 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
       await writeMeta(layout, m);
     }),
   );
+  faultPoint("up:nodes-recorded");
 
   const copyNode = async (m: NodeMeta) => {
     const pgdata = pgdataOf(layout, m.name);
@@ -137,8 +141,10 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
   };
   try {
     await primaryCopy;
+    faultPoint("up:primary-copied");
     void loadPg();
     const started = await startNode(s, bins, primary, { onSpawn: copyOthers });
+    faultPoint("up:primary-started");
     Object.assign(primary, started);
     const { replicas: replicaCopies, backup: backupCopy } = copyOthers();
     // As the template's rdsadmin (whose statements are neither tracked nor logged): ebdb's own
@@ -162,6 +168,7 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
         )
       ).rows[0];
     });
+    faultPoint("up:primary-set-up");
     Object.assign(primary, { state: "ready", setup: { lsn: setup.lsn, at: setup.at.toISOString() } });
     await writeMeta(layout, primary);
     io.event({
@@ -173,6 +180,7 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
       await copy;
       if (primary.port !== primaryPort) await rewriteConf(s, bins, r, primary.port);
       const started = await startNode(s, bins, r, { primaryPort: primary.port });
+      faultPoint("up:replica-started");
       Object.assign(r, started, { state: "ready" });
       await writeMeta(layout, r);
       io.event({ type: "info", message: `Replica ${r.name} is streaming on 127.0.0.1:${r.port}.` });
@@ -180,6 +188,7 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
     const finishBackup = async () => {
       await backupCopy;
       if (!backup) return;
+      faultPoint("up:backup-copied");
       const b: BackupMeta = backup;
       backup = {
         ...b,
@@ -202,4 +211,21 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
     );
   }
   return { primary, replicas, backup, binaries: bins, templateBuilt: template.built };
+}
+
+/**
+ * What an interrupted first `up` left: nodes, all still `creating` (nothing is handed over before
+ * the primary is ready), their backups and WAL archive. Their servers are stopped first.
+ */
+async function removeHalfCreated(s: Session): Promise<void> {
+  for (const m of await listMetas(s.layout)) {
+    await stopServer(pgdataOf(s.layout, m.name), { timeoutMs: 10_000 });
+    await stopServersUnder(nodeDir(s.layout, m.name));
+    await removeTree(nodeDir(s.layout, m.name), s.user);
+  }
+  // Its WAL archive and backups belong to that cluster (another system identifier): a new one's
+  // replicas and restores must never read them.
+  for (const b of await listBackups(s)) await removeTree(backupDir(s, b.id), s.user);
+  await removeTree(s.layout.archiveDir, s.user);
+  await ensureDir(s.layout.archiveDir, 0o700, s.user);
 }

@@ -149,7 +149,14 @@ export async function removeTree(path: string, user?: ServerUser): Promise<void>
       allowFailure: true,
     });
     await fs.rmdir(path).catch(async (e) => {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return;
+      // What it could not remove is not its own (a copy cut short while being handed over): GNU rm
+      // as root walks by descriptors and never follows a link, so it finishes the job safely.
+      if (code === "ENOTEMPTY") {
+        const r = await run("rm", ["-rf", "--one-file-system", "--", path], { allowFailure: true });
+        if (r.code === 0) return;
+      }
       throw systemError("REMOVE_FAILED", `Could not remove ${path}: ${(e as Error).message}`);
     });
     return;
@@ -225,10 +232,17 @@ function copyFailed(src: string, dst: string, lines: string[]): Error {
   );
 }
 
-/** Gives a tree that root made (and nobody else could write) to the server user; links are not followed. */
+/**
+ * Gives a tree that root made (and nobody else could write) to the server user; links are not
+ * followed. The top folder goes last: until it is the server's, the server user cannot reach
+ * anything inside, so a tree left half-given by an interruption is still root's to remove.
+ */
 export async function chownTree(path: string, user: ServerUser): Promise<void> {
   if (!user.switchUser) return;
-  await run("chown", ["-R", "-P", `${user.uid}:${user.gid}`, "--", path]);
+  const owner = `${user.uid}:${user.gid}`;
+  const entries = (await fs.readdir(path)).map((n) => join(path, n));
+  if (entries.length) await run("chown", ["-R", "-P", owner, "--", ...entries]);
+  await fs.lchown(path, user.uid, user.gid);
 }
 
 /** Copies a whole directory tree (see copyEntries). */

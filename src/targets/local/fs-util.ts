@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { dyingWithParent } from "../../child-process.js";
 import { systemError } from "../../errors.js";
 import { asServer, type ServerUser } from "./server-user.js";
 
@@ -43,8 +44,10 @@ export function run(
   args: string[],
   opts: { user?: ServerUser; env?: NodeJS.ProcessEnv; cwd?: string; allowFailure?: boolean } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  // Dies with ebdb: a copy or a delete must not go on writing after an interrupted run.
+  const [file, argv] = dyingWithParent(cmd, args, "KILL");
   return new Promise((ok, fail) => {
-    const child = spawn(cmd, args, {
+    const child = spawn(file, argv, {
       ...(opts.user ? asServer(opts.user) : {}),
       env: opts.env ?? process.env,
       cwd: opts.cwd ?? "/",

@@ -1,5 +1,3 @@
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import type { CommandContext } from "../../api/context.js";
 import { userError } from "../../errors.js";
 import type { EbdbEvent, IoHost } from "../../io.js";
@@ -16,7 +14,9 @@ import {
 } from "./backups.js";
 import { removeTree } from "./fs-safe.js";
 import { nodeDir, pgdataOf } from "./layout.js";
+import { dataDirs, markDestroying, removeState } from "./destroy.js";
 import { explained } from "./failures.js";
+import { faultPoint } from "./fault.js";
 import { withLock } from "./lock.js";
 import { localLogs } from "./logs.js";
 import { listMetas } from "./meta.js";
@@ -28,7 +28,7 @@ import { literal } from "./pg-client.js";
 import { addReplica, nextReplicaName, removeReplica } from "./replicas.js";
 import { restoreInstance } from "./restore.js";
 import { removeProjectUser } from "./server-user.js";
-import { openSession, type Session } from "./session.js";
+import { createState, openSession, type Session } from "./session.js";
 import { requirePrimary } from "./settings.js";
 import { localStatus } from "./status.js";
 
@@ -44,6 +44,7 @@ function orphanStopped(o: PostmasterProc): EbdbEvent {
  */
 export function createLocalTarget(ctx: CommandContext): Target {
   const session = (d: Desired, create = false) => openSession(ctx, d, { create });
+  /** Runs `fn` holding the project's lock; `create` makes the state first (under the lock). */
   const locked = async <T>(
     d: Desired,
     what: string,
@@ -51,8 +52,17 @@ export function createLocalTarget(ctx: CommandContext): Target {
     create = false,
   ): Promise<T> => {
     const s = await session(d, create);
-    // A full disk or a server lost mid-way: a clear error naming the command (failures.ts).
-    return withLock(s.layout, what, () => explained(s, what, () => fn(s)));
+    return withLock(
+      s.layout.lockFile,
+      d.identifier,
+      what,
+      async () => {
+        if (create) await createState(s);
+        // A full disk or a server lost mid-way: a clear error naming the command (failures.ts).
+        return explained(s, what, () => fn(s));
+      },
+      { io: ctx.io, create },
+    );
   };
 
   const nodeStatus = async (s: Session, name: string): Promise<NodeStatus> => {
@@ -62,6 +72,10 @@ export function createLocalTarget(ctx: CommandContext): Target {
 
   return {
     name: "local",
+    async lock(d, what, fn) {
+      const s = await session(d);
+      return withLock(s.layout.lockFile, d.identifier, what, fn, { io: ctx.io, create: true });
+    },
     async observe(d) {
       return localObserve(await session(d));
     },
@@ -149,25 +163,34 @@ export function createLocalTarget(ctx: CommandContext): Target {
     },
     async destroy(d, _opts, io) {
       const s = await openSession(ctx, d, { legacy: true });
-      await withLock(s.layout, "destroy", async () => {
-        const metas = await listMetas(s.layout);
-        await Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name), { timeoutMs: 10_000 })));
-        // Then any server still running from under the data (no node owns it): never delete under one.
-        for (const o of await stopServersUnder(s.layout.dataRoot, { timeoutMs: 10_000 }))
-          io.event(orphanStopped(o));
-        if (s.layout.dataRoot !== s.layout.stateDir) await removeTree(s.layout.dataRoot, s.user);
-        // Everything but the lock, which withLock removes last; then the folder itself.
-        for (const f of await readdir(s.layout.stateDir).catch(() => [] as string[])) {
-          if (f !== "lock") await removeTree(join(s.layout.stateDir, f), s.user);
-        }
-        io.event({
-          type: "info",
-          message: metas.length
-            ? `Removed ${s.config.identifier}: ${metas.length} node(s), base backups and the WAL archive.`
-            : `Nothing of ${s.config.identifier} was on this machine.`,
-        });
-      });
-      await removeTree(s.layout.stateDir, s.user);
+      await withLock(
+        s.layout.lockFile,
+        d.identifier,
+        "destroy",
+        async () => {
+          const metas = await listMetas(s.layout);
+          // First a mark, so that a destroy cut short is finished by the next destroy and never
+          // undone by an `up` that would bring the database back without its backups.
+          await markDestroying(s);
+          faultPoint("destroy:marked");
+          await Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name), { timeoutMs: 10_000 })));
+          // Then any server still running from under the data (no node owns it): never delete under one.
+          for (const o of await stopServersUnder(s.layout.dataRoot, { timeoutMs: 10_000 }))
+            io.event(orphanStopped(o));
+          faultPoint("destroy:stopped");
+          if (s.layout.dataRoot !== s.layout.stateDir) await removeTree(s.layout.dataRoot, s.user);
+          else for (const dir of dataDirs(s.layout)) await removeTree(dir, s.user);
+          faultPoint("destroy:data-removed");
+          await removeState(s);
+          io.event({
+            type: "info",
+            message: metas.length
+              ? `Removed ${s.config.identifier}: ${metas.length} node(s), base backups and the WAL archive.`
+              : `Nothing of ${s.config.identifier} was on this machine.`,
+          });
+        },
+        { io },
+      );
       removeProjectUser(s.user);
     },
     destroyInstance(d, name, io) {

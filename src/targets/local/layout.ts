@@ -85,7 +85,8 @@ function build(projectDir: string, identifier: string, dataRoot: string): Layout
     archiveDir: join(dataRoot, "archive"),
     backupsDir: join(dataRoot, "backups"),
     tlsDir: join(dataRoot, "tls"),
-    lockFile: join(stateDir, "lock"),
+    // Beside the state folder, not in it: destroy removes that folder while holding the lock.
+    lockFile: join(projectDir, ".ebdb", `${identifier}.lock`),
   };
 }
 

@@ -1,7 +1,34 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { userError } from "../../errors.js";
-import type { Layout } from "./layout.js";
+import { systemError } from "../../errors.js";
+import type { IoHost } from "../../io.js";
+
+/** Who holds a project's lock: what the lock file says. */
+export interface LockHolder {
+  pid: number;
+  /** The process's start time (Linux: clock ticks after boot, /proc/<pid>/stat field 22), to tell a reused pid. */
+  start: string;
+  /** The command, e.g. "up". */
+  what: string;
+}
+
+/** Locks this async call chain holds already (a command that calls another part of itself does not wait for itself). */
+const held = new AsyncLocalStorage<ReadonlySet<string>>();
+
+/** A process's start time, "" where it cannot be read (not Linux, or gone). */
+export function processStart(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count from the last ")".
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+  } catch {
+    return "";
+  }
+}
 
 function alive(pid: number): boolean {
   try {
@@ -12,42 +39,117 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Whether the holder is still the process that took the lock (alive, and not a new process that got its pid). */
+export function holderAlive(h: LockHolder): boolean {
+  if (!alive(h.pid)) return false;
+  const now = processStart(h.pid);
+  return h.start === "" || now === "" || now === h.start;
+}
+
+function parse(text: string): LockHolder | null {
+  const [pid, start, what] = text.split("\n");
+  const n = Number(pid);
+  return Number.isInteger(n) && n > 0 ? { pid: n, start: start ?? "", what: what || "?" } : null;
+}
+
+const render = (h: LockHolder) => `${h.pid}\n${h.start}\n${h.what}\n`;
+
+async function readHolder(file: string): Promise<{ text: string; holder: LockHolder | null } | null> {
+  try {
+    const text = await fs.readFile(file, "utf8");
+    return { text, holder: parse(text) };
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Runs `fn` holding the project's lock (.ebdb/<identifier>/lock), so two commands never change the
- * same database at once. A lock left by a process that no longer exists is taken over.
+ * Runs `fn` holding the lock file `file` (one writer per project: `.ebdb/<identifier>.lock`). The lock
+ * is made whole and at once (a complete file hard-linked into place), so nobody reads a half-written
+ * one. A second command waits up to `waitMs`, then fails naming the holder. A lock whose holder is
+ * dead, or whose pid now belongs to another process, is taken over, and `io` is told.
+ *
+ * Errors: BUSY (exit 1) when the holder is alive after `waitMs`.
  */
-export async function withLock<T>(l: Layout, what: string, fn: () => Promise<T>, waitMs = 5_000): Promise<T> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      const h = await fs.open(l.lockFile, "wx", 0o600);
-      await h.writeFile(`${process.pid}\n${what}\n`);
-      await h.close();
-      break;
-    } catch (e) {
-      // No state folder: nothing was ever created here, so there is nothing to protect.
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return fn();
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const [pidText, holder] = (await fs.readFile(l.lockFile, "utf8").catch(() => "")).split("\n");
-      const pid = Number(pidText);
-      if (!pid || !alive(pid) || pid === process.pid) {
-        if (pid === process.pid) return fn();
-        await fs.rm(l.lockFile, { force: true });
+export async function withLock<T>(
+  file: string,
+  identifier: string,
+  what: string,
+  fn: () => Promise<T>,
+  opts: { io?: IoHost; waitMs?: number; create?: boolean } = {},
+): Promise<T> {
+  if (held.getStore()?.has(file)) return fn();
+  if (opts.create) await fs.mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  // Nothing was ever made here (an `up` makes the folder before anything else): nothing to guard.
+  else if (!existsSync(dirname(file))) return fn();
+  const me: LockHolder = { pid: process.pid, start: processStart(process.pid), what };
+  const candidate = `${file}.${process.pid}-${randomBytes(4).toString("hex")}`;
+  await fs.writeFile(candidate, render(me), { mode: 0o600, flag: "wx" });
+  const deadline = Date.now() + (opts.waitMs ?? 5_000);
+  try {
+    for (;;) {
+      try {
+        await fs.link(candidate, file);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      const found = await readHolder(file);
+      if (!found) continue; // released meanwhile
+      const h = found.holder;
+      if (h && holderAlive(h)) {
+        if (Date.now() > deadline) {
+          throw systemError(
+            "BUSY",
+            `Another ebdb (pid ${h.pid}, ${h.what}) is working on ${identifier}.`,
+            "Wait for it to finish and run the command again.",
+            undefined,
+          );
+        }
+        await sleep(100);
         continue;
       }
-      if (Date.now() > deadline) {
-        throw userError(
-          "BUSY",
-          `Another ebdb command (pid ${pid}: ${holder || "?"}) is changing ${l.identifier}.`,
-          "Wait for it to finish, then try again.",
-        );
+      // Dead, reused or unreadable: set it aside by a rename (atomic: one taker wins), and make
+      // sure what was set aside is what was judged stale (else put it back).
+      const aside = `${file}.stale-${randomBytes(4).toString("hex")}`;
+      try {
+        await fs.rename(file, aside);
+      } catch {
+        continue;
       }
-      await sleep(100);
+      const moved = await readHolder(aside);
+      if (moved?.text !== found.text) {
+        await fs.link(aside, file).catch(() => {});
+        await fs.rm(aside, { force: true });
+        continue;
+      }
+      await fs.rm(aside, { force: true });
+      opts.io?.event({
+        type: "warning",
+        message: h
+          ? `Took over the lock on ${identifier} from ebdb pid ${h.pid} (${h.what}), which is no longer running.`
+          : `Took over an unreadable lock on ${identifier}.`,
+      });
     }
-  }
-  try {
-    return await fn();
   } finally {
-    await fs.rm(l.lockFile, { force: true });
+    await fs.rm(candidate, { force: true });
+  }
+  await removeDeadCandidates(file);
+  try {
+    return await held.run(new Set([...(held.getStore() ?? []), file]), fn);
+  } finally {
+    // Only our own lock: never one another process took over after ours was judged stale.
+    const now = await readHolder(file);
+    if (now?.text === render(me)) await fs.rm(file, { force: true });
+  }
+}
+
+/** Candidate files of processes killed while they waited for the lock (they cannot clean up after themselves). */
+async function removeDeadCandidates(file: string): Promise<void> {
+  const prefix = `${basename(file)}.`;
+  for (const name of await fs.readdir(dirname(file)).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
+    if (m && !alive(Number(m[1]))) await fs.rm(`${dirname(file)}/${name}`, { force: true });
   }
 }

@@ -80,6 +80,7 @@ async function localDrift(s: Session, views: NodeView[], primary: NodeView): Pro
   const drift: Change[] = [];
   const running = primary.proc.state === "running";
   for (const v of views) {
+    // A half-made replica is finished (rebuilt): replicas between the minimum and the maximum stay.
     if (v.meta.role === "replica" && !v.complete) {
       drift.push({
         resource: v.meta.name,
@@ -88,6 +89,15 @@ async function localDrift(s: Session, views: NodeView[], primary: NodeView): Pro
         field: "rebuild",
         impact: "none",
         reason: `Rebuilds ${v.meta.name}, left incomplete by an interrupted run (a replica holds no data of its own)`,
+      });
+    } else if (v.meta.role === "restored" && v.meta.state === "creating") {
+      drift.push({
+        resource: v.meta.name,
+        kind: "instance",
+        action: "delete",
+        field: "unfinished-restore",
+        impact: "none",
+        reason: `Removes ${v.meta.name}, a restore an interrupted run left unfinished (the backup is untouched: run \`ebdb restore\` again)`,
       });
     } else if (v.complete && (v.proc.state === "stopped" || v.proc.state === "crashed")) {
       drift.push(startChange(v));
@@ -196,14 +206,9 @@ export async function localObserve(s: Session): Promise<Observed> {
   const d = s.desired;
   const views = await viewNodes(s);
   const primary = views.find((v) => v.meta.role === "primary");
-  if (!primary) return { target: "local", primary: null, replicas: [] };
-  if (primary.meta.state === "creating") {
-    throw userError(
-      "PRIMARY_HALF_CREATED",
-      `The primary ${primary.meta.name} was left half-created by an interrupted run (${pgdataOf(s.layout, primary.meta.name)}).`,
-      "It holds no data of yours yet: run `ebdb destroy --yes` and then `ebdb up` to create it again.",
-    );
-  }
+  // A primary an interrupted first `up` left half-made holds nothing of the user's yet: planned as
+  // not there, and made again (createCluster removes what was left and says so).
+  if (!primary || primary.meta.state === "creating") return { target: "local", primary: null, replicas: [] };
   if (!primary.complete) {
     throw userError(
       "PRIMARY_MISSING",

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { userError } from "../../errors.js";
+import { systemError, userError } from "../../errors.js";
 import { replicaIndex, replicaName } from "../../model/desired.js";
 import { onlineCopy } from "./backups.js";
 import type { PgBinaries } from "./binaries.js";
+import { faultPoint } from "./fault.js";
 import { ensureDir, removeTree } from "./fs-safe.js";
 import { nodeDir, passMode, pgdataOf } from "./layout.js";
 import { REPLICATION_USER } from "./roles.js";
@@ -41,6 +42,12 @@ export async function addReplica(
   const primary = await requireRunningPrimary(s, "adding a replica");
   const bins = await s.binaries();
   const existing = (await listMetas(s.layout)).find((m) => m.name === name);
+  // Only ever rebuild a replica left half-made: a restored instance holds data of its own.
+  if (existing && existing.role !== "replica")
+    throw systemError(
+      "NOT_A_REPLICA",
+      `${name} is a ${existing.role} instance, not a replica: leaving it alone.`,
+    );
   if (existing?.state === "ready" && !opts.rebuild)
     throw userError("REPLICA_EXISTS", `${name} exists already.`);
   if (existing) {
@@ -77,15 +84,19 @@ async function makeReplica(s: Session, meta: NodeMeta, primary: NodeMeta, bins: 
   const name = meta.name;
   await ensureDir(nodeDir(s.layout, name), passMode(s.user));
   await writeMeta(s.layout, meta);
+  faultPoint("replica-add:recorded");
   // A slot left lost by a replica of that name is made anew: a lost slot never streams again.
   await s.withAdmin(primary.port, "postgres", (c) => ensureSlot(c, meta.slot!));
+  faultPoint("replica-add:slot-created");
   const pgdata = pgdataOf(s.layout, name);
   await onlineCopy(s, primary, pgdata, { label: `ebdb replica ${name}`, withWal: false });
+  faultPoint("replica-add:copied");
   await writeNodeFiles(pgdata, settingsFor(s, meta, bins.major, primary.port), s.user, {
     cert: await projectCertificate(s.layout),
     password: { user: REPLICATION_USER, secret: (await s.internal()).replication },
   });
   meta = await startNode(s, bins, meta, { primaryPort: primary.port });
+  faultPoint("replica-add:started");
   meta.state = "ready";
   await writeMeta(s.layout, meta);
   return meta;

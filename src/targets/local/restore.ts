@@ -6,6 +6,7 @@ import type { RestoreResult, RestoreSource } from "../target.js";
 import { type BackupMeta, backupDir, listBackups, pitrBases, stampedId } from "./backups.js";
 import { archiveFailures } from "./archive-log.js";
 import type { RecoveryTarget } from "./conf.js";
+import { faultPoint } from "./fault.js";
 import { copyDir, ensureDir, removeTree } from "./fs-safe.js";
 import { logFileOf, nodeDir, passMode, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta, writeMeta } from "./meta.js";
@@ -212,14 +213,18 @@ export async function restoreInstance(
   };
   await ensureDir(nodeDir(s.layout, name), passMode(s.user));
   await writeMeta(s.layout, meta);
+  faultPoint("restore:recorded");
   const pgdata = pgdataOf(s.layout, name);
   try {
     await copyDir(join(backupDir(s, plan.base.id), "data"), pgdata, s.user);
+    faultPoint("restore:copied");
     await writeNodeFiles(pgdata, settingsFor(s, meta, bins.major), s.user, {
       cert: await projectCertificate(s.layout),
     });
     meta = await startNode(s, bins, meta);
+    faultPoint("restore:started");
     await waitPromoted(s, meta);
+    faultPoint("restore:promoted");
     // RDS keeps the snapshot's master password; ebdb gives the restore the current one, so what
     // `env` prints works on it too.
     await s.withAdmin(meta.port, "postgres", (c) =>

@@ -6,16 +6,12 @@ import type { Config } from "../../model/config.js";
 import type { Desired } from "../../model/desired-types.js";
 import type { Secret } from "../../model/secret.js";
 import { checkMajor, findBinaries, type PgBinaries } from "./binaries.js";
+import { destroyMark } from "./destroy.js";
+import { readFileSafe } from "./fs-safe.js";
 import { cacheRoot, createLayout, findLayout, isLegacyLayout, type Layout } from "./layout.js";
 import { connect } from "./pg-client.js";
 import { ADMIN_USER } from "./roles.js";
-import {
-  type InternalSecrets,
-  internalSecrets,
-  masterPassword,
-  readInternalSecrets,
-  readPasswordFile,
-} from "./secrets.js";
+import { type InternalSecrets, masterPassword, readInternalSecrets, readPasswordFile } from "./secrets.js";
 import { resolveServerUser, type ServerUser, templateUser } from "./server-user.js";
 
 /** Everything one local operation needs about one database, resolved once. */
@@ -47,7 +43,8 @@ export interface Session {
 }
 
 /**
- * Opens a session; `create` makes the state directories (and the server user). A state folder made
+ * Opens a session; `create` makes the server user (the directories come with `createState`, under
+ * the project's lock). A state folder made
  * by an earlier ebdb is refused, except by `destroy` (`legacy`), which removes it as it finds it.
  */
 export async function openSession(
@@ -68,6 +65,14 @@ export async function openSession(
   let user = resolveServerUser(ctx.env, { dir: projectDir, identifier: config.identifier }, opts.create);
   const layout = await findLayout(projectDir, config.identifier, user, ctx.env);
   // Its servers ran as the one shared user; its data-root pointer is never read.
+  const mark = await readFileSafe(destroyMark(layout)).catch(() => null);
+  if (mark && !opts.legacy) {
+    throw userError(
+      "DESTROY_INTERRUPTED",
+      `A destroy of ${config.identifier} was interrupted (started ${mark.trim()}); its data may be partly gone.`,
+      "Run `ebdb destroy --yes` to finish it, then `ebdb up` to make a new database.",
+    );
+  }
   if (opts.legacy && (await isLegacyLayout(layout))) user = templateUser(ctx.env);
   else if (await isLegacyLayout(layout)) {
     throw userError(
@@ -76,7 +81,6 @@ export async function openSession(
       "Keep what you need with pg_dump (`ebdb url` gives the URL), then `ebdb destroy --yes` and `ebdb up` to make it again the safe way, and load the dump.",
     );
   }
-  if (opts.create) await createLayout(layout, user);
   const cache = cacheRoot(ctx.env, user);
   let bins: Promise<PgBinaries> | undefined;
   let pw: Promise<Secret> | undefined;
@@ -103,9 +107,7 @@ export async function openSession(
       return config.masterPassword ?? (await readPasswordFile(layout.passwordFile));
     },
     internal() {
-      internal ??= (
-        opts.create ? internalSecrets(layout.internalFile) : readInternalSecrets(layout.internalFile)
-      ).then((x) => {
+      internal ??= readInternalSecrets(layout.internalFile).then((x) => {
         if (x) return x;
         throw userError(
           "NOT_CREATED",
@@ -128,4 +130,9 @@ export async function openSession(
     },
   };
   return s;
+}
+
+/** Makes the state and data directories of a session's layout (idempotent; call under the project's lock). */
+export async function createState(s: Session): Promise<void> {
+  await createLayout(s.layout, s.user);
 }
