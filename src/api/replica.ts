@@ -1,5 +1,6 @@
 import { userError } from "../errors.js";
 import { replicaIndex } from "../model/desired.js";
+import { checkReplicaCapacity } from "../model/replica-capacity.js";
 import type { NodeStatus, Target } from "../targets/target.js";
 import type { CommandContext } from "./context.js";
 import { announce, openDay2 } from "./day2-common.js";
@@ -12,18 +13,12 @@ import { announce, openDay2 } from "./day2-common.js";
  */
 export async function addReplica(ctx: CommandContext, opts: { target?: Target } = {}): Promise<NodeStatus> {
   const { desired, target } = await openDay2(ctx, opts.target);
-  const { enabled, max } = desired.config.replicas;
-  const have = await target.replicas.list(desired);
-  if (have.length >= max) {
-    throw userError(
-      "REPLICA_MAX_CAPACITY",
-      `${desired.identifier} has ${have.length} read replica${have.length === 1 ? "" : "s"} and DB_READ_REPLICA_MAX_CAPACITY is ${max}: another would be beyond the maximum, and the next \`ebdb up\` would remove it.`,
-      max < 15
-        ? `Raise DB_READ_REPLICA_MAX_CAPACITY in config.env (at most 15), then run \`ebdb replica add\` again.`
-        : "RDS allows at most 15 read replicas of one instance.",
-      { replicas: have.map((n) => n.name), max },
-    );
-  }
+  const { enabled } = desired.config.replicas;
+  // Checked here to fail before asking anything; the target checks again under its lock.
+  checkReplicaCapacity(
+    desired,
+    (await target.replicas.list(desired)).map((n) => n.name),
+  );
   await announce(ctx, target, desired);
   if (!enabled) {
     ctx.io.event({

@@ -2,6 +2,7 @@ import type { CommandContext } from "../../api/context.js";
 import { userError } from "../../errors.js";
 import type { EbdbEvent, IoHost } from "../../io.js";
 import type { Desired } from "../../model/desired-types.js";
+import { checkReplicaCapacity } from "../../model/replica-capacity.js";
 import type { ConnectionInfo, NodeStatus, Target } from "../target.js";
 import { localApply } from "./apply.js";
 import {
@@ -132,6 +133,11 @@ export function createLocalTarget(ctx: CommandContext): Target {
     replicas: {
       add(d) {
         return locked(d, "replica add", async (s) => {
+          // Again under the lock: two `replica add` at once must not both pass the maximum.
+          checkReplicaCapacity(
+            d,
+            (await listMetas(s.layout)).filter((m) => m.role === "replica").map((m) => m.name),
+          );
           const m = await addReplica(s, await nextReplicaName(s));
           return nodeStatus(s, m.name);
         });
