@@ -11,7 +11,7 @@ import { portIsChosen, rewriteConf, startNode } from "./nodes.js";
 import { literal } from "./pg-client.js";
 import { choosePort } from "./ports.js";
 import { reloadConf } from "./conf-drift.js";
-import { addReplica, dropSlot, removeReplica } from "./replicas.js";
+import { addReplica, dropOrphanSlots, dropSlot, removeReplica } from "./replicas.js";
 import { recreateSlot } from "./slots.js";
 import { removeTree, writeFileMode } from "./fs-safe.js";
 import { inspect, signalServer, stopServer } from "./process.js";
@@ -100,7 +100,12 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
       },
     });
     if (m.role === "primary" && m.port !== meta.port) await repointReplicas(s, m);
-    return `Started ${m.name} on 127.0.0.1:${m.port}${moved}`;
+    // Slots left while the primary was down (a replica add cut short) are seen only once it runs.
+    const dropped = m.role === "primary" ? await dropOrphanSlots(s, m) : [];
+    const slots = dropped.length
+      ? `; dropped replication slot ${dropped.join(", ")}, which no replica uses`
+      : "";
+    return `Started ${m.name} on 127.0.0.1:${m.port}${moved}${slots}`;
   };
   const primaryStart = starts.find((c) => c.kind === "instance" && c.resource === s.config.identifier);
   if (primaryStart) await run(primaryStart, startOne);

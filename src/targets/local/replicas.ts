@@ -80,7 +80,12 @@ export async function addReplica(
   }
 }
 
-async function makeReplica(s: Session, meta: NodeMeta, primary: NodeMeta, bins: PgBinaries): Promise<NodeMeta> {
+async function makeReplica(
+  s: Session,
+  meta: NodeMeta,
+  primary: NodeMeta,
+  bins: PgBinaries,
+): Promise<NodeMeta> {
   const name = meta.name;
   await ensureDir(nodeDir(s.layout, name), passMode(s.user));
   await writeMeta(s.layout, meta);
@@ -159,4 +164,11 @@ export async function orphanSlots(s: Session, primary: NodeMeta): Promise<string
   } finally {
     await c.end().catch(() => {});
   }
+}
+
+/** Drops the slots no replica uses (see orphanSlots) on the running primary; returns their names. */
+export async function dropOrphanSlots(s: Session, primary: NodeMeta): Promise<string[]> {
+  const slots = await orphanSlots(s, primary).catch(() => [] as string[]);
+  for (const slot of slots) await dropSlot(s, primary, slot);
+  return slots;
 }

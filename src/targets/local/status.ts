@@ -90,14 +90,16 @@ async function archiveState(s: Session, primary: NodeView, facts: PrimaryFacts |
   }
   const newest = await newestArchived(s);
   const failures = await archiveFailures(log, s.layout.archiveDir, newest?.at ?? null);
+  const waiting = await waitingSegments(pgdataOf(s.layout, primary.meta.name));
   return {
-    state: failures.count > 0 ? "failing" : "unknown",
+    // Nothing waiting and no failure logged: it keeps up, even if the primary cannot say so now.
+    state: failures.count > 0 ? "failing" : waiting === 0 ? "ok" : "unknown",
     lastArchived: newest?.name ?? null,
     lastArchivedAt: newest?.at.toISOString() ?? null,
     failedCount: failures.count,
     failingSince: failures.first,
     lastError: failures.lastError,
-    waiting: await waitingSegments(pgdataOf(s.layout, primary.meta.name)),
+    waiting,
   };
 }
 
