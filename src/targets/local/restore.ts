@@ -40,8 +40,13 @@ export async function flushArchive(s: Session, primary: NodeMeta): Promise<Date>
     if (Date.now() >= look) {
       look = Date.now() + 200;
       // A connection wakes the postmaster, which restarts an archiver lost in a crash only then.
+      // And a primary gone meanwhile (killed) never archives it: say so now, not in 30 s.
       if (Date.now() - started > 1000 && ++looks % 5 === 0)
-        await s.withAdmin(primary.port, "postgres", (c) => c.query("SELECT 1")).catch(() => {});
+        await s
+          .withAdmin(primary.port, "postgres", (c) => c.query("SELECT 1"))
+          .catch(async (e) => {
+            if ((await inspect(pgdataOf(s.layout, primary.name))).state !== "running") throw e;
+          });
       // The archiver tries a segment 3 times, 1 s apart: failing thrice, it is failing, not slow.
       const f = await archiveFailures(logFileOf(s.layout, primary.name), s.layout.archiveDir, at);
       if (f.count >= 3)
