@@ -1,4 +1,5 @@
 import { userError } from "../errors.js";
+import { checkRestoreName } from "../model/restore-name.js";
 import type { RestoreResult, RestoreSource, Target } from "../targets/target.js";
 import type { CommandContext } from "./context.js";
 import { announce, openDay2 } from "./day2-common.js";
@@ -44,6 +45,7 @@ export function restoreSource(opts: RestoreOptions): RestoreSource {
 export async function restore(ctx: CommandContext, opts: RestoreOptions): Promise<RestoreResult> {
   const source = restoreSource(opts);
   const { desired, target } = await openDay2(ctx, opts.target);
+  if (opts.name !== undefined) checkRestoreName(desired.identifier, opts.name);
   await announce(ctx, target, desired);
   return target.restore(desired, source, opts.name, ctx.io, { switch: opts.switch });
 }

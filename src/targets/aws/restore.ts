@@ -10,7 +10,7 @@ import { isAwsCode } from "./aws-errors.js";
 import { type AwsCtx, tagList } from "./context.js";
 import { readInstance, readInstances, waitReady } from "./instances.js";
 import { rewire } from "./rewire.js";
-import { defaultRestoreName } from "./restore-name.js";
+import { defaultRestoreName } from "../../model/restore-name.js";
 import { readSnapshot } from "./snapshots.js";
 
 /** How many default names a restore tries before giving up (each taken by another restore). */

@@ -2,8 +2,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isEbdbError, systemError, userError } from "../../errors.js";
+import { checkRestoreName, defaultRestoreName } from "../../model/restore-name.js";
 import type { RestoreResult, RestoreSource } from "../target.js";
-import { type BackupMeta, backupDir, listBackups, pitrBases, stampedId } from "./backups.js";
+import { type BackupMeta, backupDir, listBackups, pitrBases } from "./backups.js";
 import { archiveFailures } from "./archive-log.js";
 import type { RecoveryTarget } from "./conf.js";
 import { faultPoint } from "./fault.js";
@@ -95,8 +96,6 @@ async function waitPromoted(s: Session, meta: NodeMeta, timeoutMs = 300_000): Pr
   }
 }
 
-const NAME_RE = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
-
 interface Plan {
   base: BackupMeta;
   target: RecoveryTarget;
@@ -184,21 +183,21 @@ export async function restoreInstance(
   as: string | undefined,
 ): Promise<RestoreResult> {
   const primary = await requirePrimary(s);
-  const name = as ?? `${s.config.identifier}-restored-${stampedId("", new Date()).slice(1)}`;
-  if (!NAME_RE.test(name)) {
-    throw userError(
-      "BAD_NAME",
-      `"${name}" is not a valid instance name.`,
-      "Use up to 63 letters, digits and hyphens, starting with a letter.",
-    );
+  const taken = new Set((await listMetas(s.layout)).map((m) => m.name));
+  if (as !== undefined) {
+    checkRestoreName(s.config.identifier, as);
+    if (taken.has(as)) {
+      throw userError(
+        "NAME_IN_USE",
+        `An instance named ${as} exists already.`,
+        "Choose another --name, or destroy that one first.",
+      );
+    }
   }
-  if ((await listMetas(s.layout)).some((m) => m.name === name)) {
-    throw userError(
-      "NAME_IN_USE",
-      `An instance named ${name} exists already.`,
-      "Choose another --name, or destroy that one first.",
-    );
-  }
+  const now = new Date();
+  let name = as ?? defaultRestoreName(s.config.identifier, now);
+  for (let n = 2; as === undefined && taken.has(name); n++)
+    name = defaultRestoreName(s.config.identifier, now, n);
   const plan = await planRestore(s, from);
   const [bins, pw] = await Promise.all([s.binaries(), s.password()]);
   const port = await choosePort(primary.port + 10, await reservedPorts(s), {
