@@ -223,6 +223,7 @@ export function createLocalTarget(ctx: CommandContext): Target {
     },
     setSlowQueryMs(d, ms, io) {
       return locked(d, "slowlog", async (s) => {
+        await requirePrimary(s);
         for (const m of await listMetas(s.layout)) {
           if ((await inspect(pgdataOf(s.layout, m.name))).state !== "running") continue;
           await s.withAdmin(m.port, "postgres", async (c) => {

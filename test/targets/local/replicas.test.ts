@@ -210,7 +210,11 @@ describe("local target with a replica (system PostgreSQL 15)", () => {
     await p.target.down!(p.desired, p.io);
     const taken = (await node(replica1)).port!;
     const squatter = createServer();
-    await new Promise<void>((r) => squatter.listen(taken, "127.0.0.1", () => r()));
+    // Another program on this shared machine may have taken it already: the premise holds either way.
+    await new Promise<void>((resolve, reject) => {
+      squatter.once("error", (e: NodeJS.ErrnoException) => (e.code === "EADDRINUSE" ? resolve() : reject(e)));
+      squatter.listen(taken, "127.0.0.1", () => resolve());
+    });
     try {
       const plan = await upProject(p);
       expect(plan.changes.map((c) => c.field)).toEqual(["state", "state"]);

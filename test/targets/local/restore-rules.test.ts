@@ -1,7 +1,10 @@
+import { createServer } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { Secret } from "../../../src/model/secret.js";
-import { client, makeProject, upProject } from "./harness.js";
+import { readMeta } from "../../../src/targets/local/meta.js";
+import { openSession } from "../../../src/targets/local/session.js";
+import { client, eventually, makeProject, upProject } from "./harness.js";
 
 const p = makeProject("rrule", { masterPassword: new Secret("First-password-11") });
 beforeAll(() => upProject(p));
@@ -50,6 +53,36 @@ describe("restores (local target)", () => {
     expect((await rc.query("SELECT id FROM kept")).rows).toEqual([{ id: 1 }]);
     await rc.end();
     await p.target.destroyInstance!(p.desired, r.name, p.io);
+  });
+
+  test("a restore whose port another program takes just before it starts moves on and still recovers", async () => {
+    // The race behind "must specify restore_command when standby mode is not enabled": moving to
+    // another port rewrote the configuration without the recovery settings.
+    const s = await openSession(p.ctx, p.desired);
+    const restoring = p.target.restore(p.desired, { kind: "latest" }, "rrule-moved", p.io);
+    const meta = await eventually(
+      async () => {
+        const m = await readMeta(s.layout, "rrule-moved");
+        return m?.state === "creating" ? m : undefined;
+      },
+      30_000,
+      1,
+    );
+    const squatter = createServer();
+    await new Promise<void>((resolve, reject) => {
+      squatter.once("error", (e: NodeJS.ErrnoException) => (e.code === "EADDRINUSE" ? resolve() : reject(e)));
+      squatter.listen(meta.port, "127.0.0.1", () => resolve());
+    });
+    try {
+      const r = await restoring;
+      expect(r.port).not.toBe(meta.port);
+      const rc = await client(p, r.port);
+      expect((await rc.query("SELECT id FROM kept")).rows).toEqual([{ id: 1 }]);
+      await rc.end();
+      await p.target.destroyInstance!(p.desired, r.name, p.io);
+    } finally {
+      squatter.close();
+    }
   });
 
   test("a restore may not take a replica's name, nor one RDS refuses; up never turns it into a replica", async () => {
