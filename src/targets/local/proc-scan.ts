@@ -105,6 +105,11 @@ export async function scanServers(
   }
   const root = resolve(dir);
   const postmasterArgv = (argv: string[]) => basename(argv[0]) === "postgres" && argv.includes("-D");
+  const childOfPostmaster = (pid: string) => {
+    const ppid = procStat(Number(pid))?.ppid ?? 0;
+    const parent = ppid > 1 ? readArgv(String(ppid)) : null;
+    return !!parent?.[0] && postmasterArgv(parent);
+  };
   for (const p of pids) {
     const argv = readArgv(p);
     if (!argv?.[0]) continue;
@@ -113,13 +118,14 @@ export async function scanServers(
       if (!argv[d + 1]) continue;
       const pgdata = resolve(argv[d + 1]);
       if (!isUnder(pgdata, root)) continue;
+      // A backend shows its postmaster's argv from fork() until it sets its own title; a
+      // postmaster is never a postmaster's child.
+      if (childOfPostmaster(p)) continue;
       postmasters.push({ pid: Number(p), pgdata, deleted: cwdOf(p)?.deleted ?? false });
     } else if (argv[0].startsWith("postgres")) {
       const cwd = cwdOf(p);
       if (!cwd || !(isUnder(cwd.cwd, root) || cwd.cwd === root)) continue;
-      const ppid = procStat(Number(p))?.ppid ?? 0;
-      const parent = ppid > 1 ? readArgv(String(ppid)) : null;
-      children.push({ pid: Number(p), cwd: cwd.cwd, parentIsPostmaster: !!parent && postmasterArgv(parent) });
+      children.push({ pid: Number(p), cwd: cwd.cwd, parentIsPostmaster: childOfPostmaster(p) });
     }
   }
   postmasters.sort((a, b) => a.pid - b.pid);

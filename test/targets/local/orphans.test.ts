@@ -1,4 +1,8 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { statusLines } from "../../../src/cli/commands/status.js";
 import { nodeDir, pgdataOf } from "../../../src/targets/local/layout.js";
@@ -6,7 +10,7 @@ import { listMetas, metaFile } from "../../../src/targets/local/meta.js";
 import { procStat, scanServers } from "../../../src/targets/local/proc-scan.js";
 import { inspect } from "../../../src/targets/local/process.js";
 import { openSession, type Session } from "../../../src/targets/local/session.js";
-import { makeProject, type Project, upProject } from "./harness.js";
+import { eventually, makeProject, type Project, upProject } from "./harness.js";
 
 // Issue 7, item 8: no orphan servers. A server running from under the project's nodes directory
 // that no node owns (its node.json gone, its directory deleted or rebuilt under it) is listed by
@@ -110,6 +114,36 @@ describe.skipIf(!linux)("orphan servers (local target)", () => {
     expect(st.nodes.map((n) => n.state)).toEqual(["running", "running"]);
     expect(st.nodes[1].pid).not.toBe(pid);
   }, 120_000);
+
+  test("a just-forked backend, still showing its postmaster's argv, is not taken for a postmaster", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ebdb-scan-"));
+    const pgdata = join(dir, "nodes", "n", "pgdata");
+    // A "postgres -D <pgdata>" with a child of the same argv: what the process table shows for a
+    // backend between its fork() and setting its process title.
+    const script = join(dir, "fake-postmaster.cjs");
+    writeFileSync(
+      script,
+      "if (!process.env.SCAN_CHILD) require('child_process').spawn(process.execPath, process.argv.slice(1), { argv0: 'postgres', env: { SCAN_CHILD: '1' }, stdio: 'ignore' });\nsetTimeout(() => {}, 60000);\n",
+    );
+    const parent = spawn(process.execPath, [script, "-D", pgdata], {
+      argv0: "postgres",
+      detached: true,
+      stdio: "ignore",
+    });
+    try {
+      const child = await eventually(async () => {
+        for (const x of readdirSync("/proc").filter((d) => /^\d+$/.test(d)))
+          if (procStat(Number(x))?.ppid === parent.pid) return Number(x);
+        return undefined;
+      });
+      expect(readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0").slice(0, 1)).toEqual(["postgres"]);
+      const { postmasters } = await scanServers(dir);
+      expect(postmasters.map((x) => x.pid)).toEqual([parent.pid]);
+    } finally {
+      process.kill(-parent.pid!, "SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test("removing a replica whose postmaster.pid was deleted still stops its server", async () => {
     const { p, s, replica, pid } = await withReplica("orphrm");
