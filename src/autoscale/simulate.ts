@@ -1,4 +1,4 @@
-import { countReplicas, MINUTE_MS } from "./common.js";
+import { MINUTE_MS } from "./common.js";
 import type { TracePoint } from "./trace.js";
 import type { Decision, MetricPoint, Policy, PolicyConfig, ReplicaView } from "./types.js";
 
@@ -133,9 +133,8 @@ export function simulate(trace: readonly TracePoint[], opts: SimulationOptions):
         reason: decision.reason,
       };
     }
-    const counts = countReplicas(
-      replicas.map((r) => ({ state: r.readyAt <= minute ? "ready" : "creating" }) as ReplicaView),
-    );
+    const ready = replicas.filter((r) => r.readyAt <= minute).length;
+    const counts = { ready, creating: replicas.length - ready, total: replicas.length };
     const cpu = cpuPercent(demandVcpu, counts.ready, vcpu);
     if (demandVcpu > counts.ready * vcpu) summary.saturated_minutes += 1;
     if (cpu > config.targetCpuPercent) summary.over_target_minutes += 1;
