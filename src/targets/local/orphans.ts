@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { OrphanServer } from "../target.js";
 import { type Layout, pgdataOf } from "./layout.js";
 import { listMetas } from "./meta.js";
@@ -37,14 +38,24 @@ export async function stopServersUnder(dir: string, opts: StopOptions = {}): Pro
  * orphan: it holds a port and memory, and no other command would see it. Linux only ([] elsewhere).
  */
 export async function findOrphanServers(layout: Layout): Promise<OrphanServer[]> {
-  const { postmasters } = await scanServers(layout.nodesDir);
-  if (postmasters.length === 0) return [];
-  const owned = new Set<number>();
-  for (const m of await listMetas(layout)) {
-    const pid = (await inspect(pgdataOf(layout, m.name))).pid;
-    if (pid !== null) owned.add(pid);
-  }
-  return Promise.all(postmasters.filter((p) => p.deleted || !owned.has(p.pid)).map(describe));
+  const unowned = async (): Promise<PostmasterProc[]> => {
+    const { postmasters } = await scanServers(layout.nodesDir);
+    if (postmasters.length === 0) return [];
+    const owned = new Set<number>();
+    for (const m of await listMetas(layout)) {
+      const pid = (await inspect(pgdataOf(layout, m.name))).pid;
+      if (pid !== null) owned.add(pid);
+    }
+    return postmasters.filter((p) => p.deleted || !owned.has(p.pid));
+  };
+  let found = await unowned();
+  if (found.length === 0) return [];
+  // A server that another command is starting writes its postmaster.pid a few ms after it
+  // appears: look again before calling it an orphan.
+  await sleep(200);
+  const again = new Set((await unowned()).map((p) => p.pid));
+  found = found.filter((p) => again.has(p.pid));
+  return Promise.all(found.map(describe));
 }
 
 /** An orphan as `status` shows it: its port from its sockets, else from its postmaster.pid if that still names it. */
