@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { systemError } from "../../errors.js";
+import { systemError, userError } from "../../errors.js";
 import type { IoHost } from "../../io.js";
 import { type BackupMeta, backupDir, listBackups, stampedId, writeBackup } from "./backups.js";
 import type { PgBinaries } from "./binaries.js";
@@ -11,7 +11,7 @@ import { projectCertificate, writeNodeFiles } from "./node-files.js";
 import { ident, loadPg, withClient } from "./pg-client.js";
 import { stopServersUnder } from "./orphans.js";
 import { choosePort } from "./ports.js";
-import { stopServer } from "./process.js";
+import { inspect, stopServer } from "./process.js";
 import {
   ADMIN_USER,
   createMasterSql,
@@ -43,6 +43,7 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
   const existing = (await listMetas(s.layout)).find((m) => m.role === "primary");
   if (existing?.state === "ready") throw systemError("ALREADY_CREATED", `${existing.name} exists already.`);
   if (existing) {
+    await refuseIfHoldsTables(s, existing);
     await removeHalfCreated(s);
     io.event({
       type: "info",
@@ -228,4 +229,28 @@ async function removeHalfCreated(s: Session): Promise<void> {
   for (const b of await listBackups(s)) await removeTree(backupDir(s, b.id), s.user);
   await removeTree(s.layout.archiveDir, s.user);
   await ensureDir(s.layout.archiveDir, 0o700, s.user);
+}
+
+/**
+ * A half-made primary holds nothing of the user's (nothing is handed over before it is ready), but
+ * if one that is running has tables in the application database after all (someone used it before
+ * `up` finished), it is not removed: a clear error instead, and nothing deleted.
+ */
+async function refuseIfHoldsTables(s: Session, primary: NodeMeta): Promise<void> {
+  if ((await inspect(pgdataOf(s.layout, primary.name))).state !== "running") return;
+  const tables = await s
+    .withAdmin(primary.port, s.config.dbName, async (c) => {
+      const r = await c.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'",
+      );
+      return r.rows[0].n;
+    })
+    // Not reachable with ebdb's credentials or no such database: its setup never finished.
+    .catch(() => 0);
+  if (tables === 0) return;
+  throw userError(
+    "PRIMARY_HALF_CREATED",
+    `The primary ${primary.name} was left half-created by an interrupted run, yet its database ${s.config.dbName} holds ${tables} table(s): ebdb will not remove it.`,
+    "Keep what you need with pg_dump (`ebdb url` gives the URL), then `ebdb destroy --yes` and `ebdb up`.",
+  );
 }

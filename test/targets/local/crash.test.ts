@@ -135,7 +135,7 @@ describe("crashes and reboots (system PostgreSQL 15)", () => {
     expect((await primary()).state).toBe("running");
   });
 
-  test("a primary left half-created by an interrupted run is a clear error, and nothing is deleted", async () => {
+  test("a primary marked half-created that holds tables is a clear error, and nothing is deleted", async () => {
     const s = await openSession(p.ctx, p.desired);
     const file = metaFile(s.layout, p.config.identifier);
     const meta = readFileSync(file, "utf8");
@@ -144,7 +144,8 @@ describe("crashes and reboots (system PostgreSQL 15)", () => {
       const err = await upProject(p).catch((e) => e);
       expect(isEbdbError(err)).toBe(true);
       expect(err).toMatchObject({ code: "PRIMARY_HALF_CREATED", fault: "user" });
-      expect(err.hint).toMatch(/ebdb destroy --yes/);
+      expect(err.message).toMatch(/holds \d+ table/);
+      expect(err.hint).toMatch(/pg_dump.*ebdb destroy --yes/);
     } finally {
       writeFileSync(file, meta);
     }
