@@ -1,11 +1,12 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { systemError } from "../../errors.js";
 import type { IoHost } from "../../io.js";
+import { isAlive as alive, processStart } from "./pid.js";
 
 /** Who holds a project's lock: what the lock file says. */
 export interface LockHolder {
@@ -18,26 +19,6 @@ export interface LockHolder {
 
 /** Locks this async call chain holds already (a command that calls another part of itself does not wait for itself). */
 const held = new AsyncLocalStorage<ReadonlySet<string>>();
-
-/** A process's start time, "" where it cannot be read (not Linux, or gone). */
-export function processStart(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may hold spaces and parentheses: count from the last ")".
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
-  } catch {
-    return "";
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Whether the holder is still the process that took the lock (alive, and not a new process that got its pid). */
 export function holderAlive(h: LockHolder): boolean {

@@ -8,6 +8,7 @@ import type { PgBinaries } from "./binaries.js";
 import { readFileSafe } from "./fs-safe.js";
 import { procAvailable, procStat } from "./proc-scan.js";
 import { asServer, type ServerUser } from "./server-user.js";
+import { isAlive as alive } from "./pid.js";
 
 /** What postmaster.pid says, and whether that process is really this data directory's server. */
 export interface ServerProcess {
@@ -23,15 +24,6 @@ async function readPidFile(pgdata: string): Promise<string[] | null> {
     return (await readFileSafe(join(pgdata, "postmaster.pid")))?.split("\n") ?? null;
   } catch {
     return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -10,6 +10,7 @@ import { dirSize, exists, run } from "./fs-util.js";
 import { ADMIN_USER, statementsGrantSql, templateRolesSql } from "./roles.js";
 import { generatePassword, readPasswordFile, scramVerifier } from "./secrets.js";
 import { asServer, type ServerUser } from "./server-user.js";
+import { isAlive as alive } from "./pid.js";
 
 /** The database a template holds for the application; renamed to DB_NAME when a primary is made from it. */
 export const TEMPLATE_DB = "ebdb_app";
@@ -71,6 +72,11 @@ export async function getTemplate(
   }
   await ensureDir(cache, user.switchUser ? 0o755 : 0o700);
   await ensureDir(root, 0o700, user);
+  // Builds of runs that were killed (their process is gone) would stay forever.
+  for (const n of await fs.readdir(root).catch(() => [] as string[])) {
+    const pid = Number(/^\.build-(\d+)-/.exec(n)?.[1]);
+    if (pid && !alive(pid)) await removeTree(join(root, n), user);
+  }
   const tmp = join(root, `.build-${process.pid}-${randomBytes(4).toString("hex")}`);
   await ensureDir(tmp, 0o700, user);
   const password = new Secret(generatePassword());

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { RecordingIoHost } from "../../../src/io.js";
-import { processStart, withLock } from "../../../src/targets/local/lock.js";
+import { withLock } from "../../../src/targets/local/lock.js";
+import { processStart } from "../../../src/targets/local/pid.js";
 import { cliProject, serversOf } from "./interrupt-harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ebdb-lock-"));
