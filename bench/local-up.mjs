@@ -27,9 +27,10 @@ const major = process.env.BENCH_PG_MAJOR ?? "16";
 const version = { 15: "15.8", 16: "16.8", 17: "17.4" }[major] ?? `${major}.1`;
 
 const { findBinaries } = await import(join(root, "dist/targets/local/binaries.js"));
-const { resolveServerUser } = await import(join(root, "dist/targets/local/server-user.js"));
+const { templateUser } = await import(join(root, "dist/targets/local/server-user.js"));
 const { cacheRoot } = await import(join(root, "dist/targets/local/layout.js"));
-const user = resolveServerUser(process.env);
+// The by-hand baseline runs as the unprivileged template user (no project of its own).
+const user = templateUser(process.env);
 const cache = cacheRoot(process.env, user);
 const bins = await findBinaries(major, { env: process.env, cwd: root, user, cacheRoot: cache });
 const asUser = user.switchUser ? { uid: user.uid, gid: user.gid } : {};

@@ -15,7 +15,8 @@ import { projectCertificate, writeNodeFiles } from "./node-files.js";
 import { reservedPorts, rewriteConf, startNode, syncInBackground } from "./nodes.js";
 import { setMasterPassword } from "./roles.js";
 import { choosePort } from "./ports.js";
-import { inspect, tail } from "./process.js";
+import { stopServersUnder } from "./orphans.js";
+import { inspect, stopServer, tail } from "./process.js";
 import type { Session } from "./session.js";
 import { requirePrimary, requireRunningPrimary, settingsFor } from "./settings.js";
 
@@ -70,9 +71,11 @@ export async function flushArchive(s: Session, primary: NodeMeta): Promise<Date>
 }
 
 /** Waits until a restoring instance has replayed to its target and promoted (accepts writes). */
-async function waitPromoted(s: Session, meta: NodeMeta, timeoutMs = 300_000): Promise<void> {
+async function waitPromoted(s: Session, meta: NodeMeta, stallMs = 120_000): Promise<void> {
   const pgdata = pgdataOf(s.layout, meta.name);
-  const deadline = Date.now() + timeoutMs;
+  // A big restore may replay for a long time: the bound is on standing still, not on the whole.
+  let deadline = Date.now() + stallMs;
+  let replayed = "";
   for (;;) {
     if ((await inspect(pgdata)).state === "crashed" || !(await inspect(pgdata)).pid) {
       throw systemError(
@@ -82,16 +85,25 @@ async function waitPromoted(s: Session, meta: NodeMeta, timeoutMs = 300_000): Pr
       );
     }
     // As ebdb's own superuser: the backup may hold an older master password than the configuration's.
-    const inRecovery = await s
-      .withAdmin(
-        meta.port,
-        "postgres",
-        async (c) => (await c.query<{ r: boolean }>("SELECT pg_is_in_recovery() AS r")).rows[0].r,
-      )
-      .catch(() => true);
-    if (!inRecovery) return;
+    const r = await s
+      .withAdmin(meta.port, "postgres", async (c) => {
+        const q = await c.query<{ r: boolean; lsn: string | null }>(
+          "SELECT pg_is_in_recovery() AS r, pg_last_wal_replay_lsn()::text AS lsn",
+        );
+        return q.rows[0];
+      })
+      .catch(() => ({ r: true, lsn: null }));
+    if (!r.r) return;
+    if (r.lsn && r.lsn !== replayed) {
+      replayed = r.lsn;
+      deadline = Date.now() + stallMs;
+    }
     if (Date.now() > deadline)
-      throw systemError("RESTORE_TIMEOUT", `${meta.name} was still recovering after ${timeoutMs / 1000} s.`);
+      throw systemError(
+        "RESTORE_TIMEOUT",
+        `${meta.name} made no progress for ${stallMs / 1000} s (replayed up to ${replayed || "nothing"}).`,
+        `See its log: ${logFileOf(s.layout, meta.name)}`,
+      );
     await sleep(20);
   }
 }
@@ -235,9 +247,11 @@ export async function restoreInstance(
       setMasterPassword(c, s.config.masterUsername, pw, bins.major),
     );
   } catch (e) {
-    // Nothing of the user's is lost by removing a restore that did not finish; its log goes into the error.
-    if ((await inspect(pgdata)).state !== "running")
-      await removeTree(nodeDir(s.layout, name), s.user).catch(() => {});
+    // Nothing of the user's is lost by removing a restore that did not finish (its server first);
+    // its log goes into the error.
+    await stopServer(pgdata, { timeoutMs: 10_000 }).catch(() => {});
+    await stopServersUnder(nodeDir(s.layout, name)).catch(() => []);
+    await removeTree(nodeDir(s.layout, name), s.user).catch(() => {});
     throw systemError(
       "RESTORE_FAILED",
       `Restoring ${name} failed: ${(e as Error).message}`,

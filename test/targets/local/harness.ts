@@ -12,7 +12,9 @@ import { diff } from "../../../src/plan/diff.js";
 import { createLocalTarget } from "../../../src/targets/local/index.js";
 import { pgdataOf } from "../../../src/targets/local/layout.js";
 import { listMetas } from "../../../src/targets/local/meta.js";
+import { stopServersUnder } from "../../../src/targets/local/orphans.js";
 import { stopServer } from "../../../src/targets/local/process.js";
+import { removeProjectUser } from "../../../src/targets/local/server-user.js";
 import { openSession } from "../../../src/targets/local/session.js";
 import type { Target } from "../../../src/targets/target.js";
 import { type DeepPartial, makeConfig } from "../../fixtures/config.js";
@@ -78,6 +80,8 @@ export function makeProject(
         const s = await openSession(ctx, p.desired, { legacy: true });
         for (const m of await listMetas(s.layout))
           await stopServer(pgdataOf(s.layout, m.name)).catch(() => {});
+        await stopServersUnder(s.layout.dataRoot).catch(() => []);
+        removeProjectUser(s.user);
       }
       rmSync(dir, { recursive: true, force: true });
     },
