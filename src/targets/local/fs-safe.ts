@@ -125,8 +125,7 @@ export async function openAppend(path: string, mode: number): Promise<fs.FileHan
 /**
  * Removes a tree; a missing one is fine. Never follows a link. A directory the server user owns is
  * emptied by `rm -rf` running as that user (so a link or a swap planted inside can only make it
- * delete its own files), then removed by root, which itself only unlinks names and removes empty
- * directories.
+ * delete its own files), then removed by root; anything else by GNU `rm -rf` as root.
  */
 export async function removeTree(path: string, user?: ServerUser): Promise<void> {
   let st: import("node:fs").Stats;
@@ -165,11 +164,10 @@ export async function removeTree(path: string, user?: ServerUser): Promise<void>
     await fs.rm(path, { recursive: true, force: true, maxRetries: 3 });
     return;
   }
-  for (const name of await fs.readdir(path).catch(() => [] as string[]))
-    await removeTree(join(path, name), user);
-  await fs.rmdir(path).catch((e) => {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-  });
+  // GNU rm walks by descriptors and never follows a link (safe for root), and is far faster than
+  // a walk in Node over a data directory's thousand files.
+  const r = await run("rm", ["-rf", "--one-file-system", "--", path], { allowFailure: true });
+  if (r.code !== 0) throw systemError("REMOVE_FAILED", `Could not remove ${path}: ${r.stderr.trim()}`);
 }
 
 /**
