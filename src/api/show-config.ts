@@ -81,6 +81,8 @@ function effective(key: KeyName, c: Config, showSecrets: boolean): string | null
       return c.ebApplication;
     case "EB_ENVIRONMENT_NAME":
       return c.ebEnvironment;
+    case "EB_RDS_PROPERTIES":
+      return str(c.ebRdsProperties);
     case "AWS_REGION":
       return c.region;
     case "AWS_PROFILE":

@@ -46,6 +46,7 @@ function buildConfig(file: string, v: Values): Config {
     envName,
     ebApplication: s("EB_APPLICATION_NAME"),
     ebEnvironment: s("EB_ENVIRONMENT_NAME"),
+    ebRdsProperties: b("EB_RDS_PROPERTIES"),
     region: s("AWS_REGION"),
     profile: v.optStr("AWS_PROFILE") ?? null,
     engine,

@@ -94,6 +94,15 @@ export const KEYS = [
     description: "The Elastic Beanstalk environment whose instances reach the database and get its settings.",
     emptyOk: true,
   },
+  {
+    key: "EB_RDS_PROPERTIES",
+    section: "Application",
+    type: "boolean",
+    default: "false",
+    choices: BOOL,
+    description:
+      "Also give the application RDS_HOSTNAME, RDS_PORT, RDS_DB_NAME, RDS_USERNAME and RDS_PASSWORD (the names EB sets for a database made with `eb create --database`), beside DB_*: on EB, and in `ebdb env` and `ebdb exec`.",
+  },
   // AWS
   {
     key: "AWS_REGION",

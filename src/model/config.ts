@@ -52,6 +52,12 @@ export interface Config {
   envName: string;
   ebApplication: string;
   ebEnvironment: string;
+  /**
+   * EB_RDS_PROPERTIES: also give the application RDS_HOSTNAME, RDS_PORT, RDS_DB_NAME, RDS_USERNAME
+   * and RDS_PASSWORD, the environment properties Elastic Beanstalk sets for a database coupled with
+   * `eb create --database`, beside the DB_* names (on EB, and in `env`/`exec` locally).
+   */
+  ebRdsProperties: boolean;
   region: string;
   /** AWS profile; null means the standard credential chain. */
   profile: string | null;

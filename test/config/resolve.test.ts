@@ -45,6 +45,20 @@ describe("resolveConfig defaults", () => {
     expect(c.local.port).toBeNull();
   });
 
+  it("EB_RDS_PROPERTIES: off by default, on with true, an error naming the key otherwise", () => {
+    expect(resolveText("").config?.ebRdsProperties).toBe(false);
+    expect(resolveText('EB_RDS_PROPERTIES="true"').config?.ebRdsProperties).toBe(true);
+    const bad = resolveText('EB_RDS_PROPERTIES="yes"');
+    expect(bad.config).toBeNull();
+    expect(errors(bad.problems)).toEqual([
+      expect.objectContaining({
+        key: "EB_RDS_PROPERTIES",
+        line: 1,
+        message: expect.stringMatching(/not a boolean/),
+      }),
+    ]);
+  });
+
   it("takes APP_NAME from the folder, sanitized", () => {
     expect(resolveText("", "/srv/My_Shop 2/config.env").config?.appName).toBe("my-shop-2");
     expect(resolveText("", "/srv/2fast/config.env").config?.appName).toBe("fast");
