@@ -1,7 +1,8 @@
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { systemError, userError } from "../../errors.js";
 import type { IoHost } from "../../io.js";
-import { type BackupMeta, backupDir, listBackups, stampedId, writeBackup } from "./backups.js";
+import { type BackupMeta, backupDir, stampedId, writeBackup } from "./backups.js";
 import type { PgBinaries } from "./binaries.js";
 import { faultPoint } from "./fault.js";
 import { copyDir, ensureDir, removeTree } from "./fs-safe.js";
@@ -226,7 +227,9 @@ async function removeHalfCreated(s: Session): Promise<void> {
   }
   // Its WAL archive and backups belong to that cluster (another system identifier): a new one's
   // replicas and restores must never read them.
-  for (const b of await listBackups(s)) await removeTree(backupDir(s, b.id), s.user);
+  // Every folder in backups/, recorded or not (one cut short before its record was written).
+  for (const name of await readdir(s.layout.backupsDir).catch(() => [] as string[]))
+    await removeTree(join(s.layout.backupsDir, name), s.user);
   await removeTree(s.layout.archiveDir, s.user);
   await ensureDir(s.layout.archiveDir, 0o700, s.user);
 }

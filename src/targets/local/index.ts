@@ -32,6 +32,7 @@ import { removeProjectUser } from "./server-user.js";
 import { createState, openSession, type Session } from "./session.js";
 import { requirePrimary } from "./settings.js";
 import { localStatus } from "./status.js";
+import { sweepTemporaries } from "./sweep.js";
 
 function orphanStopped(o: PostmasterProc): EbdbEvent {
   const where = `${o.pgdata}${o.deleted ? " (deleted)" : ""}`;
@@ -59,6 +60,7 @@ export function createLocalTarget(ctx: CommandContext): Target {
       what,
       async () => {
         if (create) await createState(s);
+        await sweepTemporaries(s.layout);
         // A full disk or a server lost mid-way: a clear error naming the command (failures.ts).
         return explained(s, what, () => fn(s));
       },

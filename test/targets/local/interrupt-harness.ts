@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { expect } from "vitest";
 import type { StatusReport } from "../../../src/targets/target.js";
 
@@ -124,3 +125,77 @@ export function filesHolding(root: string, secret: string): string[] {
   walk(root);
   return out;
 }
+
+// ---- shared by the interruption tests (interrupt-*.test.ts) ----
+
+export const projects: CliProject[] = [];
+
+export function make(name: string, lines: string[]): CliProject {
+  const p = cliProject(name, lines);
+  projects.push(p);
+  return p;
+}
+
+export async function connect(p: CliProject): Promise<pg.Client> {
+  const r = p.run(["env", "--format", "json"]);
+  expect(r.code, r.err).toBe(0);
+  const v = JSON.parse(r.out) as Record<string, string>;
+  const c = new pg.Client({
+    host: v.DB_HOST,
+    port: Number(v.DB_PORT),
+    user: v.DB_USERNAME,
+    password: v.DB_PASSWORD,
+    database: v.DB_NAME,
+    ssl: { rejectUnauthorized: false },
+  });
+  c.on("error", () => {});
+  await c.connect();
+  return c;
+}
+
+/** Commits `count` rows one by one, returning the ids the server acknowledged. */
+export async function writeRows(p: CliProject, from: number, count: number): Promise<number[]> {
+  const c = await connect(p);
+  await c.query("CREATE TABLE IF NOT EXISTS acks (id int PRIMARY KEY)");
+  const acked: number[] = [];
+  for (let id = from; id < from + count; id++) {
+    await c.query("INSERT INTO acks VALUES ($1)", [id]);
+    acked.push(id);
+  }
+  await c.end();
+  return acked;
+}
+
+export function dataRoots(p: CliProject): string[] {
+  const sys = readdirSync("/var/lib/ebdb").filter((d) => d.startsWith(`${p.id}-`));
+  return [p.dir, ...sys.map((d) => join("/var/lib/ebdb", d))];
+}
+
+export async function assertConverged(p: CliProject, nodes: number, acked: number[] = []): Promise<void> {
+  const st = p.status();
+  expect(st.nodes.map((x) => x.state)).toEqual(Array(nodes).fill("running"));
+  const running = serversOf(p.id)
+    .map((x) => x.pgdata)
+    .sort();
+  expect(running).toHaveLength(nodes);
+  for (const root of dataRoots(p)) expect(leftovers(root), "temporary files left").toEqual([]);
+  const password = JSON.parse(p.run(["env", "--format", "json"]).out).DB_PASSWORD as string;
+  for (const root of dataRoots(p))
+    expect(filesHolding(root, password), "password outside .ebdb/").toEqual([]);
+  expect(
+    filesHolding("/tmp", password).filter((f) => !f.startsWith(p.dir)),
+    "password in /tmp",
+  ).toEqual([]);
+  if (acked.length) {
+    const c = await connect(p);
+    const rows = (await c.query("SELECT id FROM acks ORDER BY id")).rows.map((r) => r.id as number);
+    await c.end();
+    for (const id of acked) expect(rows).toContain(id);
+  }
+}
+
+export const REPLICAS = [
+  'DB_READ_REPLICA_ENABLED="true"',
+  'DB_READ_REPLICA_COUNT="1"',
+  'DB_READ_REPLICA_MIN_CAPACITY="1"',
+];
