@@ -4,6 +4,7 @@ import type { Config } from "../model/config.js";
 import { hasErrors, type Problem } from "../model/problem.js";
 import { REDACTION } from "../model/secret.js";
 import type { CommandContext } from "./context.js";
+import { GENERATED_PASSWORD_LENGTH } from "../model/password.js";
 
 export interface ShowConfigOptions {
   /** Show DB_MASTER_PASSWORD instead of the redaction. */
@@ -33,8 +34,7 @@ export interface ShowConfigResult {
   notes: string[];
 }
 
-const GENERATED_NOTE =
-  "DB_MASTER_PASSWORD is empty: ebdb generates a 32-character password at the first `up` and keeps it in the secret store (Secrets Manager on AWS, a 0600 file locally).";
+const GENERATED_NOTE = `DB_MASTER_PASSWORD is empty: ebdb generates a ${GENERATED_PASSWORD_LENGTH}-character password (letters, digits and -_.~) at the first \`up\` and keeps it in the secret store (Secrets Manager on AWS, a 0600 file locally).`;
 
 /** The configuration as ebdb understood it, like `docker compose config`. */
 export async function showConfig(

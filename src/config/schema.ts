@@ -1,4 +1,5 @@
 import { ENGINES } from "./catalog/engines.js";
+import { GENERATED_PASSWORD_LENGTH } from "../model/password.js";
 
 /**
  * Every key config.env may set: its default, a one-line description, its type and its section.
@@ -173,7 +174,7 @@ export const KEYS = [
     section: "Engine and database",
     type: "string",
     default: "",
-    defaultDoc: "empty: generated (32 characters) and kept in Secrets Manager",
+    defaultDoc: `empty: generated (${GENERATED_PASSWORD_LENGTH} letters, digits and \`-_.~\`) and kept in Secrets Manager (locally, a 0600 file)`,
     allowed: '8-128 printable ASCII characters (8-41 MySQL/MariaDB), none of `/` `"` `@` or space',
     description: "Master password; never shown in messages, nor by `ebdb config` without --show-secrets.",
     emptyOk: true,

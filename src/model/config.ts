@@ -68,7 +68,7 @@ export interface Config {
   identifier: string;
   dbName: string;
   masterUsername: string;
-  /** null: generate one (32 characters) and keep it in the secret store. */
+  /** null: generate one (model/password.ts) and keep it in the secret store. */
   masterPassword: Secret | null;
   port: number;
   instanceClass: string;

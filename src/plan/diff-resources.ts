@@ -1,6 +1,7 @@
 import type { Change, ResourceKind } from "../model/change.js";
 import type { DesiredAlarm } from "../model/desired-types.js";
 import { type DiffContext, sameValue, show } from "./diff-context.js";
+import { GENERATED_PASSWORD_LENGTH } from "../model/password.js";
 
 function create(kind: ResourceKind, resource: string, reason: string, to?: unknown): Change {
   return { resource, kind, action: "create", to, impact: "none", reason };
@@ -15,7 +16,7 @@ export function diffSecret(ctx: DiffContext): void {
       "secret",
       s.name,
       s.generate
-        ? `Generates a 32-character master password and stores it in Secrets Manager as ${s.name}`
+        ? `Generates a ${GENERATED_PASSWORD_LENGTH}-character master password and stores it in Secrets Manager as ${s.name}`
         : `Stores DB_MASTER_PASSWORD in Secrets Manager as ${s.name}`,
     ),
   );

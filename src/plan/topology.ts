@@ -3,6 +3,7 @@ import { instanceClassInfo } from "../config/catalog/instance-classes.js";
 import type { TargetName } from "../model/config.js";
 import type { Desired, DesiredAlarm, DesiredInstance } from "../model/desired-types.js";
 import { gp3Baseline } from "./diff-storage.js";
+import { GENERATED_PASSWORD_LENGTH } from "../model/password.js";
 
 /** One resource of the topology with every setting, in plain JSON values. */
 export interface TopologyResource {
@@ -110,7 +111,7 @@ function awsResources(d: Desired): TopologyResource[] {
     settings: {
       store: "AWS Secrets Manager",
       password: d.secret.generate
-        ? 'generated: 32 characters, none of / " @ or space; kept on later runs'
+        ? `generated: ${GENERATED_PASSWORD_LENGTH} letters, digits and -_.~ (nothing to escape in a URL); kept on later runs`
         : "DB_MASTER_PASSWORD",
       layout: "JSON: username, password, engine, host, port, dbname, dbInstanceIdentifier",
     },
@@ -231,7 +232,7 @@ function localResources(d: Desired): TopologyResource[] {
         dbName: c.dbName,
         masterUsername: c.masterUsername,
         masterPassword: d.secret.generate
-          ? "generated once, kept in a 0600 file under .ebdb/"
+          ? `generated once (${GENERATED_PASSWORD_LENGTH} letters, digits and -_.~), kept in a 0600 file under .ebdb/`
           : "DB_MASTER_PASSWORD",
         tls: "required (self-signed certificate; TLS-only connections, as rds.force_ssl=1)",
         ...params,

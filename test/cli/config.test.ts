@@ -80,7 +80,7 @@ describe("ebdb config", () => {
     const json = JSON.parse(r.stdout);
     expect(json.values.DB_MASTER_PASSWORD).toBe("");
     expect(json.resolved.masterPassword).toBeNull();
-    expect(json.notes.join(" ")).toMatch(/generates a 32-character password/);
+    expect(json.notes.join(" ")).toMatch(/generates a 35-character password/);
     const text = await ebdb(["config"], project(""));
     expect(text.stderr).toMatch(/note: .*generates/);
   });

@@ -1,26 +1,10 @@
-import { createHash, randomInt } from "node:crypto";
-
-const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const LOWER = "abcdefghijklmnopqrstuvwxyz";
-const DIGITS = "0123456789";
-/** Symbols safe in a URL userinfo, a dotenv value and a shell word: none of / " @ space ' ` $ \ # &. */
-const SYMBOLS = "-_.~+=^*!%";
-const ALL = UPPER + LOWER + DIGITS + SYMBOLS;
+import { createHash } from "node:crypto";
 
 /**
- * A 32-character master password as the spec describes it: upper and lower case, digits and symbols,
- * never `/`, `"`, `@` or a space (RDS refuses them), from the system's CSPRNG.
+ * Generated here rather than by Secrets Manager's GetRandomPassword: the same generator as the local
+ * target (letters, digits and `-_.~` only), with no extra AWS call or permission.
  */
-export function generatePassword(length = 32): string {
-  const chars = [UPPER, LOWER, DIGITS, SYMBOLS].map((set) => set[randomInt(set.length)]);
-  while (chars.length < length) chars.push(ALL[randomInt(ALL.length)]);
-  // Fisher-Yates, so the guaranteed classes are not always first.
-  for (let i = chars.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [chars[i], chars[j]] = [chars[j], chars[i]];
-  }
-  return chars.join("");
-}
+export { generatePassword } from "../../model/password.js";
 
 /**
  * A deterministic client request token (UUID-shaped) for an idempotent AWS call: the same parts give

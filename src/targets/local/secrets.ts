@@ -1,26 +1,13 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes, randomInt } from "node:crypto";
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import { generatePassword } from "../../model/password.js";
 import { Secret } from "../../model/secret.js";
 import { readFileSafe, writeFileMode } from "./fs-safe.js";
 
-const LOWER = "abcdefghijklmnopqrstuvwxyz";
-const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const DIGITS = "0123456789";
-/** Printable punctuation except what the spec forbids (/ " @) and what breaks quoting in files and URLs. */
-const SYMBOLS = "!#$%&()*+,-.:;<=>?[]^_{|}~";
-const ALPHABET = LOWER + UPPER + DIGITS + SYMBOLS;
-
-/** A 32-character password as the spec asks: upper, lower, digits and symbols, none of / " @ or space. */
-export function generatePassword(length = 32): string {
-  for (;;) {
-    let p = "";
-    for (let i = 0; i < length; i++) p += ALPHABET[randomInt(ALPHABET.length)];
-    if ([LOWER, UPPER, DIGITS, SYMBOLS].every((set) => [...p].some((c) => set.includes(c)))) return p;
-  }
-}
-
 /**
- * The master password: from the configuration when set, otherwise generated once and kept in a
- * 0600 file (the local stand-in for Secrets Manager), never regenerated.
+ * The master password: from the configuration when set, otherwise generated once (model/password.ts,
+ * the same generator as on AWS) and kept in a 0600 file (the local stand-in for Secrets Manager),
+ * never regenerated: a password made by an earlier ebdb, with characters the generator no longer
+ * uses, stays as it is.
  */
 export async function masterPassword(
   file: string,
@@ -60,12 +47,11 @@ export async function readInternalSecrets(file: string): Promise<InternalSecrets
   return { admin: new Secret(j.admin), replication: new Secret(j.replication) };
 }
 
-/** The internal credentials, generated (32 URL-safe characters each) and stored on first use. */
+/** The internal credentials, generated (as the master password) and stored on first use. */
 export async function internalSecrets(file: string): Promise<InternalSecrets> {
   const existing = await readInternalSecrets(file);
   if (existing) return existing;
-  const make = () => randomBytes(24).toString("base64url");
-  const made = { admin: make(), replication: make() };
+  const made = { admin: generatePassword(), replication: generatePassword() };
   await writeFileMode(file, `${JSON.stringify(made)}\n`, 0o600);
   return { admin: new Secret(made.admin), replication: new Secret(made.replication) };
 }

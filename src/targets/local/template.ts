@@ -8,7 +8,8 @@ import type { PgBinaries } from "./binaries.js";
 import { chownTree, ensureDir, removeTree, writeFileMode } from "./fs-safe.js";
 import { dirSize, exists, run } from "./fs-util.js";
 import { ADMIN_USER, statementsGrantSql, templateRolesSql } from "./roles.js";
-import { generatePassword, readPasswordFile, scramVerifier } from "./secrets.js";
+import { generatePassword } from "../../model/password.js";
+import { readPasswordFile, scramVerifier } from "./secrets.js";
 import { asServer, type ServerUser } from "./server-user.js";
 import { isAlive as alive } from "./pid.js";
 
