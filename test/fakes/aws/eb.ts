@@ -6,15 +6,17 @@ import type {
   DescribeEventsCommandInput,
   DescribePlatformVersionCommandInput,
   EnvironmentDescription,
+  RestartAppServerCommandInput,
   UpdateEnvironmentCommandInput,
 } from "@aws-sdk/client-elastic-beanstalk";
 import { effectiveSecurityGroups, getOption, NS, optionKey, SECRETS_SUPPORTED_FROM } from "./eb-model.js";
+import { loadAppEnvironment } from "./eb-resolve.js";
 import { type Ctx, type Handlers, read, write } from "./kit.js";
 import type { EbEnvironment } from "./state.js";
 
 const MIN = 60_000;
 /** Simulated durations of EB environment updates (ms). */
-export const EB_TIMES = { update: 3 * MIN, rollingReplace: 10 * MIN } as const;
+export const EB_TIMES = { update: 3 * MIN, rollingReplace: 10 * MIN, restartAppServer: 1 * MIN } as const;
 const PROPERTIES_MAX_BYTES = 4096;
 
 function findEnv(
@@ -69,6 +71,15 @@ function envShape(ctx: Ctx, env: EbEnvironment): EnvironmentDescription {
 
 function event(ctx: Ctx, env: EbEnvironment, message: string, severity = "INFO"): void {
   env.events.push({ at: ctx.w.now(), message, severity });
+}
+
+function requireReady(ctx: Ctx, env: EbEnvironment): void {
+  if (env.status !== "Ready") {
+    throw ctx.err(
+      "InvalidParameterValue",
+      `Environment named ${env.name} is in an invalid state for this operation. Must be Ready.`,
+    );
+  }
 }
 
 /** Validates one option setting against what EB accepts; returns its storage key. */
@@ -173,12 +184,7 @@ export const ebHandlers: Handlers = {
 
   UpdateEnvironment: write<UpdateEnvironmentCommandInput>((ctx, input) => {
     const env = requireEnv(ctx, input.EnvironmentName, input.EnvironmentId, input.ApplicationName);
-    if (env.status !== "Ready") {
-      throw ctx.err(
-        "InvalidParameterValue",
-        `Environment named ${env.name} is in an invalid state for this operation. Must be Ready.`,
-      );
-    }
+    requireReady(ctx, env);
     const next = new Map(env.options);
     for (const s of input.OptionSettings ?? []) next.set(checkOption(ctx, env, s), s.Value ?? "");
     for (const s of input.OptionsToRemove ?? [])
@@ -211,11 +217,45 @@ export const ebHandlers: Handlers = {
     ctx.w.clock.schedule(ctx.w.now() + (replace ? EB_TIMES.rollingReplace : EB_TIMES.update), () => {
       if (env.epoch !== epoch) return;
       if (replace) env.instanceIds = env.instanceIds.map(() => `i-${ctx.w.hex(17)}`);
+      // The configuration deployment (or the new instances' first one) fetches every secret anew.
+      loadAppEnvironment(ctx.w, env);
       env.status = "Ready";
       env.updatedAt = ctx.w.now();
-      event(ctx, env, "Environment update completed successfully.");
+      event(
+        ctx,
+        env,
+        env.app.errors.length > 0
+          ? "Failed to deploy configuration."
+          : "Environment update completed successfully.",
+        env.app.errors.length > 0 ? "ERROR" : "INFO",
+      );
     });
     return envShape(ctx, env);
+  }),
+
+  RestartAppServer: write<RestartAppServerCommandInput>((ctx, input) => {
+    const env = requireEnv(ctx, input.EnvironmentName, input.EnvironmentId);
+    requireReady(ctx, env);
+    env.status = "Updating";
+    env.updatedAt = ctx.w.now();
+    const epoch = ++env.epoch;
+    event(ctx, env, "restartAppServer is starting.");
+    ctx.w.clock.schedule(ctx.w.now() + EB_TIMES.restartAppServer, () => {
+      if (env.epoch !== epoch) return;
+      // The application servers restart with the environment loaded anew, secrets fetched again.
+      loadAppEnvironment(ctx.w, env);
+      env.status = "Ready";
+      env.updatedAt = ctx.w.now();
+      event(
+        ctx,
+        env,
+        env.app.errors.length > 0
+          ? "restartAppServer failed: could not get environment secrets."
+          : "restartAppServer completed successfully.",
+        env.app.errors.length > 0 ? "ERROR" : "INFO",
+      );
+    });
+    return {};
   }),
 
   DescribePlatformVersion: read<DescribePlatformVersionCommandInput>((ctx, input) => {

@@ -18,6 +18,7 @@ import { iamHandlers } from "./iam.js";
 import { type Handlers, makeCtx } from "./kit.js";
 import { kmsHandlers } from "./kms.js";
 import { autoscaleStorage } from "./rds-autoscale.js";
+import { rdsCertificateHandlers } from "./rds-certificates.js";
 import { rdsGroupHandlers } from "./rds-groups.js";
 import { rdsInstanceHandlers } from "./rds-instances.js";
 import { rdsMiscHandlers } from "./rds-misc.js";
@@ -106,6 +107,16 @@ export interface FakeAws {
    * greatest of 10 GiB, 10% and `predictedGrowthGiB`, up to MaxAllocatedStorage. Returns the new size.
    */
   autoscaleStorage(instanceId: string, opts?: { predictedGrowthGiB?: number; region?: string }): number;
+  /**
+   * The environment variables the application on an EB environment's instances sees now: the
+   * properties and the environment secrets' values as EB fetched them at the instances' last
+   * deployment (launch, configuration update, RestartAppServer); later changes of a secret are not
+   * seen until the next one. `errors` says why the last deployment could not fetch a secret.
+   */
+  appEnvironment(
+    environmentName: string,
+    region?: string,
+  ): { variables: Record<string, string>; loadedAt: Date; errors: string[] };
   /** Restores the real SDK clients. */
   uninstall(): void;
 }
@@ -121,6 +132,7 @@ const SERVICES: [ServiceName, { prototype: unknown; name: string }, Handlers][] 
       ...rdsSnapshotHandlers,
       ...rdsGroupHandlers,
       ...rdsMiscHandlers,
+      ...rdsCertificateHandlers,
     },
   ],
   ["ec2", EC2Client, ec2Handlers],
@@ -306,6 +318,17 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
       const inst = world.region(o.region ?? region).rds.instances.get(instanceId);
       if (!inst) throw new Error(`no instance ${instanceId}`);
       return autoscaleStorage(world, inst, o.predictedGrowthGiB);
+    },
+    appEnvironment(environmentName, r) {
+      const env = [...world.region(r ?? region).eb.environments.values()].find(
+        (e) => e.name === environmentName && e.status !== "Terminated",
+      );
+      if (!env) throw new Error(`no EB environment ${environmentName}`);
+      return {
+        variables: { ...env.app.variables },
+        loadedAt: new Date(env.app.loadedAt),
+        errors: [...env.app.errors],
+      };
     },
     uninstall() {
       for (const s of stubs) s.restore();

@@ -1,4 +1,5 @@
 import type { Ctx } from "./kit.js";
+import { caFor } from "./rds-certificates.js";
 import { ENGINES, INSTANCE_CLASSES, supportsPerformanceInsights } from "./rds-catalog.js";
 import { ensureDefaultParameterGroup } from "./rds-groups.js";
 import { instanceArn } from "./rds-model.js";
@@ -211,7 +212,7 @@ export function blankInstance(ctx: Ctx, id: string, engine: string, version: str
     piRetention: undefined,
     piKmsKeyArn: undefined,
     logExports: [],
-    caCert: "rds-ca-rsa2048-g1",
+    caCert: caFor(ctx, undefined),
     createdAt: w.now(),
     tags: [],
     pending: {},

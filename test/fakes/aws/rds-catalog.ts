@@ -9,6 +9,11 @@ export interface EngineInfo {
   /** Parameter-group family of a version, e.g. postgres16, mysql8.0, mariadb10.11. */
   family(version: string): string;
   passwordMax: number;
+  /**
+   * DescribeDBEngineVersions' SupportsCertificateRotationWithoutRestart: a new CA reaches the server
+   * without a restart. A sample: every PostgreSQL version here does; the MySQL and MariaDB ones do not.
+   */
+  rotatesCertificateWithoutRestart(version: string): boolean;
 }
 
 const major = (v: string, parts: number) => v.split(".").slice(0, parts).join(".");
@@ -35,18 +40,21 @@ export const ENGINES: Record<string, EngineInfo> = {
     ],
     family: (v) => `postgres${major(v, 1)}`,
     passwordMax: 128,
+    rotatesCertificateWithoutRestart: () => true,
   },
   mysql: {
     port: 3306,
     versions: ["8.0.39", "8.0.40", "8.0.41", "8.0.42", "8.4.3", "8.4.4", "8.4.5"],
     family: (v) => `mysql${major(v, 2)}`,
     passwordMax: 41,
+    rotatesCertificateWithoutRestart: () => false,
   },
   mariadb: {
     port: 3306,
     versions: ["10.6.20", "10.6.21", "10.11.10", "10.11.11", "11.4.4", "11.4.5"],
     family: (v) => `mariadb${major(v, 2)}`,
     passwordMax: 41,
+    rotatesCertificateWithoutRestart: () => false,
   },
 };
 

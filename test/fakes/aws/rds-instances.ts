@@ -20,6 +20,7 @@ import {
   securityGroupsFor,
 } from "./rds-build.js";
 import { ENGINES, resolveVersion } from "./rds-catalog.js";
+import { caFor } from "./rds-certificates.js";
 import { modifyDBInstance } from "./rds-modify.js";
 import { getInstance, instanceShape, RDS_TIMES, requireReady, runPhases } from "./rds-model.js";
 import { newSnapshotId, startAutomatedBackups, takeSnapshot } from "./rds-snapshots.js";
@@ -154,7 +155,7 @@ export const rdsInstanceHandlers: Handlers = {
         ? performanceInsightsKey(ctx, input.PerformanceInsightsKMSKeyId)
         : undefined,
       logExports: [...new Set(input.EnableCloudwatchLogsExports ?? [])],
-      caCert: input.CACertificateIdentifier ?? inst.caCert,
+      caCert: caFor(ctx, input.CACertificateIdentifier),
       tags: mergeTags([], input.Tags),
     } satisfies Partial<DbInstance>);
     checkWindowsApart(ctx, inst.backupWindow, inst.maintenanceWindow);

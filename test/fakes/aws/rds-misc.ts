@@ -92,6 +92,7 @@ export const rdsMiscHandlers: Handlers = {
               engine === "postgres" ? ["postgresql", "upgrade"] : ["audit", "error", "general", "slowquery"],
             SupportsLogExportsToCloudwatchLogs: true,
             SupportsReadReplica: true,
+            SupportsCertificateRotationWithoutRestart: info.rotatesCertificateWithoutRestart(v),
             Status: "available",
           })),
       );

@@ -13,6 +13,7 @@ import {
   securityGroupsFor,
 } from "./rds-build.js";
 import { ENGINES, resolveVersion } from "./rds-catalog.js";
+import { checkCa } from "./rds-certificates.js";
 import { getInstance, instanceShape, RDS_TIMES, requireReady, runPhases } from "./rds-model.js";
 import {
   checkIdentifier,
@@ -78,8 +79,12 @@ export function modifyDBInstance(ctx: Ctx, input: ModifyDBInstanceCommandInput):
       pend.DBInstanceIdentifier = nid;
     }
   }
-  if (input.CACertificateIdentifier !== undefined && input.CACertificateIdentifier !== inst.caCert) {
-    pend.CACertificateIdentifier = input.CACertificateIdentifier;
+  if (input.CACertificateIdentifier !== undefined) {
+    const ca = checkCa(ctx, input.CACertificateIdentifier);
+    if (ca !== inst.caCert) {
+      pend.CACertificateIdentifier = ca;
+      inst.caRotationRestart = input.CertificateRotationRestart;
+    }
   }
   if (
     input.DBSubnetGroupName !== undefined &&
@@ -283,8 +288,14 @@ export function applyPending(w: World, r: RegionState, inst: DbInstance, reboot 
   if (p.DBInstanceClass || p.EngineVersion || p.DBSubnetGroupName) ms = Math.max(ms, RDS_TIMES.classChange);
   if (p.MultiAZ) ms = Math.max(ms, RDS_TIMES.multiAzOn);
   if (storage) inst.lastStorageChange = w.now();
+  // A new CA: RDS restarts the instance to load its new server certificate, unless the engine version
+  // rotates certificates without a restart or the request said CertificateRotationRestart=false.
+  const caRestart =
+    p.CACertificateIdentifier !== undefined &&
+    inst.caRotationRestart !== false &&
+    !ENGINES[inst.engine]?.rotatesCertificateWithoutRestart(inst.engineVersion);
   const phases: [string, number][] = [["modifying", ms]];
-  if (reboot) phases.push(["rebooting", RDS_TIMES.reboot]);
+  if (reboot || caRestart) phases.push(["rebooting", RDS_TIMES.reboot]);
   if (storage) phases.push(["storage-optimization", RDS_TIMES.storageOptimization]);
   const v = { ...inst.pending };
   const apply = () => {
@@ -313,7 +324,10 @@ export function applyPending(w: World, r: RegionState, inst: DbInstance, reboot 
       if (v.BackupRetentionPeriod === 0) inst.backupsSince = undefined;
       else startAutomatedBackups(w, r, inst);
     }
-    if (v.CACertificateIdentifier) inst.caCert = v.CACertificateIdentifier;
+    if (v.CACertificateIdentifier) {
+      inst.caCert = v.CACertificateIdentifier;
+      inst.caRotationRestart = undefined;
+    }
     if (v.DBSubnetGroupName) inst.subnetGroupName = v.DBSubnetGroupName;
     if (v.DBInstanceIdentifier) {
       r.rds.instances.delete(inst.id);

@@ -18,6 +18,7 @@ import {
   securityGroupsFor,
 } from "./rds-build.js";
 import { ENGINES } from "./rds-catalog.js";
+import { caFor } from "./rds-certificates.js";
 import { createPhases } from "./rds-instances.js";
 import {
   earliestRestorable,
@@ -58,6 +59,7 @@ interface Common {
   Tags?: { Key?: string; Value?: string }[];
   Port?: number;
   MaxAllocatedStorage?: number;
+  CACertificateIdentifier?: string;
 }
 
 function fill(
@@ -88,6 +90,8 @@ function fill(
     tags: mergeTags([], input.Tags),
     port: input.Port ?? inst.port,
     maxAllocatedStorage: input.MaxAllocatedStorage || undefined,
+    // Replicas and restores get the region's default CA unless the request names one (not the source's).
+    caCert: caFor(ctx, input.CACertificateIdentifier),
   } satisfies Partial<DbInstance>);
 }
 

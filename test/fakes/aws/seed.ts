@@ -1,4 +1,5 @@
 import { NS, optionKey } from "./eb-model.js";
+import { loadAppEnvironment } from "./eb-resolve.js";
 import { createKey } from "./kms.js";
 import type { EbEnvironment, KmsKey, SecurityGroup, Subnet } from "./state.js";
 import type { World } from "./world.js";
@@ -204,10 +205,13 @@ export class Seeder {
       instanceIds: Array.from({ length: opts.instances ?? 2 }, () => `i-${w.hex(17)}`),
       events: [{ at: w.now(), message: "createEnvironment completed successfully.", severity: "INFO" }],
       epoch: 0,
+      app: { variables: {}, loadedAt: w.now(), errors: [] },
     };
     for (const [ns, values] of Object.entries(opts.options)) {
       for (const [name, value] of Object.entries(values)) env.options.set(optionKey(ns, name), value);
     }
+    // The instances' first deployment.
+    loadAppEnvironment(w, env);
     r.eb.environments.set(id, env);
     return env;
   }

@@ -61,6 +61,8 @@ export interface DbInstance {
   piKmsKeyArn: string | undefined;
   logExports: string[];
   caCert: string;
+  /** CertificateRotationRestart of the pending CA change (false: no restart to load it). */
+  caRotationRestart?: boolean;
   createdAt: number;
   tags: Tag[];
   pending: PendingValues;
@@ -220,6 +222,16 @@ export interface EbEvent {
   severity: string;
 }
 
+/** What the application on the environment's instances sees, as of their last deployment. */
+export interface AppEnvironment {
+  /** Environment properties, and environment secrets resolved to the secrets' values. */
+  variables: Record<string, string>;
+  /** Simulated epoch ms of the deployment (instance launch, configuration update, app server restart). */
+  loadedAt: number;
+  /** Why secrets of the last attempt could not be fetched (the deployment then failed; `variables` kept). */
+  errors: string[];
+}
+
 export interface EbEnvironment {
   id: string;
   name: string;
@@ -237,6 +249,8 @@ export interface EbEnvironment {
   instanceIds: string[];
   events: EbEvent[];
   epoch: number;
+  /** The environment the application sees (loaded at each deployment to the instances). */
+  app: AppEnvironment;
 }
 
 export interface Alarm {
@@ -280,6 +294,8 @@ export interface RegionState {
     parameterGroups: Map<string, DbParameterGroup>;
     subnetGroups: Map<string, DbSubnetGroup>;
     endpointSuffix: string;
+    /** The account's CA for new instances in this region (ModifyCertificates); RDS's default when unset. */
+    caOverride?: string;
   };
   ec2: {
     vpcs: Map<string, Vpc>;
