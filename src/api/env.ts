@@ -1,52 +1,17 @@
 import { userError } from "../errors.js";
 import type { ConnectionInfo, Target } from "../targets/target.js";
+import { connectionVars, type VarsOptions } from "./connection-vars.js";
 import type { CommandContext } from "./context.js";
 import { openDay2 } from "./day2-common.js";
+import { type EnvFormat, formatEnv } from "./env-format.js";
+import { pickNode } from "./url.js";
 
-export type EnvFormat = "dotenv" | "json" | "shell";
+export { connectionUrl, jdbcUrl } from "./connection-vars.js";
+export { type EnvFormat, FORMAT_READERS, formatEnv } from "./env-format.js";
 
-/**
- * The variables an application gets, with the names the Elastic Beanstalk environment gets on AWS:
- * DB_HOST, DB_PORT, DB_NAME, DB_USERNAME, DB_PASSWORD, DATABASE_URL (with sslmode=require), and
- * DB_REPLICA_HOSTS: the read replicas as comma-separated host:port (empty without replicas).
- */
-export function envVars(c: ConnectionInfo): Record<string, string> {
-  return {
-    DB_HOST: c.host,
-    DB_PORT: String(c.port),
-    DB_NAME: c.dbName,
-    DB_USERNAME: c.username,
-    DB_PASSWORD: c.password.reveal(),
-    DATABASE_URL: connectionUrl(c),
-    DB_REPLICA_HOSTS: c.readers.map((r) => `${r.host}:${r.port}`).join(","),
-  };
-}
-
-/** postgresql://user:password@host:port/db?sslmode=require, each part percent-encoded; a replica's when `node` is given. */
-export function connectionUrl(c: ConnectionInfo, node?: { host: string; port: number }): string {
-  const e = encodeURIComponent;
-  const host = node?.host ?? c.host;
-  const port = node?.port ?? c.port;
-  return `postgresql://${e(c.username)}:${e(c.password.reveal())}@${host}:${port}/${e(c.dbName)}?sslmode=${c.sslmode}`;
-}
-
-/** Double quotes for a .env file (dotenv and docker-compose read backslash escapes inside them). */
-function dq(v: string): string {
-  return `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$/g, "\\$").replace(/\n/g, "\\n")}"`;
-}
-
-/** Single quotes for sh/bash: nothing is special inside them except the quote itself. */
-function sq(v: string): string {
-  return `'${v.replace(/'/g, "'\\''")}'`;
-}
-
-/** The variables as text in a format: KEY="value" lines, `export KEY='value'` lines, or a JSON object. */
-export function formatEnv(vars: Record<string, string>, format: EnvFormat): string {
-  if (format === "json") return JSON.stringify(vars, null, 2);
-  const lines = Object.entries(vars).map(([k, v]) =>
-    format === "shell" ? `export ${k}=${sq(v)}` : `${k}=${dq(v)}`,
-  );
-  return lines.join("\n");
+/** The variables an application gets (see connectionVars for the names). */
+export function envVars(c: ConnectionInfo, opts: VarsOptions = {}): Record<string, string> {
+  return connectionVars(c, opts);
 }
 
 export interface EnvResult {
@@ -54,16 +19,23 @@ export interface EnvResult {
   text: string;
 }
 
-/** `ebdb env [--format dotenv|json|shell]`: what the application needs to connect (the password included). */
+/**
+ * `ebdb env [--format dotenv|json|shell] [--instance NAME]`: what the application needs to connect
+ * (the password included), for the primary or the named instance, in a format whose readers read
+ * every value exactly (env-format.ts). RDS_* names too when EB_RDS_PROPERTIES is on.
+ * Errors: BAD_FORMAT, BAD_DOTENV_VALUE, INSTANCE_NOT_FOUND (exit 2); the target's own.
+ */
 export async function env(
   ctx: CommandContext,
-  opts: { format?: EnvFormat; target?: Target } = {},
+  opts: { format?: EnvFormat; instance?: string; target?: Target } = {},
 ): Promise<EnvResult> {
   const format = opts.format ?? "dotenv";
   if (!["dotenv", "json", "shell"].includes(format)) {
     throw userError("BAD_FORMAT", `--format ${format} is not a format.`, "Use dotenv, json or shell.");
   }
   const { desired, target } = await openDay2(ctx, opts.target);
-  const vars = envVars(await target.connection(desired));
+  const c = await target.connection(desired);
+  const node = pickNode(c, undefined, opts.instance);
+  const vars = connectionVars(c, { node, rdsNames: desired.config.ebRdsProperties });
   return { vars, text: formatEnv(vars, format) };
 }

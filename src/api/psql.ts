@@ -4,6 +4,8 @@ import type { Target } from "../targets/target.js";
 import type { CommandContext } from "./context.js";
 import { openDay2 } from "./day2-common.js";
 import { pickNode } from "./url.js";
+import { connectionVars } from "./connection-vars.js";
+import { launchEnv } from "./launch-env.js";
 
 /**
  * How to start psql: the program, its arguments (the user's own, passed through unchanged) and its
@@ -17,23 +19,9 @@ export interface PsqlLaunch {
 }
 
 /**
- * libpq variables from the caller's environment that would send psql (and the password) somewhere
- * other than the node ebdb chose, or make it verify against another CA. Other PG* variables
- * (PGOPTIONS, PGTZ, PGCLIENTENCODING, PGCONNECT_TIMEOUT, ...) are the user's preferences and stay.
- * Source: https://www.postgresql.org/docs/current/libpq-envars.html
- */
-const REDIRECTING = [
-  "PGHOSTADDR",
-  "PGSERVICE",
-  "PGSERVICEFILE",
-  "PGPASSFILE",
-  "PGREQUIRESSL",
-  "PGSSLROOTCERT",
-];
-
-/**
- * `ebdb psql [--replica [name]] [psql arguments...]`: how to start psql on the primary (or a
- * replica). `args` are psql's own arguments (`-c`, `-f`, `-At`, `-v`, ...), handed over unchanged;
+ * `ebdb psql [--replica [name] | --instance NAME] [psql arguments...]`: how to start psql on the
+ * primary (or a replica, or a restored instance), verifying the server (PGSSLMODE=verify-full with
+ * the CA in PGSSLROOTCERT). `args` are psql's own arguments (`-c`, `-f`, `-At`, `-v`, ...), handed over unchanged;
  * the user may still override the database or user with psql's flags.
  *
  * The password reaches psql as PGPASSWORD in psql's environment only: not in its arguments, not in
@@ -50,7 +38,7 @@ const REDIRECTING = [
  */
 export async function psql(
   ctx: CommandContext,
-  opts: { replica?: string | boolean; target?: Target; args?: string[] } = {},
+  opts: { replica?: string | boolean; instance?: string; target?: Target; args?: string[] } = {},
 ): Promise<PsqlLaunch> {
   const command = findPsql(null, ctx.env);
   if (!command) {
@@ -62,17 +50,9 @@ export async function psql(
   }
   const { desired, target } = await openDay2(ctx, opts.target);
   const c = await target.connection(desired);
-  const node = pickNode(c, opts.replica);
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined && !REDIRECTING.includes(k)) env[k] = v;
-  Object.assign(env, {
-    PGHOST: node.host,
-    PGPORT: String(node.port),
-    PGUSER: c.username,
-    PGDATABASE: c.dbName,
-    PGSSLMODE: c.sslmode,
-    PGPASSWORD: c.password.reveal(),
-    PGAPPNAME: "ebdb psql",
-  });
+  const node = pickNode(c, opts.replica, opts.instance);
+  const all = connectionVars(c, { node });
+  const libpq = Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith("PG")));
+  const env = launchEnv(ctx.env, { ...libpq, PGAPPNAME: "ebdb psql" });
   return { command, args: [...(opts.args ?? [])], env };
 }

@@ -84,16 +84,33 @@ export function buildProgram(
   cmd("status", "each node's state, replication lag, backups and storage").action(
     action(() => import("./commands/status.js")),
   );
-  cmd("env", "the connection settings the application gets (DB_HOST, DB_PASSWORD, DATABASE_URL, ...)")
+  cmd("env", "the connection settings the application gets (DB_*, DATABASE_URL, PG*, JDBC_DATABASE_URL, ...)")
     .addOption(
-      new Option("--format <format>", "output format").choices(["dotenv", "json", "shell"]).default("dotenv"),
+      new Option(
+        "--format <format>",
+        'dotenv: for bash `set -a; . ./.env`, node --env-file, the dotenv package and python-dotenv; shell: for eval "$(ebdb env --format shell)" in bash, dash and zsh; json: for any JSON reader',
+      )
+        .choices(["dotenv", "json", "shell"])
+        .default("dotenv"),
     )
+    .option("--instance <name>", "a replica's or restored instance's settings instead of the primary's")
     .action(action(() => import("./commands/env.js")));
   cmd("url", "the connection URL of the primary (password included: it is for your own use)")
     .option("--replica [name]", "a replica's URL instead")
+    .option("--instance <name>", "a replica's or restored instance's URL instead")
     .action(action(() => import("./commands/url.js")));
+  cmd("exec", "run a command with the connection in its environment (DB_*, DATABASE_URL, PG*, JDBC_*)")
+    .option("--instance <name>", "connect it to a replica or a restored instance instead")
+    .option("--replica [name]", "connect it to a replica instead")
+    .argument(
+      "<command...>",
+      "the command and its arguments, after -- (`ebdb exec -- python manage.py migrate`)",
+    )
+    .allowUnknownOption()
+    .action(action(() => import("./commands/exec.js")));
   cmd("psql", "open psql on the primary (needs a psql client); other arguments are psql's")
     .option("--replica [name]", "connect to a replica instead")
+    .option("--instance <name>", "connect to a replica or a restored instance instead")
     .argument("[psql-args...]", "psql's own arguments (-c, -f, -At, ...); after -- all go to psql unchanged")
     .allowUnknownOption()
     .helpOption("--help", "display help for command (psql's -h, host, passes through)")

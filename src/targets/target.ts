@@ -13,8 +13,22 @@ export interface ConnectionInfo {
   password: Secret;
   /** Read replicas, in order. */
   readers: { name: string; host: string; port: number }[];
-  /** The sslmode an application should use: `require` on both targets. */
+  /**
+   * libpq's sslmode for the application: `verify-full` checks the server's certificate against
+   * `sslrootcert` and its name against the host (https://www.postgresql.org/docs/current/libpq-ssl.html).
+   */
   sslmode: "require" | "verify-full" | "disable";
+  /**
+   * The CA certificate (a PEM file) that signs the servers' certificates, as an absolute path the
+   * application reads (local: the project's CA, `.ebdb/<identifier>/ca.crt`). Absent or null: none.
+   */
+  sslrootcert?: string | null;
+  /**
+   * Every instance of this database one may connect to by name (`--instance NAME`), the primary
+   * first, then the read replicas and the restored instances; each takes the same credentials.
+   * Absent: the primary and `readers` only.
+   */
+  instances?: { name: string; role: "primary" | "replica" | "restored"; host: string; port: number }[];
 }
 
 export interface NodeStatus {

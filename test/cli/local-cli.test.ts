@@ -81,7 +81,7 @@ describe("ebdb on the local target (CLI)", () => {
       DB_REPLICA_HOSTS: "",
     });
     expect(vars.DB_PASSWORD).toMatch(/^[A-Za-z0-9\-_.~]{35}$/);
-    expect((await ebdb("env")).out).toContain(`DB_PORT="${vars.DB_PORT}"`);
+    expect((await ebdb("env")).out).toContain(`DB_PORT='${vars.DB_PORT}'`);
     expect((await ebdb("env", "--format", "shell")).out).toContain(`export DB_NAME='app'`);
     expect((await ebdb("url")).out.trim()).toBe(vars.DATABASE_URL);
     const launch = await psql(

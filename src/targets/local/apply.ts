@@ -188,7 +188,8 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
         const replica = (await metas()).find((m) => m.name === c.resource);
         return replica ? recreateSlot(s, await primaryMeta(), replica) : undefined;
       });
-    } else if (c.field === "conf" && c.action === "update") {
+    } else if ((c.field === "conf" || c.field === "tls") && c.action === "update") {
+      // Both rewrite the node's files (a tls change: the CA-signed certificate) and reload it.
       await run(c, () => reloadConf(s, c.resource));
     } else if (is(c, "replica", "delete", "slot")) {
       await run(c, async () => dropSlot(s, await primaryMeta(), c.resource));

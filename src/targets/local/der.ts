@@ -1,4 +1,4 @@
-/** A minimal DER encoder: just what a self-signed X.509 certificate needs. */
+/** A minimal DER encoder: just what the local CA and server certificates need (tls.ts). */
 
 function length(n: number): Buffer {
   if (n < 0x80) return Buffer.from([n]);
@@ -19,7 +19,9 @@ export const bool = (v: boolean): Buffer => tlv(0x01, Buffer.from([v ? 0xff : 0]
 /** Context-specific tag: explicit (constructed) or implicit primitive. */
 export const ctx = (n: number, content: Buffer, constructed: boolean): Buffer =>
   tlv((constructed ? 0xa0 : 0x80) | n, content);
-export const bitString = (b: Buffer): Buffer => tlv(0x03, Buffer.concat([Buffer.from([0]), b]));
+/** A BIT STRING; `unused` is how many low bits of the last byte are padding (named-bit lists, X.690 11.2.2). */
+export const bitString = (b: Buffer, unused = 0): Buffer =>
+  tlv(0x03, Buffer.concat([Buffer.from([unused]), b]));
 
 /** A non-negative INTEGER from big-endian bytes. */
 export function integer(bytes: Buffer): Buffer {

@@ -21,6 +21,7 @@ import { faultPoint } from "./fault.js";
 import { withLock } from "./lock.js";
 import { localLogs } from "./logs.js";
 import { listMetas } from "./meta.js";
+import { caCertFile } from "./node-files.js";
 import { localObserve } from "./observe.js";
 import { stopServersUnder } from "./orphans.js";
 import type { PostmasterProc } from "./proc-scan.js";
@@ -33,6 +34,7 @@ import { createState, openSession, type Session } from "./session.js";
 import { requirePrimary } from "./settings.js";
 import { localStatus } from "./status.js";
 import { sweepTemporaries } from "./sweep.js";
+import { requireVerifiableTls } from "./tls-drift.js";
 
 function orphanStopped(o: PostmasterProc): EbdbEvent {
   const where = `${o.pgdata}${o.deleted ? " (deleted)" : ""}`;
@@ -99,16 +101,20 @@ export function createLocalTarget(ctx: CommandContext): Target {
           `The password file ${s.layout.passwordFile} is missing.`,
           "Set DB_MASTER_PASSWORD, or run `ebdb destroy` and `ebdb up` again.",
         );
+      const ready = metas.filter((m) => m.state === "ready");
+      await requireVerifiableTls(s, ready);
       return {
         host: "127.0.0.1",
         port: primary.port,
         dbName: s.config.dbName,
         username: s.config.masterUsername,
         password,
-        readers: metas
+        readers: ready
           .filter((m) => m.role === "replica")
           .map((m) => ({ name: m.name, host: "127.0.0.1", port: m.port })),
-        sslmode: "require",
+        sslmode: "verify-full",
+        sslrootcert: caCertFile(s.layout),
+        instances: ready.map((m) => ({ name: m.name, role: m.role, host: "127.0.0.1", port: m.port })),
       };
     },
     snapshots: {

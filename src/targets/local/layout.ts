@@ -11,8 +11,9 @@ import type { ServerUser } from "./server-user.js";
  * Where one database's local state lives.
  *
  * `.ebdb/<identifier>/` in the project holds what only ebdb may write: the password file, ebdb's
- * internal credentials, the lock. The data (nodes/, archive/, backups/, tls/) normally lives there
- * too; when ebdb runs as root and the project's server user cannot reach the project folder (e.g.
+ * internal credentials, the lock, and the CA certificate the application verifies the servers with
+ * (ca.crt, the only file others may read). The data (nodes/, archive/, backups/, tls/) normally
+ * lives there too; when ebdb runs as root and the project's server user cannot reach the project folder (e.g.
  * /root/app, or a 0700 temporary folder), it lives in `/var/lib/ebdb/<identifier>-<hash of the
  * project path>/` instead (found again by that same rule, so no pointer a server could forge).
  *
@@ -118,8 +119,9 @@ export async function isLegacyLayout(l: Layout): Promise<boolean> {
 export async function createLayout(l: Layout, user: ServerUser): Promise<void> {
   const inProject = l.dataRoot === l.stateDir;
   const pass = passMode(user);
-  await ensureDir(join(l.projectDir, ".ebdb"), inProject ? pass : 0o700);
-  await ensureDir(l.stateDir, inProject ? pass : 0o700);
+  // Passable (0711 as root) even when the data is elsewhere: the application reads ca.crt here.
+  await ensureDir(join(l.projectDir, ".ebdb"), pass);
+  await ensureDir(l.stateDir, pass);
   // Before any data exists, so a state folder with data but no internal credentials is an old one.
   await internalSecrets(l.internalFile);
   if (!inProject) {

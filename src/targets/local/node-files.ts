@@ -8,19 +8,63 @@ import type { Layout } from "./layout.js";
 import { nodeDir } from "./layout.js";
 import { passfileLine } from "./secrets.js";
 import type { ServerUser } from "./server-user.js";
-import { selfSignedCertificate } from "./tls.js";
+import { type CertificatePem, isSignedBy, localCa, serverCertificate } from "./tls.js";
 
-/** The project's certificate and key (made once, in pure Node), as PEM. */
-export async function projectCertificate(l: Layout): Promise<{ cert: string; key: string }> {
-  const certFile = join(l.tlsDir, "server.crt");
-  const keyFile = join(l.tlsDir, "server.key");
-  const [cert, key] = await Promise.all([readFileSafe(certFile), readFileSafe(keyFile)]);
-  if (cert && key) return { cert, key };
+/**
+ * The project's CA certificate as the application reads it: `.ebdb/<identifier>/ca.crt` beside
+ * config.env, mode 0644 (it is public). As root its folders are 0711, so an application running as
+ * another user that can reach the project folder reads it by this path (listing stays refused).
+ */
+export function caCertFile(l: Layout): string {
+  return join(l.stateDir, "ca.crt");
+}
+
+const inflight = new Map<string, Promise<CertificatePem>>();
+
+/**
+ * The certificate and key every server of the project presents, signed by the project's CA (made
+ * once, in tls/ beside the data: its key is root's, 0600). A certificate the CA did not sign (an
+ * older ebdb's self-signed one), or one ending within 30 days, is replaced by a new one. Keeps the
+ * application's copy of the CA certificate (caCertFile) in step. Concurrent calls share one result,
+ * so a certificate and its key always match.
+ */
+export function projectCertificate(l: Layout): Promise<CertificatePem> {
+  const running = inflight.get(l.tlsDir);
+  if (running) return running;
+  const p = ensureCertificate(l).finally(() => inflight.delete(l.tlsDir));
+  inflight.set(l.tlsDir, p);
+  return p;
+}
+
+async function ensureCertificate(l: Layout): Promise<CertificatePem> {
+  const f = tlsFiles(l);
+  const [caCert, caKey, cert, key, published] = await Promise.all(
+    [f.caCert, f.caKey, f.cert, f.key, caCertFile(l)].map((x) => readFileSafe(x)),
+  );
+  let ca = caCert && caKey ? { cert: caCert, key: caKey } : null;
+  if (!ca) {
+    // Key first: a CA certificate on disk always has its key beside it.
+    ca = localCa(l.identifier);
+    await writeFileMode(f.caKey, ca.key, 0o600);
+    await writeFileMode(f.caCert, ca.cert, 0o644);
+  }
+  if (published !== ca.cert) await writeFileMode(caCertFile(l), ca.cert, 0o644);
+  if (cert && key && isSignedBy({ cert, key }, ca.cert)) return { cert, key };
   // Root's (tls/ is root's): each data directory gets its own copy, owned by its server.
-  const made = selfSignedCertificate(l.identifier);
-  await writeFileMode(certFile, made.cert, 0o644);
-  await writeFileMode(keyFile, made.key, 0o600);
+  const made = serverCertificate(ca, l.identifier);
+  await writeFileMode(f.key, made.key, 0o600);
+  await writeFileMode(f.cert, made.cert, 0o644);
   return made;
+}
+
+/** Where the project's CA and server certificate live (tls/, root's). */
+export function tlsFiles(l: Layout): { caCert: string; caKey: string; cert: string; key: string } {
+  return {
+    caCert: join(l.tlsDir, "ca.crt"),
+    caKey: join(l.tlsDir, "ca.key"),
+    cert: join(l.tlsDir, "server.crt"),
+    key: join(l.tlsDir, "server.key"),
+  };
 }
 
 export function passfileOf(l: Layout, name: string): string {

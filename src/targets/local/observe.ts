@@ -12,6 +12,7 @@ import { confDrift } from "./conf-drift.js";
 import { readPasswordFile } from "./secrets.js";
 import type { Session } from "./session.js";
 import { slotDrift } from "./slots.js";
+import { tlsDrift } from "./tls-drift.js";
 import { type NodeView, viewNodes } from "./status.js";
 
 const DAY = 86_400_000;
@@ -194,6 +195,7 @@ async function localDrift(s: Session, views: NodeView[], primary: NodeView): Pro
     ...drift.filter((c) => !(c.field === "state" && rebuilt.has(c.resource))),
     ...slotChanges,
     ...(await confDrift(s, views, primary)).filter((c) => !rebuilt.has(c.resource)),
+    ...(await tlsDrift(s, views)).filter((c) => !rebuilt.has(c.resource)),
   ];
 }
 

@@ -115,7 +115,9 @@ describe("local target with a replica (system PostgreSQL 15)", () => {
     expect(pw).toMatch(/^[A-Za-z0-9\-_.~]{35}$/);
     const { statSync } = await import("node:fs");
     expect(statSync(s.layout.passwordFile).mode & 0o777).toBe(0o600);
-    expect(statSync(s.layout.stateDir).mode & 0o777).toBe(0o700);
+    // Passable but not listable as root (the application reads ca.crt there), owner-only otherwise.
+    expect(statSync(s.layout.stateDir).mode & 0o777).toBe(s.user.switchUser ? 0o711 : 0o700);
+    expect(statSync(join(s.layout.stateDir, "ca.crt")).mode & 0o777).toBe(0o644);
     // Never in a server's arguments.
     for (const n of await nodes()) {
       const cmdline = readFileSync(`/proc/${n.pid}/cmdline`, "utf8");
