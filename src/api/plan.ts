@@ -2,6 +2,7 @@ import { requireConfig } from "../config/load.js";
 import type { Plan } from "../model/change.js";
 import type { Config, TargetName } from "../model/config.js";
 import { deriveDesired } from "../model/desired.js";
+import { explainCallerDependence } from "../plan/caller-env.js";
 import { diff, emptyObserved } from "../plan/diff.js";
 import { buildTopology, type Topology } from "../plan/topology.js";
 import { openTarget } from "../targets/select.js";
@@ -58,6 +59,9 @@ export async function planOnline(ctx: CommandContext, opts: OnlinePlanOptions = 
   const desired = deriveDesired(config, name);
   const target = opts.target ?? (await openTarget(ctx));
   const observed = await target.observe(desired);
-  const plan = diff(desired, observed, { allowReplace: opts.allowReplace, now: opts.now });
+  const plan = explainCallerDependence(
+    diff(desired, observed, { allowReplace: opts.allowReplace, now: opts.now }),
+    config,
+  );
   return { target: name, identifier: config.identifier, plan };
 }

@@ -1,5 +1,6 @@
 import { userError } from "../errors.js";
 import { type Plan, worstImpact } from "../model/change.js";
+import { explainCallerDependence } from "../plan/caller-env.js";
 import { diff } from "../plan/diff.js";
 import type { Target } from "../targets/target.js";
 import { requireConfig } from "../config/load.js";
@@ -54,7 +55,10 @@ async function planAndApply(
 ): Promise<UpResult> {
   const observed = await target.observe(desired);
   // diff merges what the target found itself (observed.drift: processes to start, backups due...).
-  const plan = diff(desired, observed, { allowReplace: opts.allowReplace, now: opts.now });
+  const plan = explainCallerDependence(
+    diff(desired, observed, { allowReplace: opts.allowReplace, now: opts.now }),
+    desired.config,
+  );
   ctx.io.event({ type: "plan", plan });
   const base = { target: target.name, identifier: desired.identifier, plan };
   for (const r of plan.refused) ctx.io.event({ type: "warning", message: `Not done: ${r.reason}` });

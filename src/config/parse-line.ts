@@ -7,12 +7,14 @@ import {
   VALID_KEY_HINT,
 } from "./parse-refusal.js";
 import { isBlank, nameEnd } from "./lex-chars.js";
-import { type Lookup, ValueScanner } from "./parse-value.js";
+import { type ExpansionRef, type Lookup, ValueScanner } from "./parse-value.js";
 
 /** One assignment found on a line, with its value already expanded. */
 export interface LineAssignment {
   key: string;
   value: string;
+  /** The variables the value read; `sameLine` when an assignment earlier on this line gave it. */
+  refs: (ExpansionRef & { sameLine: boolean })[];
 }
 
 export interface ParsedLine {
@@ -64,7 +66,8 @@ export function parseLine(s: string, lookup: Lookup): ParsedLine {
       if (isBashOwned(name)) throw keyed(name, bashOwnedVariable(i, name, true));
       const scanner = new ValueScanner(s, end + 1, see, exported);
       const value = readValue(scanner, name);
-      assignments.push({ key: name, value });
+      const refs = scanner.refs.map((r) => ({ ...r, sameLine: !exported && local.has(r.name) }));
+      assignments.push({ key: name, value, refs });
       if (!exported) local.set(name, value);
       i = scanner.i;
       continue;

@@ -33,6 +33,15 @@ import {
 /** The value bash gives a variable, or undefined when it is unset. */
 export type Lookup = (name: string) => string | undefined;
 
+/** One variable a value read: `$NAME`, `${NAME}`, `${NAME:-word}` (or `-word`), or `~` ($HOME). */
+export interface ExpansionRef {
+  name: string;
+  /** As the file writes it, for messages: `$NAME`, `${NAME}`, `${NAME:-...}`, `~`. */
+  written: string;
+  /** `default`: the ${NAME:-word} forms, which say what to use when NAME is unset. */
+  form: "plain" | "default" | "tilde";
+}
+
 /**
  * Where the scanner is, which decides what each character means (bash's rules differ in each):
  * - top: the unquoted value of an assignment (ends at a blank or the line end);
@@ -56,6 +65,8 @@ const SPECIAL_PARAMETERS = new Set(["@", "*", "#", "?", "-", "$", "!"]);
  */
 export class ValueScanner {
   private depth = 0;
+  /** Every variable the value read, in order (those in a default word only when it was used). */
+  readonly refs: ExpansionRef[] = [];
 
   constructor(
     private readonly s: string,
@@ -212,6 +223,7 @@ export class ValueScanner {
       if (isBashOwned(name)) throw bashOwnedVariable(at, name, false);
       if (mode === "qdef" || mode === "qdefdq") refuseQuoteInName(s, at, end);
       this.i = end;
+      this.refs.push({ name, written: `$${name}`, form: "plain" });
       return this.lookup(name) ?? "";
     }
     if (next === "{") return this.braced(mode);
@@ -251,6 +263,7 @@ export class ValueScanner {
     const op = s[end];
     if (op === "}") {
       this.i = end + 1;
+      this.refs.push({ name, written: `\${${name}}`, form: "plain" });
       return this.lookup(name) ?? "";
     }
     let colon: boolean;
@@ -267,10 +280,15 @@ export class ValueScanner {
     if (++this.depth > MAX_DEPTH)
       throw new Refusal(at, "defaults are nested too deeply", "Simplify the value.");
     this.i = end + (colon ? 2 : 1);
+    const mark = this.refs.length;
     const fallback = this.defaultWord(mode === "top" || mode === "udef" ? "udef" : "qdef", at);
     this.depth--;
     const value = this.lookup(name);
-    return value === undefined || (colon && value === "") ? fallback : value;
+    const useFallback = value === undefined || (colon && value === "");
+    // Bash expands the default word only when it is used.
+    if (!useFallback) this.refs.length = mark;
+    this.refs.push({ name, written: `\${${name}${colon ? ":-" : "-"}...}`, form: "default" });
+    return useFallback ? fallback : value;
   }
 
   /** The word of ${NAME:-word} up to its closing brace, consumed. */
@@ -344,6 +362,7 @@ export class ValueScanner {
     if (!ends) throw tildeForm(at);
     const home = this.lookup("HOME");
     if (home === undefined) throw noHome(at);
+    this.refs.push({ name: "HOME", written: "~", form: "tilde" });
     this.i++;
     return home;
   }

@@ -27,11 +27,13 @@ export function parseEnv(
   const entries: EnvEntry[] = [];
   const problems: Problem[] = [];
   const vars = new Map<string, string>();
-  const lookup: Lookup = (name) => {
-    if (vars.has(name)) return vars.get(name);
+  const fromEnv = (name: string) => {
     const value = Object.hasOwn(env, name) ? env[name] : undefined;
     return typeof value === "string" ? value : undefined;
   };
+  const lookup: Lookup = (name) => (vars.has(name) ? vars.get(name) : fromEnv(name));
+  // The line of each variable's latest assignment when its value depends on the caller's environment.
+  const dependent = new Map<string, number>();
   let lines: SourceLine[];
   try {
     lines = splitLines(input);
@@ -58,9 +60,31 @@ export function parseEnv(
     try {
       expanded = 0;
       const parsed = parseLine(text, budgeted);
-      for (const { key, value } of parsed.assignments) {
-        vars.set(key, value);
-        entries.push({ key, value, line, exported: parsed.exported });
+      // Judged against the assignments above this line (and those before it on the line, which
+      // parseLine marks), before any of its own take effect.
+      const onLine = new Map<string, boolean>();
+      const made = parsed.assignments.map(({ key, value, refs }) => {
+        const entry: EnvEntry = { key, value, line, exported: parsed.exported };
+        const above = refs.filter((r) => !r.sameLine);
+        const fromCaller = above
+          .filter((r) => !vars.has(r.name))
+          .map(({ sameLine: _, ...r }) => ({ ...r, set: fromEnv(r.name) !== undefined }));
+        const via = [
+          ...new Set([
+            ...above.flatMap((r) => dependent.get(r.name) ?? []),
+            ...refs.filter((r) => r.sameLine && onLine.get(r.name)).map(() => line),
+          ]),
+        ];
+        if (fromCaller.length > 0) entry.fromCaller = fromCaller;
+        if (via.length > 0) entry.via = via;
+        onLine.set(key, fromCaller.length > 0 || via.length > 0);
+        return entry;
+      });
+      for (const entry of made) {
+        vars.set(entry.key, entry.value);
+        if (entry.fromCaller || entry.via) dependent.set(entry.key, entry.line);
+        else dependent.delete(entry.key);
+        entries.push(entry);
       }
     } catch (e) {
       if (!(e instanceof Refusal)) {

@@ -30,6 +30,12 @@ export function configReference(): string {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash syntax, shown to the user
     "`${VAR}` from earlier keys); any other key is an error. Run `ebdb validate` to check a file",
     "and `ebdb config` to see every value with its default filled in.",
+    "",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash syntax, shown to the user
+    "A `$NAME` or `${NAME}` that no key above sets takes the environment variable of whoever runs",
+    "ebdb, or nothing: ebdb keeps bash's value and warns (on `validate`, `plan`, `up`), loudest for",
+    "`DB_MASTER_PASSWORD` and `DB_MASTER_USERNAME`, where `plan` then says why the master password",
+    "would change. Write a value with a `$` of its own in single quotes: `DB_MASTER_PASSWORD='Pa55word!$Tk9'`.",
   ];
   for (const section of SECTIONS) {
     const defs = (KEYS as readonly KeyDef[]).filter((d) => d.section === section);

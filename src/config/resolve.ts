@@ -3,7 +3,9 @@ import { hasErrors, type Problem } from "../model/problem.js";
 import { Secret } from "../model/secret.js";
 import { checkEngineVersion } from "./catalog/engines.js";
 import { insightsUnsupported } from "./catalog/instance-classes.js";
+import { dependsOnCaller } from "./rules-caller-env.js";
 import type { Values } from "./rules-context.js";
+import { lastEntries } from "./rules-values.js";
 import { checkRules, sortProblems } from "./rules.js";
 import type { EnvEntry } from "./types.js";
 
@@ -20,11 +22,12 @@ export function resolveConfig(
 ): { config: Config | null; problems: Problem[] } {
   const { values, problems } = checkRules(file, entries);
   const sorted = sortProblems(problems);
-  return { config: hasErrors(sorted) ? null : buildConfig(file, values), problems: sorted };
+  return { config: hasErrors(sorted) ? null : buildConfig(file, values, entries), problems: sorted };
 }
 
 /** Assembles the Config from values that passed every rule. */
-function buildConfig(file: string, v: Values): Config {
+function buildConfig(file: string, v: Values, entries: readonly EnvEntry[]): Config {
+  const last = lastEntries(entries);
   const s = (k: Parameters<Values["str"]>[0]) => v.str(k)!;
   const n = (k: Parameters<Values["int"]>[0]) => v.int(k)!;
   const b = (k: Parameters<Values["bool"]>[0]) => v.bool(k)!;
@@ -56,6 +59,10 @@ function buildConfig(file: string, v: Values): Config {
     dbName: s("DB_NAME"),
     masterUsername: s("DB_MASTER_USERNAME"),
     masterPassword: password ? new Secret(password) : null,
+    callerDependent: {
+      masterUsername: dependsOnCaller(last.get("DB_MASTER_USERNAME")),
+      masterPassword: password ? dependsOnCaller(last.get("DB_MASTER_PASSWORD")) : false,
+    },
     port: n("DB_PORT"),
     instanceClass,
     storage: {

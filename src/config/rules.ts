@@ -1,5 +1,6 @@
 import type { Problem } from "../model/problem.js";
 import { checkBackups } from "./rules-backups.js";
+import { checkCallerEnvironment } from "./rules-caller-env.js";
 import { Findings, Values } from "./rules-context.js";
 import { checkEngine } from "./rules-engine.js";
 import { checkNames, deriveDefaults } from "./rules-names.js";
@@ -32,7 +33,10 @@ export function checkRules(
   checkBackups(v, f);
   checkReplicas(v, f);
   checkMonitoring(v, f);
-  return { values: v, problems: redactProblems(f.problems, secrets) };
+  return {
+    values: v,
+    problems: redactProblems([...f.problems, ...checkCallerEnvironment(entries)], secrets),
+  };
 }
 
 /**

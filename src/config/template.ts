@@ -22,6 +22,8 @@ export function configTemplate(opts: { appName: string; engineVersion?: string }
     '# Read as bash reads it (KEY="value", comments, ${VAR} from keys above). Every key, its',
     "# default and its rules are in the README's configuration reference.",
     "#   ebdb validate   checks this file      ebdb config   shows every value, defaults filled in",
+    "# A $ of the value's own needs single quotes (KEY='a$b'): unquoted or in double quotes, bash",
+    "# takes $b from the environment of whoever runs ebdb (ebdb warns when it does).",
     "# Keep DB_MASTER_PASSWORD empty: ebdb then generates one and keeps it out of this file.",
   ];
   for (const section of SECTIONS) {

@@ -1,5 +1,12 @@
 import type { Config } from "../model/config.js";
 import type { Problem } from "../model/problem.js";
+import type { ExpansionRef } from "./parse-value.js";
+
+/** An expansion whose name no assignment above defined: bash took it from the caller's environment. */
+export interface CallerRef extends ExpansionRef {
+  /** Whether the caller's environment had it (so it gave a value) when the file was read. */
+  set: boolean;
+}
 
 /** One assignment read from config.env, with the value bash would give it. */
 export interface EnvEntry {
@@ -9,6 +16,13 @@ export interface EnvEntry {
   line: number;
   /** Whether the line used `export`. */
   exported: boolean;
+  /**
+   * Expansions in the value (`$NAME`, `${NAME}`, `${NAME:-word}`, `~`) that no assignment above
+   * defines, so the value depends on who runs ebdb. Absent when there are none.
+   */
+  fromCaller?: CallerRef[];
+  /** Lines above whose values depend on the caller's environment and that this value uses. Absent when none. */
+  via?: number[];
 }
 
 export interface ParseResult {

@@ -70,6 +70,12 @@ export interface Config {
   masterUsername: string;
   /** null: generate one (model/password.ts) and keep it in the secret store. */
   masterPassword: Secret | null;
+  /**
+   * Master credentials whose value depends on who runs ebdb: config.env expands in them a `$NAME`
+   * (or `~`) that no key above defines, so bash takes it from the caller's environment. A plan that
+   * changes the master password says so.
+   */
+  callerDependent: { masterUsername: boolean; masterPassword: boolean };
   port: number;
   instanceClass: string;
   storage: StorageConfig;

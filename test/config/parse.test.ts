@@ -207,7 +207,16 @@ describe("refusals", () => {
 
   it("gives no entry from a line with a problem, even for its good assignments", () => {
     const r = parseEnv("A=1 B=$(id)\nC=$A", ENV);
-    expect(r.entries).toEqual([{ key: "C", value: "", line: 2, exported: false }]);
+    // ...so $A on the next line is not a key above: bash would take A from the caller's environment.
+    expect(r.entries).toEqual([
+      {
+        key: "C",
+        value: "",
+        line: 2,
+        exported: false,
+        fromCaller: [{ name: "A", written: "$A", form: "plain", set: false }],
+      },
+    ]);
   });
 
   it("reports a quote closed on a later line once, and skips the lines bash joins to it", () => {
