@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { execLaunch } from "../../api/exec.js";
 import { userError } from "../../errors.js";
 import { runInForeground } from "../foreground-child.js";
@@ -21,7 +23,9 @@ export async function run(cli: CliContext, command: string[] = []): Promise<numb
     );
   }
   const launch = await execLaunch(cli.ctx, { command, instance: flags.instance, replica: flags.replica });
+  const missing = runnable(launch.command, launch.env.PATH ?? "", cli.ctx.cwd);
   try {
+    if (missing) throw Object.assign(new Error(missing), { code: missing });
     return await runInForeground(launch.command, launch.args, { env: launch.env, cwd: cli.ctx.cwd });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -31,4 +35,29 @@ export async function run(cli: CliContext, command: string[] = []): Promise<numb
     );
     return code === "ENOENT" ? 127 : 126;
   }
+}
+
+/**
+ * Null when `command` can be run (a path, or a name found in PATH as execvp finds it); otherwise
+ * ENOENT or EACCES, so ebdb says so itself rather than through the wrapper that starts it.
+ */
+function runnable(command: string, path: string, cwd: string): "ENOENT" | "EACCES" | null {
+  const candidates = command.includes("/")
+    ? [resolve(cwd, command)]
+    : path.split(":").map((dir) => resolve(cwd, dir || ".", command));
+  let found: "ENOENT" | "EACCES" = "ENOENT";
+  for (const file of candidates) {
+    try {
+      if (!statSync(file).isFile()) continue;
+    } catch {
+      continue;
+    }
+    try {
+      accessSync(file, constants.X_OK);
+      return null;
+    } catch {
+      found = "EACCES";
+    }
+  }
+  return found;
 }
