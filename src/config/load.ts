@@ -10,7 +10,7 @@ import {
   problemsJson,
 } from "./format-problem.js";
 import { parseEnv } from "./parse.js";
-import { configPathFor, readConfigBytes } from "./read.js";
+import { findConfigFile, readConfigBytes } from "./read.js";
 import { resolveConfig } from "./resolve.js";
 import { redactProblems, sortProblems } from "./rules.js";
 import { secretValues } from "./rules-values.js";
@@ -20,13 +20,17 @@ import type { LoadResult } from "./types.js";
 export { resolveConfig };
 
 /**
- * Reads, parses and checks the configuration file (`--config`, `$EBDB_CONFIG` or ./config.env).
- * Never throws for what the file contains: every problem is in the result. It throws only when the
- * file cannot be read.
+ * Reads, parses and checks the configuration file (`--config`, `$EBDB_CONFIG`, or the nearest
+ * config.env in the working folder or above: see findConfigFile). One taken from a folder above is
+ * named in an info event, so the user sees which project's file is used. Never throws for what the
+ * file contains: every problem is in the result. It throws only when the file cannot be found or read.
  */
 export async function loadConfig(ctx: CommandContext): Promise<LoadResult> {
-  const file = configPathFor(ctx);
+  const { file, how } = await findConfigFile(ctx);
   const bytes = await readConfigBytes(file);
+  if (how === "parent") {
+    ctx.io.event({ type: "info", message: `Using ${file} (the nearest config.env above this folder)` });
+  }
   const parsed = parseEnv(bytes, ctx.env);
   const resolved = resolveConfig(file, parsed.entries, ctx.env);
   const problems = sortProblems([

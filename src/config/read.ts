@@ -1,7 +1,7 @@
 import type { Stats } from "node:fs";
 import { constants } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { CommandContext } from "../api/context.js";
 import { type EbdbError, isEbdbError, userError } from "../errors.js";
 
@@ -28,6 +28,62 @@ export function configPathFor(ctx: CommandContext): string {
   }
   const given = ctx.configPath || ctx.env.EBDB_CONFIG || "config.env";
   return resolve(ctx.cwd, given);
+}
+
+/** The configuration file to read, and how it was chosen. */
+export interface ConfigLocation {
+  /** Absolute path. */
+  file: string;
+  /** `flag`: --config; `env`: $EBDB_CONFIG; `cwd`: ./config.env; `parent`: a config.env above. */
+  how: "flag" | "env" | "cwd" | "parent";
+}
+
+/**
+ * Finds the configuration file as git finds `.git`: `--config PATH`, else `$EBDB_CONFIG`, else the
+ * nearest `config.env` in the working folder or a folder above it, up to the filesystem root, so a
+ * command run from a subfolder of the project uses the project's file. A `config.env` that is a
+ * folder is passed over. Like git's safe.directory check, a file found above that belongs to another
+ * user (not this one, not root) is refused rather than used: someone else's /tmp/config.env must
+ * not configure your database.
+ *
+ * Throws user errors (exit 2): CONFIG_PATH_EMPTY (an empty --config), CONFIG_NOT_FOUND (no
+ * config.env here or above), CONFIG_NOT_OURS (the nearest one above is another user's).
+ */
+export async function findConfigFile(ctx: CommandContext): Promise<ConfigLocation> {
+  const chosen = configPathFor(ctx);
+  if (ctx.configPath) return { file: chosen, how: "flag" };
+  if (ctx.env.EBDB_CONFIG) return { file: chosen, how: "env" };
+  const start = resolve(ctx.cwd);
+  for (let dir = start; ; dir = dirname(dir)) {
+    const file = join(dir, "config.env");
+    const info = await stat(file).catch((e: NodeJS.ErrnoException) =>
+      // Missing, or a path that cannot hold it: look further up. Anything else (permission
+      // denied...) is the reader's to explain, for the file that is there.
+      e.code === "ENOENT" || e.code === "ENOTDIR" ? null : undefined,
+    );
+    if (info === undefined) return { file, how: dir === start ? "cwd" : "parent" };
+    if (info && !info.isDirectory()) {
+      if (dir === start) return { file, how: "cwd" };
+      refuseOthers(file, info);
+      return { file, how: "parent" };
+    }
+    if (dirname(dir) === dir) break;
+  }
+  throw userError(
+    "CONFIG_NOT_FOUND",
+    `No config.env in ${start} or any folder above it.`,
+    "Run `ebdb init` to create one here, or pass --config PATH (or set EBDB_CONFIG) to use another file.",
+  );
+}
+
+function refuseOthers(file: string, info: Stats): void {
+  const me = process.getuid?.();
+  if (me === undefined || info.uid === me || info.uid === 0) return;
+  throw userError(
+    "CONFIG_NOT_OURS",
+    `The nearest config.env above this folder, ${file}, belongs to another user (uid ${info.uid}): ebdb does not use it.`,
+    `Run ebdb in your project's folder (\`ebdb init\` writes a config.env there), or pass --config ${file} if you trust that file.`,
+  );
 }
 
 /** What readRegularFile says about the file it reads, and the error code it uses. */
