@@ -193,6 +193,24 @@ export function buildProgram(
     .option("--provision-minutes <n>", "minutes from adding a replica to its being ready (default 10)")
     .option("--plot <file.svg>", "also draw the run as an SVG: demand, capacity, replicas and actions")
     .action(action(() => import("./commands/autoscale-simulate.js")));
+  addCommon(
+    autoscale
+      .command("run")
+      .description(
+        "run the autoscaler: every step measure the replicas' CPU, add or remove replicas, serve the reader endpoint",
+      ),
+  )
+    .option("--once", "one step, then exit (for cron; serves no reader endpoint)")
+    .option("--interval <seconds>", "seconds per step (default 60); each step is a minute to the policy")
+    .option("--max-lag <seconds>", "the reader endpoint leaves out replicas lagging more (default 10)")
+    .action(action(() => import("./commands/autoscale-run.js")));
+  addCommon(
+    autoscale
+      .command("status")
+      .description(
+        "min, max, target, current and desired replicas, the reader endpoint, the metric, decisions",
+      ),
+  ).action(action(() => import("./commands/autoscale-status.js")));
   return program;
 }
 

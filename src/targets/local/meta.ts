@@ -16,6 +16,8 @@ export interface NodeMeta {
   /** Replicas: the primary's name and the replication slot that keeps WAL for it. */
   source?: string;
   slot?: string;
+  /** Replicas `ebdb autoscale run` made: only those may it remove (absent: made by `up` or `replica add`). */
+  createdBy?: "autoscaler";
   /** Primary: the backup retention in effect (0: WAL archiving off). */
   retentionDays?: number;
   /** Primary: when its first setup finished (the earliest point a restore can reach). */

@@ -37,7 +37,7 @@ export async function nextReplicaName(s: Session): Promise<string> {
 export async function addReplica(
   s: Session,
   name: string,
-  opts: { rebuild?: boolean } = {},
+  opts: { rebuild?: boolean; createdBy?: NodeMeta["createdBy"] } = {},
 ): Promise<NodeMeta> {
   const primary = await requireRunningPrimary(s, "adding a replica");
   const bins = await s.binaries();
@@ -67,6 +67,8 @@ export async function addReplica(
     pgVersion: bins.version,
     source: primary.name,
     slot: slotName(name),
+    // A rebuilt replica keeps its maker: the autoscaler may still remove one it made.
+    ...((opts.createdBy ?? existing?.createdBy) ? { createdBy: opts.createdBy ?? existing?.createdBy } : {}),
   };
   try {
     return await makeReplica(s, meta, primary, bins);

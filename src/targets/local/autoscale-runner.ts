@@ -1,0 +1,393 @@
+import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fmt, plural } from "../../autoscale/common.js";
+import { POLICIES } from "../../autoscale/policies.js";
+import { readiness, WalClock } from "../../autoscale/reader.js";
+import {
+  addPoint,
+  bounded,
+  decisionRecord,
+  HISTORY_STEPS,
+  policyMsOfStep,
+  provisionSteps,
+  readerAverage,
+  stepLine,
+  stepOf,
+  toPolicyMs,
+} from "../../autoscale/runner-clock.js";
+import type { AutoscaleRunOptions, RunnerEvent } from "../../autoscale/runner-types.js";
+import type { Decision, PolicyConfig, ReplicaView } from "../../autoscale/types.js";
+import { type ActionHost, message, scaleIn, scaleOut } from "./autoscale-actions.js";
+import { ReaderBalancer } from "./autoscale-balancer.js";
+import { sampleServers, utilizationSince } from "./autoscale-cpu.js";
+import { ensureReaderPort, READER_HOST } from "./autoscale-endpoint.js";
+import { checkReplica, type ReplicaCheck, samplePrimary, warmReplica } from "./autoscale-health.js";
+import { type AutoscaleState, DECISIONS_KEPT, writeState } from "./autoscale-state.js";
+import { listMetas, type NodeMeta } from "./meta.js";
+import { processStart } from "./pid.js";
+import type { Session } from "./session.js";
+
+/** Health checks (and so the reader endpoint) follow replicas at least this often. */
+const HEALTH_MS = 2000;
+
+/**
+ * The local autoscaling runner: every step it measures the ready replicas' CPU, asks the ebdb policy,
+ * and adds or removes real replicas; between steps it checks the replicas' health, warms new ones,
+ * and (unless `once`) serves the reader endpoint with the ready ones. Actions run beside the steps
+ * (a replica copy can outlast a step): one at a time, a decision made meanwhile is logged, not acted on.
+ */
+export class LocalRunner {
+  private readonly intervalMs: number;
+  private readonly clock: WalClock;
+  private readonly stop = new AbortController();
+  private balancer: ReaderBalancer | null = null;
+  private checks = new Map<string, ReplicaCheck>();
+  private members: string[] = [];
+  private primary: NodeMeta | null = null;
+  private primaryUp = false;
+  private readonly warming = new Map<string, Promise<void>>();
+  private readonly draining = new Set<string>();
+  private action: { what: string; done: Promise<void>; adding: string | null } | null = null;
+  private checking: Promise<void> = Promise.resolve();
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly s: Session,
+    private readonly policy: PolicyConfig,
+    private state: AutoscaleState,
+    private readonly opts: AutoscaleRunOptions,
+  ) {
+    this.intervalMs = Math.round(opts.intervalSeconds * 1000);
+    this.clock = new WalClock(Math.max(opts.maxLagSeconds, 1));
+    opts.signal?.addEventListener("abort", () => this.stop.abort(), { once: true });
+  }
+
+  private emit(kind: RunnerEvent["kind"], message: string, data?: Record<string, unknown>): void {
+    this.opts.onEvent({ at: new Date().toISOString(), kind, message, ...(data ? { data } : {}) });
+  }
+
+  /** Saves the state (writes one after another; a destroyed database's state is not written back). */
+  private save(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      if (!existsSync(this.s.layout.stateDir)) return;
+      await writeState(this.s.layout, this.state).catch((e) =>
+        this.emit("warning", `Could not save the autoscaler's state: ${(e as Error).message}`),
+      );
+    });
+    return this.saving;
+  }
+
+  async run(): Promise<void> {
+    const { once } = this.opts;
+    this.state.runner = {
+      pid: process.pid,
+      start: processStart(process.pid),
+      startedAt: new Date().toISOString(),
+      stoppedAt: null,
+      maxLagSeconds: this.opts.maxLagSeconds,
+      once,
+    };
+    await this.save();
+    if (!once) {
+      const port = await ensureReaderPort(this.s);
+      this.balancer = new ReaderBalancer(READER_HOST, port);
+      await this.balancer.listen();
+    }
+    const p = this.policy;
+    this.emit(
+      "started",
+      `Autoscaling ${this.s.config.identifier}: ${p.minCapacity} to ${p.maxCapacity} replicas at ${p.targetCpuPercent}% CPU, a step every ${fmt(this.opts.intervalSeconds)} s${this.balancer ? `; reader endpoint ${READER_HOST}:${this.balancer.port}` : ""}.`,
+      { reader: this.balancer ? { host: READER_HOST, port: this.balancer.port } : null },
+    );
+    try {
+      if (once) await this.runOnce();
+      else await this.loop();
+    } finally {
+      this.stop.abort();
+      for (const w of this.warming.values()) await w;
+      await this.action?.done;
+      await this.balancer?.close();
+      if (this.state.runner) this.state.runner.stoppedAt = new Date().toISOString();
+      await this.save();
+      if (!once) this.emit("stopped", "Stopped.");
+    }
+  }
+
+  private async runOnce(): Promise<void> {
+    await this.check();
+    await Promise.all(this.warming.values());
+    await this.check();
+    // A figure needs two CPU samples: the last run's when it is recent (cron every interval), else 1 s.
+    const now = Date.now();
+    const stale = (name: string) =>
+      !this.state.samples[name] || now - this.state.samples[name].atMs > 3 * this.intervalMs;
+    if (this.members.some(stale)) {
+      this.sampleCpu();
+      await sleep(Math.min(1000, this.intervalMs));
+    }
+    await this.step();
+    await this.action?.done;
+  }
+
+  private async loop(): Promise<void> {
+    await this.check();
+    this.sampleCpu();
+    const health = (async () => {
+      while (!this.stop.signal.aborted) {
+        await sleep(Math.min(HEALTH_MS, this.intervalMs), undefined, { signal: this.stop.signal }).catch(
+          () => {},
+        );
+        if (!this.stop.signal.aborted) await this.check();
+      }
+    })();
+    // Steps at the interval's boundaries (wall-clock minutes by default), each once: a timer may fire
+    // a little early, and a long step skips the boundaries it overran.
+    let next = stepOf(Date.now(), this.intervalMs) + 1;
+    while (!this.stop.signal.aborted) {
+      const wait = next * this.intervalMs - Date.now();
+      if (wait > 0) {
+        const woke = await sleep(wait, true, { signal: this.stop.signal }).catch(() => false);
+        if (!woke) break;
+        continue;
+      }
+      await this.step(next).catch((e) => this.emit("warning", `Step failed: ${message(e)}`));
+      next = Math.max(next + 1, stepOf(Date.now(), this.intervalMs) + 1);
+    }
+    await health;
+  }
+
+  /** One health check of every replica (serialised: a check asked for during one runs after it). */
+  check(): Promise<void> {
+    this.checking = this.checking
+      .then(() => this.checkNow())
+      .catch((e) => {
+        this.emit("warning", `Health check failed: ${message(e)}`);
+      });
+    return this.checking;
+  }
+
+  private async checkNow(): Promise<void> {
+    if (!existsSync(this.s.layout.stateDir)) {
+      if (!this.stop.signal.aborted)
+        this.emit("warning", `${this.s.config.identifier} no longer exists on this machine: stopping.`);
+      this.stop.abort();
+      return;
+    }
+    const metas = await listMetas(this.s.layout);
+    this.primary = metas.find((m) => m.role === "primary") ?? null;
+    this.primaryUp = this.primary ? await samplePrimary(this.s, this.primary, this.clock) : false;
+    const replicas = metas.filter((m) => m.role === "replica");
+    const results = await Promise.all(
+      replicas.map((m) => checkReplica(this.s, m, this.clock, this.isWarmed(m))),
+    );
+    this.checks = new Map(results.map((c) => [c.meta.name, c]));
+    const views: AutoscaleState["replicas"] = {};
+    const ready: string[] = [];
+    for (const c of results) {
+      const r = readiness(c.health, this.opts.maxLagSeconds);
+      views[c.meta.name] = {
+        ready: r.ready,
+        why: r.why,
+        lagSeconds: c.health.lagSeconds,
+        connections: c.connections,
+      };
+      if (r.ready && !this.draining.has(c.meta.name)) ready.push(c.meta.name);
+      const caughtUp =
+        c.health.accepting && c.health.lagSeconds !== null && c.health.lagSeconds <= this.opts.maxLagSeconds;
+      if (caughtUp && !c.health.warmed && !this.warming.has(c.meta.name) && !this.stop.signal.aborted)
+        this.startWarming(c.meta);
+    }
+    this.state.replicas = views;
+    this.forgetGone(new Set(replicas.map((m) => m.name)));
+    this.setMembers(ready);
+  }
+
+  private setMembers(ready: string[]): void {
+    const before = this.members;
+    this.members = ready;
+    const port = (n: string) => this.checks.get(n)?.meta.port ?? 0;
+    const fallback =
+      this.primaryUp && this.primary ? { name: this.primary.name, port: this.primary.port } : null;
+    this.balancer?.setMembers(
+      ready.map((name) => ({ name, port: port(name) })),
+      fallback,
+    );
+    const joined = ready.filter((n) => !before.includes(n));
+    const left = before.filter((n) => !ready.includes(n));
+    if (!joined.length && !left.length) return;
+    // A replica's figure starts when it joins: its warm-up is ebdb's load, not the application's.
+    const pids = joined.map((n) => this.checks.get(n)?.pid).filter((p): p is number => p != null);
+    const samples = sampleServers(pids);
+    for (const n of joined) {
+      const sample = samples.get(this.checks.get(n)?.pid ?? -1);
+      if (sample) this.state.samples[n] = sample;
+      const added = this.state.provisioning[n];
+      if (added !== undefined) {
+        this.state.lastProvisionSeconds = Math.round((Date.now() - added) / 100) / 10;
+        delete this.state.provisioning[n];
+      }
+    }
+    const why = (n: string) => this.state.replicas[n]?.why ?? "removed";
+    const parts = [
+      ...joined.map((n) => `+ ${n} (${why(n)})`),
+      ...left.map((n) => `- ${n} (${this.draining.has(n) ? "being removed" : why(n)})`),
+    ];
+    this.state.reader = { members: ready, updatedAt: new Date().toISOString() };
+    this.emit(
+      "reader",
+      `Reader endpoint: ${parts.join(", ")}; now ${ready.length ? ready.join(", ") : "no replica (reads go to the primary)"}.`,
+      {
+        joined,
+        left,
+        members: ready,
+      },
+    );
+    void this.save();
+  }
+
+  private isWarmed(m: NodeMeta): boolean {
+    return this.state.warmed[m.name]?.createdAt === m.createdAt;
+  }
+
+  private startWarming(meta: NodeMeta): void {
+    const w = (async () => {
+      try {
+        const r = await warmReplica(this.s, meta, this.stop.signal);
+        this.state.warmed[meta.name] = { createdAt: meta.createdAt, at: new Date().toISOString(), ...r };
+        this.emit(
+          "warmed",
+          `Warmed ${meta.name}: read its ${plural(r.tables, "largest table")} (${fmt(r.bytes / 1048576)} MiB) in ${r.ms} ms.`,
+          { replica: meta.name, ...r },
+        );
+        await this.save();
+      } catch (e) {
+        if (!this.stop.signal.aborted)
+          this.emit(
+            "warning",
+            `Warm-up of ${meta.name} failed (${message(e)}); trying again at the next check.`,
+          );
+      } finally {
+        this.warming.delete(meta.name);
+      }
+    })();
+    this.warming.set(meta.name, w);
+    // Joins the endpoint as soon as it is warm, not at the next periodic check.
+    void w.then(() => (this.stop.signal.aborted || this.opts.once ? undefined : this.check()));
+  }
+
+  /** Drops what the state holds of replicas that no longer exist. */
+  private forgetGone(names: Set<string>): void {
+    for (const n of Object.keys(this.state.warmed)) if (!names.has(n)) delete this.state.warmed[n];
+    for (const n of Object.keys(this.state.samples)) if (!names.has(n)) delete this.state.samples[n];
+    if (!this.action)
+      for (const n of Object.keys(this.state.provisioning))
+        if (!names.has(n)) delete this.state.provisioning[n];
+  }
+
+  /** Takes a CPU sample of every running replica; returns each one's CPUUtilization since its last. */
+  private sampleCpu(): Map<string, number> {
+    const running = [...this.checks.values()].flatMap((c) =>
+      c.pid === null ? [] : [{ name: c.meta.name, pid: c.pid }],
+    );
+    return utilizationSince(this.state.samples, running, this.policy.replicaVcpus);
+  }
+
+  /** One step: the metric of the step just ended, the policy's decision, and its action. */
+  private async step(step = stepOf(Date.now(), this.intervalMs)): Promise<void> {
+    const nowReal = Date.now();
+    const cpu = this.sampleCpu();
+    // Each member has a figure from when it joined (setMembers samples it then) or from the last step.
+    const figures = this.members.filter((n) => cpu.has(n)).map((n) => cpu.get(n)!);
+    const readsWithoutReplica = (this.balancer?.takeFallbackCount() ?? 0) > 0;
+    let metric: { cpuPercent: number; readyReplicas: number } | null = null;
+    if (figures.length > 0 || (this.members.length === 0 && this.primaryUp)) {
+      const point = readerAverage(policyMsOfStep(step - 1), figures, readsWithoutReplica);
+      metric = { cpuPercent: point.cpuPercent, readyReplicas: point.readyReplicas };
+      const at = new Date((step - 1) * this.intervalMs).toISOString();
+      this.state.history = addPoint(this.state.history, { ...point, at }, HISTORY_STEPS);
+    }
+    const metas = (await listMetas(this.s.layout)).filter((m) => m.role === "replica");
+    const views: ReplicaView[] = metas.map((m) => ({
+      id: m.name,
+      state: this.members.includes(m.name) ? "ready" : "creating",
+      createdByAutoscaler: m.createdBy === "autoscaler",
+      connections: this.checks.get(m.name)?.connections ?? null,
+      createdAtMs: Date.parse(m.createdAt) || 0,
+    }));
+    // An add under way whose node.json is not written yet is capacity already decided on.
+    const adding = this.action?.adding;
+    if (this.action && (adding === null || (adding && !metas.some((m) => m.name === adding))))
+      views.push({
+        id: adding ?? "(being added)",
+        state: "creating",
+        createdByAutoscaler: true,
+        connections: null,
+        createdAtMs: nowReal,
+      });
+    let decision: Decision = POLICIES.ebdb({
+      nowMs: policyMsOfStep(step),
+      config: {
+        ...this.policy,
+        provisionMinutes: provisionSteps(this.state.lastProvisionSeconds, this.intervalMs),
+      },
+      replicas: views,
+      history: this.state.history,
+      lastScaleOutAt: toPolicyMs(this.state.lastScaleOutAt, this.intervalMs),
+      lastScaleInAt: toPolicyMs(this.state.lastScaleInAt, this.intervalMs),
+    });
+    if (decision.action !== "none" && this.action)
+      decision = {
+        action: "none",
+        reason: `${decision.reason} (not acted on: ${this.action.what} is still under way)`,
+      };
+    const record = decisionRecord(decision, views.length, nowReal);
+    this.state.decisions = bounded(this.state.decisions, record, DECISIONS_KEPT);
+    this.state.desired = record.desired;
+    this.state.lastStepAt = record.at;
+    this.emit("step", stepLine(metric, record), { metric, decision: record });
+    await this.save();
+    if (decision.action === "add")
+      this.startAction(`adding ${plural(decision.count, "replica")}`, () =>
+        scaleOut(this.actionHost(), decision.count, decision.reason),
+      );
+    if (decision.action === "remove") {
+      const ids = decision.remove;
+      this.startAction(`removing ${ids.join(", ")}`, () => scaleIn(this.actionHost(), ids, decision.reason));
+    }
+  }
+
+  private startAction(what: string, fn: () => Promise<void>): void {
+    const action: NonNullable<LocalRunner["action"]> = { what, adding: null, done: Promise.resolve() };
+    this.action = action;
+    action.done = fn()
+      .catch((e) => this.emit("warning", `${what} failed: ${message(e)}`))
+      .finally(async () => {
+        this.action = null;
+        await this.save();
+        if (!this.stop.signal.aborted || this.opts.once) await this.check();
+      });
+  }
+
+  /** What the scaling actions (autoscale-actions.ts) need of the runner. */
+  private actionHost(): ActionHost {
+    return {
+      s: this.s,
+      state: this.state,
+      stopped: () => this.stop.signal.aborted,
+      emit: (kind, msg, data) => this.emit(kind, msg, data),
+      save: () => void this.save(),
+      adding: (name) => {
+        if (this.action) this.action.adding = name;
+      },
+      drain: (name, on) => {
+        if (!on) {
+          this.draining.delete(name);
+          return;
+        }
+        this.draining.add(name);
+        this.balancer?.drain(name);
+        if (this.members.includes(name)) this.setMembers(this.members.filter((n) => n !== name));
+      },
+    };
+  }
+}
