@@ -1,12 +1,12 @@
 import { userError } from "../errors.js";
 import type { ConnectionInfo, Target } from "../targets/target.js";
-import { connectionVars, type VarsOptions } from "./connection-vars.js";
+import { connectionVars, type VarsOptions } from "../targets/connection-vars.js";
 import type { CommandContext } from "./context.js";
 import { openDay2 } from "./day2-common.js";
 import { type EnvFormat, formatEnv } from "./env-format.js";
 import { pickNode } from "./url.js";
 
-export { connectionUrl, jdbcUrl } from "./connection-vars.js";
+export { connectionUrl, jdbcUrl } from "../targets/connection-vars.js";
 export { type EnvFormat, FORMAT_READERS, formatEnv } from "./env-format.js";
 
 /** The variables an application gets (see connectionVars for the names). */

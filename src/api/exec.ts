@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { systemError, userError } from "../errors.js";
 import type { Target } from "../targets/target.js";
-import { connectionVars } from "./connection-vars.js";
+import { connectionVars } from "../targets/connection-vars.js";
 import type { CommandContext } from "./context.js";
 import { openDay2 } from "./day2-common.js";
 import { launchEnv } from "./launch-env.js";

@@ -4,7 +4,7 @@ import type { Target } from "../targets/target.js";
 import type { CommandContext } from "./context.js";
 import { openDay2 } from "./day2-common.js";
 import { pickNode } from "./url.js";
-import { connectionVars } from "./connection-vars.js";
+import { connectionVars } from "../targets/connection-vars.js";
 import { launchEnv } from "./launch-env.js";
 
 /**

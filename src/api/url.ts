@@ -1,6 +1,6 @@
 import { userError } from "../errors.js";
 import type { ConnectionInfo, Target } from "../targets/target.js";
-import { connectionUrl } from "./connection-vars.js";
+import { connectionUrl } from "../targets/connection-vars.js";
 import type { CommandContext } from "./context.js";
 import { openDay2 } from "./day2-common.js";
 

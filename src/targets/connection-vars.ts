@@ -1,4 +1,4 @@
-import type { ConnectionInfo } from "../targets/target.js";
+import type { ConnectionInfo } from "./target.js";
 
 /** One server of the database: the primary, a replica or a restored instance. */
 export interface NodeAddress {
