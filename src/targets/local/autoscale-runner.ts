@@ -47,7 +47,8 @@ export class LocalRunner {
   private primaryUp = false;
   private readonly warming = new Map<string, Promise<void>>();
   private readonly draining = new Set<string>();
-  private action: { what: string; done: Promise<void>; adding: string | null } | null = null;
+  /** The action under way, and the replica count it leads to. */
+  private action: { what: string; done: Promise<void>; adding: string | null; desired: number } | null = null;
   private checking: Promise<void> = Promise.resolve();
   private saving: Promise<void> = Promise.resolve();
 
@@ -340,24 +341,32 @@ export class LocalRunner {
         action: "none",
         reason: `${decision.reason} (not acted on: ${this.action.what} is still under way)`,
       };
-    const record = decisionRecord(decision, views.length, nowReal);
+    const decided = decisionRecord(decision, views.length, nowReal);
+    const record = this.action ? { ...decided, desired: this.action.desired } : decided;
     this.state.decisions = bounded(this.state.decisions, record, DECISIONS_KEPT);
     this.state.desired = record.desired;
     this.state.lastStepAt = record.at;
     this.emit("step", stepLine(metric, record), { metric, decision: record });
     await this.save();
     if (decision.action === "add")
-      this.startAction(`adding ${plural(decision.count, "replica")}`, () =>
+      this.startAction(`adding ${plural(decision.count, "replica")}`, record.desired, () =>
         scaleOut(this.actionHost(), decision.count, decision.reason),
       );
     if (decision.action === "remove") {
       const ids = decision.remove;
-      this.startAction(`removing ${ids.join(", ")}`, () => scaleIn(this.actionHost(), ids, decision.reason));
+      this.startAction(`removing ${ids.join(", ")}`, record.desired, () =>
+        scaleIn(this.actionHost(), ids, decision.reason),
+      );
     }
   }
 
-  private startAction(what: string, fn: () => Promise<void>): void {
-    const action: NonNullable<LocalRunner["action"]> = { what, adding: null, done: Promise.resolve() };
+  private startAction(what: string, desired: number, fn: () => Promise<void>): void {
+    const action: NonNullable<LocalRunner["action"]> = {
+      what,
+      adding: null,
+      desired,
+      done: Promise.resolve(),
+    };
     this.action = action;
     action.done = fn()
       .catch((e) => this.emit("warning", `${what} failed: ${message(e)}`))

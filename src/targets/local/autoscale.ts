@@ -38,7 +38,8 @@ export function localAutoscaler(ctx: CommandContext, desired: Desired): Autoscal
           const state = continueState(await readState(s.layout), Math.round(opts.intervalSeconds * 1000));
           await new LocalRunner(s, policy, state, opts).run();
         },
-        { io: ctx.io },
+        // One runner per database: a second one says who runs it soon, rather than after 5 s.
+        { io: ctx.io, waitMs: 1000 },
       );
     },
     async status() {
