@@ -132,6 +132,7 @@ describe("formats", () => {
     );
   });
 
+  // biome-ignore-start lint/suspicious/noTemplateCurlyInString: python-dotenv's ${...} in values, on purpose
   test("dotenv: refuses what no quoting carries to all four readers, naming the keys and the formats that can, never the value", () => {
     for (const pw of ["it's$x", "it's`x`", "it's\\x", "a${HOME}b", "a${X:-y}b", "a\\\\b", "ab\\"]) {
       const e = thrown(() => formatEnv(envVars(withPassword(pw)), "dotenv"));
@@ -148,6 +149,7 @@ describe("formats", () => {
       expect(formatEnv({ K: pw }, "dotenv")).toBe(`K='${pw}'`);
     }
   });
+  // biome-ignore-end lint/suspicious/noTemplateCurlyInString: python-dotenv's ${...} in values, on purpose
 
   test("shell: export with single quotes, ' as '\\''; json: one object", () => {
     expect(formatEnv({ K: "a'b" }, "shell")).toBe(`export K='a'\\''b'`);

@@ -300,7 +300,7 @@ describe("each format, read by each reader it is for, gives back every value exa
         { env: { PATH: process.env.PATH } },
       ),
     );
-    withDotenv.forEach((k, i) => check("node --env-file", k.id, JSON.parse(got[i].out)));
+    for (const [i, k] of withDotenv.entries()) check("node --env-file", k.id, JSON.parse(got[i].out));
   });
 
   test("the dotenv package (parse, config) and JSON.parse: dotenv and json", async () => {

@@ -14,6 +14,7 @@ export const ALLOWED = [...Array(0x7f - 0x21).keys()]
  * one, if run, creates a file named INJ* in the working folder), quotes, backslashes, dollars,
  * python-dotenv's ${...}, configparser's %, comment and list characters, a leading -.
  */
+// biome-ignore-start lint/suspicious/noTemplateCurlyInString: shell and dotenv syntax in passwords, on purpose
 const CRAFTED = [
   "Ab1`touch${IFS}INJ01`x",
   "Ab1$(touch${IFS}INJ02)x",
@@ -42,6 +43,7 @@ const CRAFTED = [
   ALLOWED.slice(40),
   ALLOWED.slice(20, 60),
 ];
+// biome-ignore-end lint/suspicious/noTemplateCurlyInString: shell and dotenv syntax in passwords, on purpose
 
 /** A small seeded generator (mulberry32), so every run draws the same passwords. */
 function seeded(seed: number): () => number {
