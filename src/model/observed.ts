@@ -65,6 +65,11 @@ export interface Observed {
   } | null;
   proxy?: { name: string } | null;
   /**
+   * Local: the PostgreSQL `up` runs on this machine (the binaries it would use and their version),
+   * so the plan says what the local target really makes; null when none is installed; undefined on AWS.
+   */
+  localServer?: { version: string; source: "EBDB_PG_BIN" | "system" | "embedded"; bindir: string } | null;
+  /**
    * Differences a target found in resources the generic diff compares only coarsely (secret content,
    * security-group rules, alarm settings, EB property values), as changes; plan/diff-aws.ts merges them.
    */

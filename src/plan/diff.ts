@@ -4,6 +4,7 @@ import type { TargetName } from "../model/config.js";
 import { desiredAlarms } from "../model/desired.js";
 import type { Desired, DesiredAlarm } from "../model/desired-types.js";
 import type { Observed } from "../model/observed.js";
+import { localCreateReason } from "./describe-local.js";
 import { diffAws } from "./diff-aws.js";
 import type { DiffContext } from "./diff-context.js";
 import { diffInstance } from "./diff-instance.js";
@@ -95,11 +96,14 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions = {
       action: "create",
       to: { engine: p.engine, engineVersion: p.engineVersion, instanceClass: p.instanceClass },
       impact: "none",
-      reason: `Creates ${ENGINES[p.engine].label} ${p.engineVersion} on ${p.instanceClass}: ${s.allocatedGiB} GiB ${s.type}${
-        s.autoscaling && s.maxAllocatedGiB ? ` (autoscaling to ${s.maxAllocatedGiB})` : ""
-      }, ${s.encrypted ? "encrypted" : "NOT encrypted"}, ${p.multiAz ? "Multi-AZ" : "Single-AZ"}, backups ${
-        p.backup.retentionDays > 0 ? `${p.backup.retentionDays} days` : "off"
-      }`,
+      reason:
+        desired.target === "local"
+          ? localCreateReason(desired, observed.localServer)
+          : `Creates ${ENGINES[p.engine].label} ${p.engineVersion} on ${p.instanceClass}: ${s.allocatedGiB} GiB ${s.type}${
+              s.autoscaling && s.maxAllocatedGiB ? ` (autoscaling to ${s.maxAllocatedGiB})` : ""
+            }, ${s.encrypted ? "encrypted" : "NOT encrypted"}, ${p.multiAz ? "Multi-AZ" : "Single-AZ"}, backups ${
+              p.backup.retentionDays > 0 ? `${p.backup.retentionDays} days` : "off"
+            }`,
     });
     endpoints.push("DB_HOST");
   } else {

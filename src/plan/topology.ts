@@ -234,7 +234,7 @@ function localResources(d: Desired): TopologyResource[] {
         masterPassword: d.secret.generate
           ? `generated once (${GENERATED_PASSWORD_LENGTH} letters, digits and -_.~), kept in a 0600 file under .ebdb/`
           : "DB_MASTER_PASSWORD",
-        tls: "required (self-signed certificate; TLS-only connections, as rds.force_ssl=1)",
+        tls: "required and verifiable: the project's own CA signs the servers' certificate; clients use sslmode=verify-full with its .ebdb/<identifier>/ca.crt (TLS-only, as rds.force_ssl=1)",
         ...params,
       },
     },

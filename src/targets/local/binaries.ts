@@ -273,6 +273,36 @@ export async function findBinaries(
   );
 }
 
+/**
+ * The binaries `up` would run for a major, and their version, found in findBinaries' order but
+ * without preparing anything (for `plan`, which changes nothing); the embedded package's version is
+ * its package.json's (e.g. 16.14). Null when none fits.
+ */
+export function plannedBinaries(
+  major: string,
+  opts: { env: Readonly<Record<string, string | undefined>>; cwd: string },
+): { version: string; source: PgBinaries["source"]; bindir: string } | null {
+  const { env } = opts;
+  if (env.EBDB_PG_BIN) {
+    const version = versionOf(env.EBDB_PG_BIN);
+    return version ? { version, source: "EBDB_PG_BIN", bindir: env.EBDB_PG_BIN } : null;
+  }
+  for (const dir of systemCandidates(major, env)) {
+    const version = versionOf(dir);
+    if (version && String(majorOf(version)) === major) return { version, source: "system", bindir: dir };
+  }
+  for (const pkgDir of embeddedCandidates(opts.cwd)) {
+    const pkgVersion = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version as string;
+    if (pkgVersion.split(".")[0] !== major) continue;
+    return {
+      version: pkgVersion.split(".").slice(0, 2).join("."),
+      source: "embedded",
+      bindir: join(pkgDir, "native", "bin"),
+    };
+  }
+  return null;
+}
+
 function checkSupported(version: string, where: string): void {
   if (majorOf(version) < MIN_MAJOR) {
     throw userError(

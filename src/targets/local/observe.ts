@@ -6,6 +6,7 @@ import { desiredReplica, replicaIndex } from "../../model/desired.js";
 import type { Desired, DesiredInstance } from "../../model/desired-types.js";
 import type { Observed, ObservedInstance } from "../../model/observed.js";
 import { listBackups } from "./backups.js";
+import { plannedBinaries } from "./binaries.js";
 import { pgdataOf } from "./layout.js";
 import { orphanSlots } from "./replicas.js";
 import { confDrift } from "./conf-drift.js";
@@ -210,7 +211,9 @@ export async function localObserve(s: Session): Promise<Observed> {
   const primary = views.find((v) => v.meta.role === "primary");
   // A primary an interrupted first `up` left half-made holds nothing of the user's yet: planned as
   // not there, and made again (createCluster removes what was left and says so).
-  if (!primary || primary.meta.state === "creating") return { target: "local", primary: null, replicas: [] };
+  const localServer = plannedBinaries(d.config.engineMajor, { env: s.ctx.env, cwd: s.ctx.cwd });
+  if (!primary || primary.meta.state === "creating")
+    return { target: "local", primary: null, replicas: [], localServer };
   if (!primary.complete) {
     throw userError(
       "PRIMARY_MISSING",
@@ -239,5 +242,6 @@ export async function localObserve(s: Session): Promise<Observed> {
       },
     },
     drift: await localDrift(s, views, primary),
+    localServer,
   };
 }

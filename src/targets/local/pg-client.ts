@@ -10,7 +10,10 @@ export function loadPg(): Promise<typeof import("pg")> {
   return pgModule;
 }
 
-/** Opens a TLS connection to a local server (its certificate is self-signed, so it is not verified). */
+/**
+ * Opens a TLS connection to a local server for ebdb's own work (not verified: ebdb reaches its own
+ * servers on 127.0.0.1 and may run before the project's CA-signed certificate is in place).
+ */
 export async function connect(
   port: number,
   user: string,
