@@ -18,6 +18,11 @@ export interface DesiredInstance {
   /** CloudWatch Logs exports. */
   logExports: string[];
   parameterGroup: string;
+  /**
+   * AWS: the CA of the instance's server certificate (RDS's CACertificateIdentifier), set explicitly so
+   * an account or region default (rds-ca-ecc384-g1, rds-ca-rsa4096-g1) never decides it.
+   */
+  caCertificateIdentifier: string;
   publiclyAccessible: false;
   copyTagsToSnapshot: true;
   /** Replicas only: index used to spread replicas over availability zones. */
@@ -46,6 +51,9 @@ export interface DesiredAlarm {
   instance: string;
 }
 
+/** What an EB environment secret's value is: the password alone, or the whole DATABASE_URL. */
+export type EnvSecretValue = "password" | "url" | "jdbc";
+
 /** The whole topology the configuration asks for, target-independent. Pure data. */
 export interface Desired {
   target: TargetName;
@@ -54,7 +62,17 @@ export interface Desired {
   primary: DesiredInstance;
   replicas: DesiredInstance[];
   parameterGroup: { name: string; family: string; parameters: Record<string, DesiredParameter> };
-  secret: { name: string; generate: boolean };
+  secret: {
+    /** The secret in RDS's JSON layout (username, password, host, port, ...): ebdb's, RDS Proxy's and rotation's. */
+    name: string;
+    generate: boolean;
+    /**
+     * AWS: one secret per EB environment secret's value, since EB puts a secret's whole value in the
+     * variable: `password` holds only the password (DB_PASSWORD, RDS_PASSWORD, PGPASSWORD,
+     * JDBC_DATABASE_PASSWORD), `url` DATABASE_URL, `jdbc` JDBC_DATABASE_URL.
+     */
+    variables: Record<EnvSecretValue, string>;
+  };
   network: {
     subnetGroup: string;
     dbSecurityGroup: string;
@@ -66,8 +84,10 @@ export interface Desired {
   eb: {
     application: string;
     environment: string;
-    /** Environment property names ebdb sets (values are only known at apply time). */
+    /** Every variable ebdb gives the EB environment, plain or secret (values are only known at apply time). */
     properties: string[];
+    /** The variables that are environment secrets, each with the secret its value comes from; never plain. */
+    secrets: Record<string, EnvSecretValue>;
   };
   proxy: { name: string } | null;
   /** Tags on every AWS resource: ebdb:app, ebdb:env, ebdb:managed. */

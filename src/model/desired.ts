@@ -1,9 +1,22 @@
 import { parameterGroupFamily } from "../config/catalog/engines.js";
 import { instanceClassInfo, maxConnectionsEstimate } from "../config/catalog/instance-classes.js";
 import type { Config, Engine, TargetName } from "./config.js";
-import type { Desired, DesiredAlarm, DesiredInstance, DesiredParameter } from "./desired-types.js";
+import type {
+  Desired,
+  DesiredAlarm,
+  DesiredInstance,
+  DesiredParameter,
+  EnvSecretValue,
+} from "./desired-types.js";
 
 const GIB = 1024 ** 3;
+
+/**
+ * The CA ebdb gives every RDS instance, replica and restore: RSA 2048 (every TLS client verifies it;
+ * not every one does ECC 384), root valid until 2061 (RDS User Guide, "Using SSL/TLS to encrypt a
+ * connection to a DB instance or cluster": certificate authorities).
+ */
+export const RDS_CA_CERTIFICATE = "rds-ca-rsa2048-g1";
 
 /** Name of the n-th read replica (n from 1): `my-app-prod-db-replica-1`. */
 export function replicaName(identifier: string, n: number): string {
@@ -97,6 +110,7 @@ function instance(
     performanceInsights: { ...config.performanceInsights },
     logExports: logExportsFor(config.engine),
     parameterGroup: config.names.parameterGroup,
+    caCertificateIdentifier: RDS_CA_CERTIFICATE,
     publiclyAccessible: false,
     copyTagsToSnapshot: true,
   };
@@ -202,11 +216,48 @@ export function desiredAlarms(config: Config, replicaNames: readonly string[]): 
   return alarms;
 }
 
-/** Environment properties ebdb sets on the EB environment. */
+/**
+ * The variables ebdb gives the EB environment, the names `ebdb env` prints: DB_HOST, DB_PORT,
+ * DB_NAME, DB_USERNAME, DB_PASSWORD, DATABASE_URL, DB_REPLICA_HOSTS (empty without replicas); with
+ * EB_RDS_PROPERTIES the names EB gives a coupled database (RDS_HOSTNAME, RDS_PORT, RDS_DB_NAME,
+ * RDS_USERNAME, RDS_PASSWORD: EB Developer Guide, "Connecting to a database from an Elastic Beanstalk
+ * environment"); for PostgreSQL libpq's PG* (so psql and psycopg2, hence Django, verify the server
+ * with no settings of their own) and the JDBC_DATABASE_* of Heroku-style buildpacks.
+ */
 export function ebPropertiesFor(config: Config): string[] {
-  const props = ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USERNAME", "DB_PASSWORD"];
-  if (config.replicas.enabled) props.push("DB_REPLICA_HOSTS");
+  const props = [
+    "DB_HOST",
+    "DB_PORT",
+    "DB_NAME",
+    "DB_USERNAME",
+    "DB_PASSWORD",
+    "DATABASE_URL",
+    "DB_REPLICA_HOSTS",
+  ];
+  if (config.ebRdsProperties)
+    props.push("RDS_HOSTNAME", "RDS_PORT", "RDS_DB_NAME", "RDS_USERNAME", "RDS_PASSWORD");
+  if (config.engine === "postgres") {
+    props.push("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSSLMODE", "PGSSLROOTCERT");
+    props.push("JDBC_DATABASE_URL", "JDBC_DATABASE_USERNAME", "JDBC_DATABASE_PASSWORD");
+  }
   return props;
+}
+
+/**
+ * Which of ebdb's EB variables hold a secret, and which secret's value each takes: they are environment
+ * secrets, never plain properties.
+ */
+export function ebSecretsFor(config: Config): Record<string, EnvSecretValue> {
+  const names = ebPropertiesFor(config);
+  const secrets: Record<string, EnvSecretValue> = {
+    DB_PASSWORD: "password",
+    RDS_PASSWORD: "password",
+    PGPASSWORD: "password",
+    JDBC_DATABASE_PASSWORD: "password",
+    DATABASE_URL: "url",
+    JDBC_DATABASE_URL: "jdbc",
+  };
+  return Object.fromEntries(Object.entries(secrets).filter(([n]) => names.includes(n)));
 }
 
 /**
@@ -229,7 +280,15 @@ export function deriveDesired(config: Config, target: TargetName): Desired {
       family: familyOf(config.engine, config.engineVersion, config.engineMajor),
       parameters: desiredParameters(config, target),
     },
-    secret: { name: config.names.secret, generate: config.masterPassword === null },
+    secret: {
+      name: config.names.secret,
+      generate: config.masterPassword === null,
+      variables: {
+        password: `${config.appName}/${config.envName}/eb/DB_PASSWORD`,
+        url: `${config.appName}/${config.envName}/eb/DATABASE_URL`,
+        jdbc: `${config.appName}/${config.envName}/eb/JDBC_DATABASE_URL`,
+      },
+    },
     network: {
       subnetGroup: config.names.subnetGroup,
       dbSecurityGroup: config.names.dbSecurityGroup,
@@ -248,6 +307,7 @@ export function deriveDesired(config: Config, target: TargetName): Desired {
       application: config.ebApplication,
       environment: config.ebEnvironment,
       properties: ebPropertiesFor(config),
+      secrets: ebSecretsFor(config),
     },
     proxy: config.rdsProxy ? { name: config.names.proxy } : null,
     tags: { "ebdb:app": config.appName, "ebdb:env": config.envName, "ebdb:managed": "true" },

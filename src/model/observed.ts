@@ -41,6 +41,8 @@ export interface ObservedInstance {
   subnetGroup?: string | null;
   /** VPC security groups (ids or names) on the instance; undefined when the target has none (local). */
   securityGroups?: string[];
+  /** AWS: the CA of the server certificate (CACertificateIdentifier); undefined where there is none (local). */
+  caCertificateIdentifier?: string;
 }
 
 /**
@@ -62,6 +64,8 @@ export interface Observed {
     properties: Record<string, string>;
     secretRefs: Record<string, string>;
     instanceRolePolicy: boolean;
+    /** Whether the platform resolves environment secrets; false: the secret variables cannot be set. */
+    secretsSupported?: boolean;
   } | null;
   proxy?: { name: string } | null;
   /**
@@ -74,4 +78,6 @@ export interface Observed {
    * security-group rules, alarm settings, EB property values), as changes; plan/diff-aws.ts merges them.
    */
   drift?: Change[];
+  /** Changes the target found it will not make (with the reason and the way out); merged into the plan's refused. */
+  refused?: Change[];
 }

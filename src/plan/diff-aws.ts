@@ -13,6 +13,9 @@ function key(c: Change): string {
  * before ordering. Pure.
  */
 export function diffAws(ctx: DiffContext): void {
+  for (const r of ctx.observed.refused ?? []) {
+    if (!ctx.refused.some((x) => key(x) === key(r))) ctx.refused.push(r);
+  }
   const drift = ctx.observed.drift ?? [];
   if (drift.length === 0) return;
   const planned = new Set(ctx.changes.map(key));
@@ -38,5 +41,5 @@ export function withAwsDrift(plan: Plan, observed: Observed): Plan {
     notes: [...plan.notes],
   };
   diffAws(ctx);
-  return { ...plan, changes: orderChanges(ctx.changes) };
+  return { ...plan, changes: orderChanges(ctx.changes), refused: orderChanges(ctx.refused) };
 }

@@ -30,6 +30,7 @@ const RDS_PENDING_KEYS: Record<string, string> = {
   name: "DBInstanceIdentifier",
   subnetGroup: "DBSubnetGroupName",
   logExports: "PendingCloudwatchLogsExports",
+  caCertificateIdentifier: "CACertificateIdentifier",
 };
 
 /** The value a pending modification will set for a field, or undefined when none is pending. */

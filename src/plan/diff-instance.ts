@@ -136,6 +136,21 @@ export function diffInstance(ctx: DiffContext, want: DesiredInstance, have: Obse
     }
   }
 
+  if (
+    have.caCertificateIdentifier !== undefined &&
+    have.caCertificateIdentifier !== want.caCertificateIdentifier
+  ) {
+    push(
+      change(
+        "caCertificateIdentifier",
+        have.caCertificateIdentifier,
+        want.caCertificateIdentifier,
+        "restart",
+        `Moves the server certificate to CA ${want.caCertificateIdentifier}: RDS restarts the instance to load it, unless its engine version rotates certificates without a restart`,
+      ),
+    );
+  }
+
   if (have.parameterGroup !== null && have.parameterGroup !== want.parameterGroup) {
     push(
       change(

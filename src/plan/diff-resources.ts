@@ -257,11 +257,18 @@ export function diffEb(ctx: DiffContext, endpointsChange: string[]): void {
   const { eb } = ctx.desired;
   const have = ctx.observed.eb;
   if (have === undefined) return;
-  const props = eb.properties.join(", ");
+  // Secret variables the platform cannot take are the target's refusal, not a change to make.
+  const settable =
+    have?.secretsSupported === false ? eb.properties.filter((p) => !(p in eb.secrets)) : eb.properties;
+  const props = settable.join(", ");
+  const secretNames = eb.properties.filter((p) => p in eb.secrets);
   const policy = create(
     "iam-policy",
     `${eb.environment} instance role`,
-    `Allows the EB instances secretsmanager:GetSecretValue on ${ctx.desired.secret.name} only`,
+    `Allows the EB instances secretsmanager:GetSecretValue on the database's secrets only (${[
+      ctx.desired.secret.name,
+      ...Object.values(ctx.desired.secret.variables),
+    ].join(", ")})`,
   );
   if (have === null) {
     ctx.changes.push(policy, {
@@ -271,12 +278,12 @@ export function diffEb(ctx: DiffContext, endpointsChange: string[]): void {
       field: "properties",
       to: eb.properties,
       impact: "restart",
-      reason: `Sets ${props} on EB environment ${eb.environment} (DB_PASSWORD as a reference to the secret where the platform supports it); Elastic Beanstalk restarts the application to load them`,
+      reason: `Sets ${props} on EB environment ${eb.environment} (${secretNames.join(", ")} as environment secrets: references to Secrets Manager secrets, never plain properties); Elastic Beanstalk restarts the application to load them`,
     });
     return;
   }
   if (!have.instanceRolePolicy) ctx.changes.push(policy);
-  const missing = eb.properties.filter((p) => !(p in have.properties) && !(p in have.secretRefs));
+  const missing = settable.filter((p) => !(p in have.properties) && !(p in have.secretRefs));
   if (missing.length > 0 || endpointsChange.length > 0) {
     const what = missing.length > 0 ? missing : endpointsChange;
     ctx.changes.push({

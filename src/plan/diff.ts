@@ -103,7 +103,7 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions = {
               s.autoscaling && s.maxAllocatedGiB ? ` (autoscaling to ${s.maxAllocatedGiB})` : ""
             }, ${s.encrypted ? "encrypted" : "NOT encrypted"}, ${p.multiAz ? "Multi-AZ" : "Single-AZ"}, backups ${
               p.backup.retentionDays > 0 ? `${p.backup.retentionDays} days` : "off"
-            }`,
+            }${desired.target === "aws" ? `, TLS certificate from CA ${p.caCertificateIdentifier}` : ""}`,
     });
     endpoints.push("DB_HOST");
   } else {

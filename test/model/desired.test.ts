@@ -8,7 +8,15 @@ describe("deriveDesired", () => {
     const d = deriveDesired(makeConfigWithReplicas({ replicas: { count: 2 } }), "aws");
     expect(d.identifier).toBe("my-app-prod-db");
     expect(d.primary.name).toBe("my-app-prod-db");
-    expect(d.secret).toEqual({ name: "my-app/prod/db-password", generate: true });
+    expect(d.secret).toEqual({
+      name: "my-app/prod/db-password",
+      generate: true,
+      variables: {
+        password: "my-app/prod/eb/DB_PASSWORD",
+        url: "my-app/prod/eb/DATABASE_URL",
+        jdbc: "my-app/prod/eb/JDBC_DATABASE_URL",
+      },
+    });
     expect(d.replicas.map((r) => r.name)).toEqual(["my-app-prod-db-replica-1", "my-app-prod-db-replica-2"]);
     expect(d.parameterGroup.name).toBe("my-app-prod-db-postgres16");
     expect(d.parameterGroup.family).toBe("postgres16");
@@ -23,8 +31,36 @@ describe("deriveDesired", () => {
     expect(d.eb).toEqual({
       application: "my-app",
       environment: "my-app-prod",
-      properties: ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USERNAME", "DB_PASSWORD", "DB_REPLICA_HOSTS"],
+      properties: [
+        "DB_HOST",
+        "DB_PORT",
+        "DB_NAME",
+        "DB_USERNAME",
+        "DB_PASSWORD",
+        "DATABASE_URL",
+        "DB_REPLICA_HOSTS",
+        "PGHOST",
+        "PGPORT",
+        "PGDATABASE",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGSSLMODE",
+        "PGSSLROOTCERT",
+        "JDBC_DATABASE_URL",
+        "JDBC_DATABASE_USERNAME",
+        "JDBC_DATABASE_PASSWORD",
+      ],
+      // Never plain properties: each is a reference to the secret holding exactly its value.
+      secrets: {
+        DB_PASSWORD: "password",
+        PGPASSWORD: "password",
+        JDBC_DATABASE_PASSWORD: "password",
+        DATABASE_URL: "url",
+        JDBC_DATABASE_URL: "jdbc",
+      },
     });
+    expect(d.primary.caCertificateIdentifier).toBe("rds-ca-rsa2048-g1");
+    expect(d.replicas.map((r) => r.caCertificateIdentifier)).toEqual(["rds-ca-rsa2048-g1", "rds-ca-rsa2048-g1"]);
   });
 
   it("carries every instance setting of the configuration to the primary", () => {

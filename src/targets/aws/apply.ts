@@ -4,7 +4,8 @@ import { desiredReplica, replicaIndex } from "../../model/desired.js";
 import type { DesiredInstance } from "../../model/desired-types.js";
 import type { AwsCtx } from "./context.js";
 import { all } from "./context.js";
-import { NS_ENV, readEnvironment, updateEnvironment, wiringEdits } from "./eb.js";
+import { syncApp } from "./app-sync.js";
+import { readEnvironment, updateEnvironment, wiringEdits } from "./eb.js";
 import {
   createPrimary,
   createReplica,
@@ -20,16 +21,10 @@ import { deleteSecurityGroup } from "./network.js";
 import type { AwsLive } from "./observe.js";
 import { restoreIfReplacing, replaceForEncryption } from "./replace.js";
 import { putDoc, sameDoc, wantedDoc } from "./secret.js";
-import {
-  iamStep,
-  type NetworkState,
-  networkStep,
-  paramsStep,
-  type SecretState,
-  secretStep,
-} from "./steps.js";
+import { EB_RDS_CA_PATH } from "./rds-ca.js";
+import { type NetworkState, networkStep, paramsStep, type SecretState, secretStep } from "./steps.js";
 import { Tracker } from "./tracker.js";
-import { type Endpoints, replicaEndpoints, wantedWiring } from "./wiring.js";
+import { replicaEndpoints, wantedWiring } from "./wiring.js";
 
 export interface ApplyOptions {
   /** Disruptive changes now rather than in the maintenance window. */
@@ -70,10 +65,11 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
     });
   }
 
+  const jsonSecret = (c: Change) => c.kind === "secret" && c.resource === d.secret.name;
   const [secret, net, params] = (await all<unknown>([
     () =>
       t.run(
-        (c) => (c.kind === "secret" && c.field !== "value") || c.field === "masterPassword",
+        (c) => (jsonSecret(c) && c.field !== "value") || c.field === "masterPassword",
         () => secretStep(ctx, live),
       ),
     () =>
@@ -86,34 +82,21 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
 
   const replicaNames = replicasAfter(live, plan);
   let env = live.env;
-  /** Sets what the EB environment lacks, given the endpoints known so far. */
-  const wire = async (endpoints: Endpoints): Promise<boolean> => {
+  // Creating instances takes many minutes: meanwhile EB takes what does not need their endpoints nor
+  // the secrets (the client security group, a rolling replacement of its instances, the plain names),
+  // so only the hosts and the secret variables are left for the end.
+  const creating =
+    !live.instances.primary || plan.changes.some((c) => c.kind === "replica" && c.action === "create");
+  const early = async () => {
     const want = wantedWiring(d, env, {
-      endpoints,
-      secretArn: secret.arn,
-      password: secret.doc.password,
+      endpoints: { primary: null, replicas: null },
+      envSecretArns: {},
       secretsSupported: live.secretsSupported,
       clientSg: net.clientSg ?? live.clientSg,
     });
     const edits = wiringEdits(env, want);
-    if (edits.set.some((o) => o.Namespace === NS_ENV && o.OptionName === "DB_PASSWORD")) {
-      ctx.io.event({
-        type: "warning",
-        message: `EB environment ${d.eb.environment} runs a platform version released before 26 March 2025, which cannot read Secrets Manager references: DB_PASSWORD is set as a plain environment property.`,
-        hint: "Update the environment's platform version, then run up again to replace it by a reference to the secret.",
-      });
-    }
-    if (edits.set.length === 0 && edits.remove.length === 0) return false;
+    if (edits.set.length === 0 && edits.remove.length === 0) return;
     await updateEnvironment(ctx, env, edits);
-    return true;
-  };
-  // Creating instances takes many minutes: meanwhile EB takes what does not need their endpoints (the
-  // client security group, a rolling replacement of its instances, and the names), so only the hosts
-  // are left for the end.
-  const creating =
-    !live.instances.primary || plan.changes.some((c) => c.kind === "replica" && c.action === "create");
-  const early = async () => {
-    if (!(await wire({ primary: null, replicas: null }))) return;
     env = await readEnvironment(ctx.aws, env.application, env.name);
   };
   await all<unknown>([
@@ -123,7 +106,6 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
         const arn = await ensureTopic(ctx, live.topic);
         await ensureAlarms(ctx, live.alarms, alarmsForReplicas(d, replicaNames), arn);
       }),
-    () => t.run(kindIs("iam-policy"), () => iamStep(ctx, live.role, secret.arn)),
     ...(creating
       ? [() => t.run((c) => c.kind === "eb-environment" && c.field === "securityGroups", early)]
       : []),
@@ -131,13 +113,36 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
 
   const now = await readInstances(ctx.aws, d.identifier);
   const host = now.primary?.Endpoint?.Address ?? "";
-  await t.run(kindIs("secret"), async () => {
+  await t.run(jsonSecret, async () => {
     const want = wantedDoc(d, secret.doc.password, host);
-    if (host && !sameDoc(secret.doc, want)) await putDoc(ctx.aws, secret.arn, want);
+    if (host && !sameDoc(secret.doc, want)) await putDoc(ctx.aws, secret.arn, want, secret.versionId);
   });
-  await t.run(kindIs("eb-environment"), async () => {
-    await wire({ primary: host || null, replicas: replicaEndpoints(now.replicas) });
-  });
+  const varNames = Object.values(d.secret.variables);
+  const firstWiring = !("DATABASE_URL" in env.secretRefs);
+  await t.run(
+    (c) =>
+      c.kind === "eb-environment" ||
+      c.kind === "iam-policy" ||
+      (c.kind === "secret" && varNames.includes(c.resource)),
+    () =>
+      syncApp(
+        ctx,
+        { env, envSecrets: live.envSecrets, role: live.role, secretsSupported: live.secretsSupported },
+        {
+          endpoints: { primary: host || null, replicas: replicaEndpoints(now.replicas) },
+          password: secret.doc.password,
+          secretArn: secret.arn,
+          clientSg: net.clientSg ?? live.clientSg,
+          manageSecurityGroups: true,
+        },
+      ),
+  );
+  if (firstWiring && live.secretsSupported && d.config.engine === "postgres") {
+    ctx.io.event({
+      type: "info",
+      message: `DATABASE_URL and PGSSLROOTCERT name the RDS CA bundle at ${EB_RDS_CA_PATH} on the EB instances: run \`ebdb eb-files\` in the application's directory and deploy it with the application, so the file is there.`,
+    });
+  }
   await t.run(
     (c) => c.kind === "security-group" && c.action === "delete",
     async () => {

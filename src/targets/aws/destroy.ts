@@ -19,6 +19,7 @@ import { deleteAlarms, deleteTopic, readAlarms, topicArn } from "./monitoring.js
 import { deleteSecurityGroup, type LiveSg, readReferencingGroups, readSecurityGroups } from "./network.js";
 import { readAccount } from "./observe.js";
 import { deleteParamGroup } from "./params.js";
+import { readEnvSecrets } from "./env-secrets.js";
 import { readSecret, scheduleSecretDeletion } from "./secret.js";
 import { readSnapshot } from "./snapshots.js";
 import { deleteSubnetGroup, readSubnetGroup } from "./subnets.js";
@@ -85,11 +86,17 @@ export async function destroyAll(ctx: AwsCtx, skipFinalSnapshot: boolean): Promi
         async (name) => (await readSnapshot(ctx.aws, name)) !== null,
       );
 
+  const envSecrets = await readEnvSecrets(ctx.aws, d);
+  const ourArns = Object.values(envSecrets).flatMap((s) => (s ? [s.arn] : []));
   if (env) {
     const remove: OptionEdit[] = [];
+    // DB_* are ebdb's alone; the other names only when this configuration sets them (RDS_* may be a
+    // coupled database's, PG* or DATABASE_URL the user's own), secret references only to ebdb's secrets.
+    const ours = (k: string) => k.startsWith("DB_") || d.eb.properties.includes(k);
     for (const k of MANAGED_PROPERTIES) {
-      if (k in env.properties) remove.push({ Namespace: NS_ENV, OptionName: k });
-      if (k in env.secretRefs) remove.push({ Namespace: NS_SECRETS, OptionName: k });
+      if (k in env.properties && ours(k)) remove.push({ Namespace: NS_ENV, OptionName: k });
+      if (k in env.secretRefs && (k.startsWith("DB_") || ourArns.includes(env.secretRefs[k])))
+        remove.push({ Namespace: NS_SECRETS, OptionName: k });
     }
     const set: OptionEdit[] = [];
     if (client && (env.securityGroups.includes(client.id) || env.securityGroups.includes(client.name))) {
@@ -138,11 +145,13 @@ export async function destroyAll(ctx: AwsCtx, skipFinalSnapshot: boolean): Promi
   if (db) await deleteSecurityGroup(ctx, db);
   if (client) await deleteSecurityGroup(ctx, client);
   const secret = await readSecret(ctx.aws, d.secret.name);
-  if (await scheduleSecretDeletion(ctx.aws, secret)) {
-    ctx.io.event({
-      type: "info",
-      message: `Secret ${d.secret.name} is scheduled for deletion in 30 days; until then ebdb up restores it (aws secretsmanager restore-secret also does)`,
-    });
+  for (const s of [secret, ...Object.values(envSecrets)]) {
+    if (s && (await scheduleSecretDeletion(ctx.aws, s))) {
+      ctx.io.event({
+        type: "info",
+        message: `Secret ${s.name} is scheduled for deletion in 30 days; until then ebdb up restores it (aws secretsmanager restore-secret also does)`,
+      });
+    }
   }
   ctx.io.event({ type: "result", message: `Destroyed ${id} and everything ebdb made for it` });
 }

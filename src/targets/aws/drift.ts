@@ -1,6 +1,7 @@
 import type { Change } from "../../model/change.js";
 import type { Desired } from "../../model/desired-types.js";
 import { NS_SECRETS, wiringEdits } from "./eb.js";
+import { envSecretDrift, existingArns } from "./env-secrets-drift.js";
 import { alarmDrift, alarmInput, alarmsForReplicas } from "./monitoring.js";
 import { ingressDrift } from "./network.js";
 import type { AwsLive } from "./observe.js";
@@ -135,20 +136,21 @@ export function driftOf(live: AwsLive, desired: Desired): Change[] {
       );
   }
 
+  const secrets = envSecretDrift(live, desired, configured ?? doc?.password ?? null, host);
+  out.push(...secrets.changes);
   const want = wantedWiring(desired, live.env, {
     endpoints: {
       primary: host,
       replicas: replicaEndpoints(live.instances.replicas),
     },
-    secretArn: live.secret && !live.secret.deleted ? live.secret.arn : null,
-    password: doc?.password ?? null,
+    envSecretArns: existingArns(live.envSecrets),
     secretsSupported: live.secretsSupported,
     clientSg: null,
   });
   const edits = wiringEdits(live.env, want);
   const touched = [...edits.set, ...edits.remove].map((o) => o.OptionName);
   // Missing properties are the generic diff's; here only values that are wrong, or in the wrong place.
-  const wrong = touched.filter((k) => k in live.env.properties || k in live.env.secretRefs);
+  const wrong = [...new Set(touched.filter((k) => k in live.env.properties || k in live.env.secretRefs))];
   if (wrong.length > 0) {
     const secretMove = [...edits.set, ...edits.remove].some((o) => o.Namespace === NS_SECRETS);
     out.push({
@@ -156,11 +158,21 @@ export function driftOf(live: AwsLive, desired: Desired): Change[] {
       kind: "eb-environment",
       action: "update",
       field: "propertyValues",
-      to: [...new Set(wrong)],
+      to: wrong,
       impact: "restart",
-      reason: `Corrects ${[...new Set(wrong)].join(", ")} on EB environment ${desired.eb.environment}${
-        secretMove ? " (DB_PASSWORD as a Secrets Manager reference)" : ""
+      reason: `Corrects ${wrong.join(", ")} on EB environment ${desired.eb.environment}${
+        secretMove ? " (the secret variables as references to their Secrets Manager secrets)" : ""
       }; Elastic Beanstalk restarts the application to load them`,
+    });
+  } else if (secrets.reload.length > 0) {
+    out.push({
+      resource: desired.eb.environment,
+      kind: "eb-environment",
+      action: "update",
+      field: "reload",
+      to: secrets.reload,
+      impact: "restart",
+      reason: `Restarts the application servers of EB environment ${desired.eb.environment} so they load the current ${secrets.reload.join(", ")}: Elastic Beanstalk reads secrets only when it deploys`,
     });
   }
 

@@ -17,7 +17,7 @@ export const NS_LAUNCH = "aws:autoscaling:launchconfiguration";
 export const NS_VPC = "aws:ec2:vpc";
 /** Platform versions released from this day resolve Secrets Manager ARNs into environment variables. */
 export const SECRETS_SUPPORTED_FROM = Date.UTC(2025, 2, 26);
-/** Every property ebdb may set, so it can also remove the ones the configuration no longer wants. */
+/** Every variable ebdb may set, so it can also remove the ones the configuration no longer wants. */
 export const MANAGED_PROPERTIES = [
   "DB_HOST",
   "DB_PORT",
@@ -26,7 +26,28 @@ export const MANAGED_PROPERTIES = [
   "DB_PASSWORD",
   "DB_REPLICA_HOSTS",
   "DB_READ_HOSTS",
+  "DATABASE_URL",
+  "RDS_HOSTNAME",
+  "RDS_PORT",
+  "RDS_DB_NAME",
+  "RDS_USERNAME",
+  "RDS_PASSWORD",
+  "PGHOST",
+  "PGPORT",
+  "PGDATABASE",
+  "PGUSER",
+  "PGPASSWORD",
+  "PGSSLMODE",
+  "PGSSLROOTCERT",
+  "JDBC_DATABASE_URL",
+  "JDBC_DATABASE_USERNAME",
+  "JDBC_DATABASE_PASSWORD",
 ];
+
+/** Names only ebdb sets (DB_*): removed when no longer wanted, whatever their value. */
+function onlyOurs(name: string): boolean {
+  return name.startsWith("DB_");
+}
 
 /** The EB environment as ebdb needs it. */
 export interface LiveEnv {
@@ -141,6 +162,10 @@ export interface WantedWiring {
   securityGroups: string[] | null;
   /** Every property name the configuration wants, values known or not (those are never removed). */
   names: string[];
+  /** The value ebdb would give each plain property it may manage (a name not wanted is removed only when it has it). */
+  ours: Record<string, string>;
+  /** ARNs of ebdb's env-secret secrets (a secret variable not wanted is removed only when it points at one). */
+  ourArns: string[];
 }
 
 export interface OptionEdit {
@@ -160,11 +185,22 @@ export function wiringEdits(env: LiveEnv, want: WantedWiring): { set: OptionEdit
     if (env.secretRefs[k] !== v) set.push({ Namespace: NS_SECRETS, OptionName: k, Value: v });
   }
   for (const k of MANAGED_PROPERTIES) {
-    // Removed when no longer wanted, or when wanted in the other namespace (DB_PASSWORD plain <-> secret).
-    if (k in env.properties && !(k in want.properties) && (!want.names.includes(k) || k in want.secretRefs)) {
+    // Removed when no longer wanted (and ebdb's), or when wanted in the other namespace (a plain
+    // DB_PASSWORD left by an earlier ebdb becomes a secret).
+    const plainOurs = onlyOurs(k) || env.properties[k] === want.ours[k];
+    const refOurs = onlyOurs(k) || want.ourArns.includes(env.secretRefs[k] ?? "");
+    if (
+      k in env.properties &&
+      !(k in want.properties) &&
+      ((!want.names.includes(k) && plainOurs) || k in want.secretRefs)
+    ) {
       remove.push({ Namespace: NS_ENV, OptionName: k });
     }
-    if (k in env.secretRefs && !(k in want.secretRefs) && (!want.names.includes(k) || k in want.properties)) {
+    if (
+      k in env.secretRefs &&
+      !(k in want.secretRefs) &&
+      ((!want.names.includes(k) && refOurs) || k in want.properties)
+    ) {
       remove.push({ Namespace: NS_SECRETS, OptionName: k });
     }
   }

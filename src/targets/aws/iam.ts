@@ -18,8 +18,11 @@ export function policyName(identifier: string): string {
   return `ebdb-${identifier}-db-secret`;
 }
 
-/** GetSecretValue on this one secret, nothing else. */
-export function policyDocument(secretArn: string): Record<string, unknown> {
+/**
+ * GetSecretValue on the database's secrets only: the RDS-layout secret (for the application's own
+ * SDK calls) and the secrets EB fetches into DB_PASSWORD and DATABASE_URL with the instances' role.
+ */
+export function policyDocument(secretArns: readonly string[]): Record<string, unknown> {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -27,7 +30,7 @@ export function policyDocument(secretArn: string): Record<string, unknown> {
         Sid: "ReadDatabaseSecret",
         Effect: "Allow",
         Action: "secretsmanager:GetSecretValue",
-        Resource: secretArn,
+        Resource: secretArns.length === 1 ? secretArns[0] : [...secretArns],
       },
     ],
   };
@@ -63,22 +66,22 @@ export async function readRole(
   }
 }
 
-export function policyMatches(role: LiveRole | null, secretArn: string | null): boolean {
-  if (!role || !secretArn) return false;
-  return JSON.stringify(role.policy) === JSON.stringify(policyDocument(secretArn));
+export function policyMatches(role: LiveRole | null, secretArns: readonly (string | null)[]): boolean {
+  if (!role || secretArns.length === 0 || secretArns.some((a) => !a)) return false;
+  return JSON.stringify(role.policy) === JSON.stringify(policyDocument(secretArns as string[]));
 }
 
 export async function putPolicy(
   aws: AwsClients,
   role: LiveRole,
   identifier: string,
-  secretArn: string,
+  secretArns: readonly string[],
 ): Promise<void> {
   await aws.iam(
     new PutRolePolicyCommand({
       RoleName: role.roleName,
       PolicyName: policyName(identifier),
-      PolicyDocument: JSON.stringify(policyDocument(secretArn)),
+      PolicyDocument: JSON.stringify(policyDocument(secretArns)),
     }),
   );
 }

@@ -9,7 +9,10 @@ import { AwsClients, type AwsSettings, type Clock, realClock } from "./clients.j
 import type { AwsCtx } from "./context.js";
 import { copySnapshot, enableInsights, scale, setSlowQueryMs } from "./day2.js";
 import { destroyAll } from "./destroy.js";
-import { readInstances, waitReady } from "./instances.js";
+import type { DBInstance } from "@aws-sdk/client-rds";
+import { EB_SSLMODE } from "./app-env.js";
+import { readInstances, readRestored, waitReady } from "./instances.js";
+import { EB_RDS_CA_PATH } from "./rds-ca.js";
 import { type AwsLive, gather, readAccount, toObservedState } from "./observe.js";
 import { addReplica, listReplicas, removeReplica } from "./replicas.js";
 import { restoreInstance } from "./restore.js";
@@ -115,11 +118,18 @@ export function createAwsTarget(ctx: CommandContext, deps: AwsDeps = {}): Target
       return statusReport(awsFor(desired), clock, desired);
     },
 
+    /**
+     * The connection as the EB application makes it (what the EB environment holds): the primary's
+     * endpoint, the master user and password from the secret, verify-full against the RDS CA bundle
+     * at its path on the EB instances (ebdb eb-files puts it there); every instance by name (the
+     * replicas and the restored instances) for --instance.
+     */
     async connection(desired): Promise<ConnectionInfo> {
       const aws = awsFor(desired);
-      const [{ primary, replicas }, secret] = await Promise.all([
+      const [{ primary, replicas }, secret, restored] = await Promise.all([
         readInstances(aws, desired.identifier),
         readSecret(aws, desired.secret.name),
+        readRestored(aws, desired),
       ]);
       if (!primary?.Endpoint?.Address) {
         throw userError(
@@ -135,20 +145,27 @@ export function createAwsTarget(ctx: CommandContext, deps: AwsDeps = {}): Target
           "Run `ebdb up --target aws` to restore it.",
         );
       }
+      const node = (i: DBInstance, role: "primary" | "replica" | "restored") => ({
+        name: i.DBInstanceIdentifier!,
+        role,
+        host: i.Endpoint!.Address!,
+        port: i.Endpoint!.Port ?? desired.primary.port,
+      });
+      const readers = replicas.filter((r) => r.Endpoint?.Address).map((r) => node(r, "replica"));
       return {
         host: primary.Endpoint.Address,
         port: primary.Endpoint.Port ?? desired.primary.port,
         dbName: desired.config.dbName,
-        username: secret.doc.username,
+        username: desired.config.masterUsername,
         password: new Secret(secret.doc.password),
-        readers: replicas
-          .filter((r) => r.Endpoint?.Address)
-          .map((r) => ({
-            name: r.DBInstanceIdentifier!,
-            host: r.Endpoint!.Address!,
-            port: r.Endpoint!.Port ?? desired.primary.port,
-          })),
-        sslmode: "require",
+        readers: readers.map(({ name, host, port }) => ({ name, host, port })),
+        sslmode: EB_SSLMODE,
+        sslrootcert: EB_RDS_CA_PATH,
+        instances: [
+          node(primary, "primary"),
+          ...readers,
+          ...restored.filter((r) => r.Endpoint?.Address).map((r) => node(r, "restored")),
+        ],
       };
     },
 

@@ -138,6 +138,7 @@ export function toObserved(i: DBInstance, role: ObservedInstance["role"]): Obser
     sourceName: i.ReadReplicaSourceDBInstanceIdentifier ?? null,
     subnetGroup: i.DBSubnetGroup?.DBSubnetGroupName ?? null,
     securityGroups: (i.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!),
+    caCertificateIdentifier: i.CACertificateIdentifier,
   };
 }
 
@@ -181,6 +182,7 @@ export async function createPrimary(ctx: AwsCtx, sgId: string, password: string)
           ? p.performanceInsights.retentionDays
           : undefined,
         EnableCloudwatchLogsExports: p.logExports,
+        CACertificateIdentifier: p.caCertificateIdentifier,
         Tags: tagList(desired, { "ebdb:role": "primary" }),
       }),
     );
@@ -232,6 +234,7 @@ export async function createReplica(
           ? want.performanceInsights.retentionDays
           : undefined,
         EnableCloudwatchLogsExports: want.logExports,
+        CACertificateIdentifier: want.caCertificateIdentifier,
         Tags: tagList(ctx.desired, { "ebdb:role": "replica" }),
       }),
     );

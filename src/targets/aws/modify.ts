@@ -39,6 +39,9 @@ const SETTERS: Record<string, Setter> = {
   parameterGroup: (i, w) => {
     i.DBParameterGroupName = w.parameterGroup;
   },
+  caCertificateIdentifier: (i, w) => {
+    i.CACertificateIdentifier = w.caCertificateIdentifier;
+  },
   "storage.allocatedGiB": (i, w) => {
     i.AllocatedStorage = w.storage.allocatedGiB;
   },

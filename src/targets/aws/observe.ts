@@ -10,7 +10,9 @@ import { isAwsCode } from "./aws-errors.js";
 import type { AwsClients } from "./clients.js";
 import { all } from "./context.js";
 import { driftOf } from "./drift.js";
+import { ENV_SECRET_VALUES, refusedOf } from "./env-secrets-drift.js";
 import { type LiveEnv, platformSupportsSecrets, readEnvironment } from "./eb.js";
+import { type LiveEnvSecrets, readEnvSecrets } from "./env-secrets.js";
 import { type LiveRole, policyMatches, readRole } from "./iam.js";
 import { type LiveInstances, readInstances, toObserved } from "./instances.js";
 import { type LiveTopic, readAlarms, readTopic, topicArn } from "./monitoring.js";
@@ -35,6 +37,8 @@ export interface AwsLive {
   ebSecurityGroupIds: string[];
   instances: LiveInstances;
   secret: LiveSecret | null;
+  /** The secrets EB's secret variables point at (password alone, DATABASE_URL). */
+  envSecrets: LiveEnvSecrets;
   subnetGroup: LiveSubnetGroup | null;
   dbSg: LiveSg | null;
   clientSg: LiveSg | null;
@@ -109,11 +113,12 @@ async function ebManagedGroups(
  */
 export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive> {
   const id = desired.identifier;
-  const [account, env, instances, secret, subnetGroup, params, alarms] = (await all<unknown>([
+  const [account, env, instances, secret, envSecrets, subnetGroup, params, alarms] = (await all<unknown>([
     () => readAccount(aws),
     () => readEnvironment(aws, desired.eb.application, desired.eb.environment),
     () => readInstances(aws, id),
     () => readSecret(aws, desired.secret.name),
+    () => readEnvSecrets(aws, desired),
     () => readSubnetGroup(aws, desired.network.subnetGroup),
     () => readParamGroup(aws, desired.parameterGroup.name),
     () => readAlarms(aws, id),
@@ -122,6 +127,7 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     LiveEnv,
     LiveInstances,
     LiveSecret | null,
+    LiveEnvSecrets,
     LiveSubnetGroup | null,
     LiveParamGroup | null,
     MetricAlarm[],
@@ -131,7 +137,7 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
   const arn = topicArn(account.partition, aws.settings.region, account.id, desired.monitoring.topic);
   const names = [desired.network.dbSecurityGroup, desired.config.names.clientSecurityGroup];
   // The platform matters only while DB_PASSWORD is not already a secret reference to our secret.
-  const refOk = secret !== null && env.secretRefs.DB_PASSWORD === secret.arn;
+  const refOk = envSecrets.password !== null && env.secretRefs.DB_PASSWORD === envSecrets.password.arn;
   const kmsRef =
     desired.primary.storage.encrypted && instances.primary ? desired.primary.storage.kmsKeyId : null;
   const [sgs, ebSgs, role, topic, supported, kmsKeyArn] = (await all<unknown>([
@@ -152,6 +158,7 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     ebSecurityGroupIds: ebSgs,
     instances,
     secret,
+    envSecrets,
     subnetGroup,
     dbSg: sgs.get(desired.network.dbSecurityGroup) ?? null,
     clientSg: sgs.get(desired.config.names.clientSecurityGroup) ?? null,
@@ -163,6 +170,22 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     secretsSupported: supported,
     kmsKeyArn,
   };
+}
+
+/**
+ * The secrets the EB instances' role reads: the RDS-layout secret and the env-secret secrets the
+ * configuration's variables use, in that order (null for one that does not exist yet).
+ */
+export function secretArns(
+  live: Pick<AwsLive, "secret" | "envSecrets">,
+  desired: Desired,
+): (string | null)[] {
+  const arn = (s: { arn: string; deleted: boolean } | null) => (s && !s.deleted ? s.arn : null);
+  const used = new Set(Object.values(desired.eb.secrets));
+  return [
+    arn(live.secret),
+    ...ENV_SECRET_VALUES.filter((w) => used.has(w)).map((w) => arn(live.envSecrets[w])),
+  ];
 }
 
 /** The security group the DB group admits: the client group, or the EB instances' own. */
@@ -220,8 +243,10 @@ export function toObservedState(live: AwsLive, desired: Desired): Observed {
     eb: {
       properties: props,
       secretRefs: { ...live.env.secretRefs },
-      instanceRolePolicy: policyMatches(live.role, live.secret?.arn ?? null),
+      instanceRolePolicy: policyMatches(live.role, secretArns(live, desired)),
+      secretsSupported: live.secretsSupported,
     },
     drift: driftOf(live, desired),
+    refused: refusedOf(live, desired),
   };
 }

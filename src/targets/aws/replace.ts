@@ -63,6 +63,7 @@ export async function restoreIfReplacing(ctx: AwsCtx, net: NetworkState): Promis
         DeletionProtection: p.deletionProtection,
         BackupRetentionPeriod: p.backup.retentionDays,
         EnableCloudwatchLogsExports: p.logExports,
+        CACertificateIdentifier: p.caCertificateIdentifier,
         Tags: tagList(d, { "ebdb:role": "primary" }),
       }),
     );

@@ -33,6 +33,8 @@ function fromSource(
     CopyTagsToSnapshot: true,
     DeletionProtection: false,
     EnableCloudwatchLogsExports: src.EnabledCloudwatchLogsExports,
+    // A restore gets the region's default CA unless named: the same CA as every instance of ebdb's.
+    CACertificateIdentifier: ctx.desired.primary.caCertificateIdentifier,
     Tags: tagList(ctx.desired, { "ebdb:role": "restored", "ebdb:restored-from": src.DBInstanceIdentifier! }),
   };
 }

@@ -1,13 +1,14 @@
+import { syncApp } from "./app-sync.js";
 import type { AwsCtx } from "./context.js";
-import { updateEnvironment, wiringEdits } from "./eb.js";
 import { alarmsForReplicas, ensureAlarms } from "./monitoring.js";
 import { gather } from "./observe.js";
-import { replicaEndpoints, wantedWiring } from "./wiring.js";
+import { replicaEndpoints } from "./wiring.js";
 
 /**
  * After a day-2 change of the topology (a replica added or removed, a restore switched in): the
- * replicas' lag alarms and the EB environment's host properties follow. `primaryHost` overrides the
- * primary's endpoint (restore --switch); `replicaHosts` the replicas' `host:port` list (empty for a restored instance).
+ * replicas' lag alarms, the EB environment's host properties and DATABASE_URL follow. `primaryHost`
+ * overrides the primary's endpoint (restore --switch); `replicaHosts` the replicas' `host:port` list
+ * (empty for a restored instance).
  */
 export async function rewire(
   ctx: AwsCtx,
@@ -17,17 +18,15 @@ export async function rewire(
   const names = live.instances.replicas.map((r) => r.DBInstanceIdentifier!);
   if (live.topic) await ensureAlarms(ctx, live.alarms, alarmsForReplicas(ctx.desired, names), live.topic.arn);
   if (!live.secret?.doc) return;
-  const want = wantedWiring(ctx.desired, live.env, {
+  await syncApp(ctx, live, {
     endpoints: {
       primary: opts.primaryHost ?? live.instances.primary?.Endpoint?.Address ?? null,
       replicas: opts.replicaHosts ?? replicaEndpoints(live.instances.replicas),
     },
-    secretArn: live.secret.arn,
     password: live.secret.doc.password,
-    secretsSupported: live.secretsSupported,
-    clientSg: live.clientSg,
+    secretArn: live.secret.arn,
+    clientSg: null,
+    // Only the endpoints move here; security groups are up's business.
+    manageSecurityGroups: false,
   });
-  // Only the endpoints move here; security groups are up's business.
-  want.securityGroups = null;
-  await updateEnvironment(ctx, live.env, wiringEdits(live.env, want));
 }

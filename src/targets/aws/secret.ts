@@ -31,6 +31,8 @@ export interface LiveSecret {
   deleted: boolean;
   /** null when the value is not JSON of our layout (or not readable yet). */
   doc: SecretDoc | null;
+  /** The AWSCURRENT version's id (a new version's request token includes it). */
+  versionId: string | null;
 }
 
 function parseDoc(text: string | undefined): SecretDoc | null {
@@ -47,10 +49,13 @@ function parseDoc(text: string | undefined): SecretDoc | null {
 export async function readSecret(aws: AwsClients, name: string): Promise<LiveSecret | null> {
   let arn: string;
   let deleted: boolean;
+  let versionId: string | null;
   try {
     const d = await aws.sm(new DescribeSecretCommand({ SecretId: name }));
     arn = d.ARN!;
     deleted = d.DeletedDate !== undefined;
+    versionId =
+      Object.entries(d.VersionIdsToStages ?? {}).find(([, s]) => s.includes("AWSCURRENT"))?.[0] ?? null;
   } catch (e) {
     if (isAwsCode(e, "ResourceNotFoundException")) return null;
     throw e;
@@ -65,7 +70,7 @@ export async function readSecret(aws: AwsClients, name: string): Promise<LiveSec
     }
   }
   if (doc) aws.redact(doc.password);
-  return { name, arn, deleted, doc };
+  return { name, arn, deleted, doc, versionId };
 }
 
 /** What the secret should hold, given the password and the primary's endpoint (empty until it has one). */
@@ -112,16 +117,17 @@ export async function ensureSecret(
     aws.redact(password);
     const doc = wantedDoc(desired, password, host);
     try {
+      const token = requestToken("ebdb-secret", name, "initial");
       const out = await aws.sm(
         new CreateSecretCommand({
           Name: name,
           Description: `Master credentials of RDS instance ${desired.identifier} (managed by ebdb)`,
           SecretString: JSON.stringify(doc),
-          ClientRequestToken: requestToken("ebdb-secret", name, "initial"),
+          ClientRequestToken: token,
           Tags: tagList(desired),
         }),
       );
-      return { name, arn: out.ARN!, deleted: false, doc };
+      return { name, arn: out.ARN!, deleted: false, doc, versionId: out.VersionId ?? token };
     } catch (e) {
       if (!isAwsCode(e, "ResourceExistsException")) throw e;
       current = await readVisible(ctx, name);
@@ -131,8 +137,8 @@ export async function ensureSecret(
     // Unreadable or not ours: give it our layout, keeping nothing we cannot read.
     const doc = wantedDoc(desired, configured ?? generatePassword(), host);
     aws.redact(doc.password);
-    await putDoc(aws, current.arn, doc);
-    return { ...current, doc };
+    const versionId = await putDoc(aws, current.arn, doc, current.versionId);
+    return { ...current, doc, versionId };
   }
   return { ...current, doc: current.doc };
 }
@@ -151,16 +157,26 @@ async function readVisible(ctx: AwsCtx, name: string): Promise<LiveSecret> {
   );
 }
 
-/** Writes a new version of the secret; the token makes a repeated write of the same value a no-op. */
-export async function putDoc(aws: AwsClients, arn: string, doc: SecretDoc): Promise<void> {
+/**
+ * Writes a new version of the secret, replacing version `after` (the current one, when known): the
+ * token makes a repeated write of the same request a no-op, and, since it names the version replaced,
+ * a value written again after another (A, B, A) still becomes current (Secrets Manager ignores a known
+ * token with the same value). Returns the new version's id.
+ */
+export async function putDoc(
+  aws: AwsClients,
+  arn: string,
+  doc: SecretDoc,
+  after: string | null = null,
+): Promise<string> {
   const text = JSON.stringify(doc);
-  const token = requestToken("ebdb-secret", arn, text);
+  const token = requestToken("ebdb-secret", arn, after ?? "", text);
   for (let attempt = 1; ; attempt++) {
     try {
-      await aws.sm(
+      const out = await aws.sm(
         new PutSecretValueCommand({ SecretId: arn, SecretString: text, ClientRequestToken: token }),
       );
-      return;
+      return out.VersionId ?? token;
     } catch (e) {
       // A secret created a moment ago may not be writable yet (eventual consistency).
       if (!isAwsCode(e, "ResourceNotFoundException") || attempt >= 8) throw e;
@@ -172,7 +188,7 @@ export async function putDoc(aws: AwsClients, arn: string, doc: SecretDoc): Prom
 /** Schedules the secret for deletion: it stays recoverable for Secrets Manager's recovery window. */
 export async function scheduleSecretDeletion(
   aws: AwsClients,
-  live: LiveSecret | null,
+  live: { arn: string; deleted: boolean } | null,
   days = 30,
 ): Promise<boolean> {
   if (!live || live.deleted) return false;

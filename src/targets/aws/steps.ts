@@ -15,6 +15,8 @@ import { chooseSubnets, ensureSubnetGroup, readSubnetGroup, subnetGroupFits, zon
 export interface SecretState {
   arn: string;
   doc: SecretDoc;
+  /** The current version's id (null when unknown). */
+  versionId: string | null;
 }
 
 /**
@@ -32,23 +34,23 @@ export async function secretStep(ctx: AwsCtx, live: AwsLive): Promise<SecretStat
     await setMasterPassword(ctx, password);
     const doc = wantedDoc(ctx.desired, password, host);
     if (live.secret) {
-      await putDoc(ctx.aws, live.secret.arn, doc);
-      return { arn: live.secret.arn, doc };
+      const versionId = await putDoc(ctx.aws, live.secret.arn, doc, live.secret.versionId);
+      return { arn: live.secret.arn, doc, versionId };
     }
-    return { arn: await createOrOverwrite(ctx, doc), doc };
+    return { ...(await createOrOverwrite(ctx, doc)), doc };
   }
   const s = await ensureSecret(ctx, live.secret, host);
   if (configured !== null && configured !== s.doc.password && primary) {
     await setMasterPassword(ctx, configured);
     const doc = { ...s.doc, password: configured };
-    await putDoc(ctx.aws, s.arn, doc);
-    return { arn: s.arn, doc };
+    const versionId = await putDoc(ctx.aws, s.arn, doc, s.versionId);
+    return { arn: s.arn, doc, versionId };
   }
-  return { arn: s.arn, doc: s.doc };
+  return { arn: s.arn, doc: s.doc, versionId: s.versionId };
 }
 
 /** Stores `doc` as the secret's value: a new secret, or a new version when one exists but was not visible. */
-async function createOrOverwrite(ctx: AwsCtx, doc: SecretDoc): Promise<string> {
+async function createOrOverwrite(ctx: AwsCtx, doc: SecretDoc): Promise<{ arn: string; versionId: string }> {
   const name = ctx.desired.secret.name;
   const text = JSON.stringify(doc);
   try {
@@ -61,15 +63,14 @@ async function createOrOverwrite(ctx: AwsCtx, doc: SecretDoc): Promise<string> {
         Tags: tagList(ctx.desired),
       }),
     );
-    return out.ARN!;
+    return { arn: out.ARN!, versionId: out.VersionId ?? requestToken("ebdb-secret", name, text) };
   } catch (e) {
     if (!isAwsCode(e, "ResourceExistsException")) throw e;
   }
   for (let i = 0; i < 10; i++) {
     const s = await readSecret(ctx.aws, name);
     if (s && !s.deleted) {
-      await putDoc(ctx.aws, s.arn, doc);
-      return s.arn;
+      return { arn: s.arn, versionId: await putDoc(ctx.aws, s.arn, doc, s.versionId) };
     }
     await ctx.clock.sleep(2000 * (i + 1));
   }
@@ -153,8 +154,8 @@ export async function paramsStep(ctx: AwsCtx, live: AwsLive): Promise<{ staticCh
   return ensureParamGroup(ctx, live.params);
 }
 
-/** The inline policy on the EB instance role: GetSecretValue on this secret only. */
-export async function iamStep(ctx: AwsCtx, role: LiveRole | null, secretArn: string): Promise<void> {
+/** The inline policy on the EB instance role: GetSecretValue on the database's secrets only. */
+export async function iamStep(ctx: AwsCtx, role: LiveRole | null, secretArns: string[]): Promise<void> {
   if (!role) {
     ctx.io.event({
       type: "warning",
@@ -163,7 +164,7 @@ export async function iamStep(ctx: AwsCtx, role: LiveRole | null, secretArn: str
     });
     return;
   }
-  if (!policyMatches(role, secretArn)) await putPolicy(ctx.aws, role, ctx.desired.identifier, secretArn);
+  if (!policyMatches(role, secretArns)) await putPolicy(ctx.aws, role, ctx.desired.identifier, secretArns);
 }
 
 /** Deletes the client security group once the EB environment no longer uses it. */

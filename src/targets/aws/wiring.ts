@@ -1,5 +1,7 @@
 import type { DBInstance } from "@aws-sdk/client-rds";
-import type { Desired } from "../../model/desired-types.js";
+import type { Desired, EnvSecretValue } from "../../model/desired-types.js";
+import { ebPropertiesFor, ebSecretsFor } from "../../model/desired.js";
+import { appVariables, plainValues } from "./app-env.js";
 import type { LiveEnv, WantedWiring } from "./eb.js";
 import type { LiveSg } from "./network.js";
 
@@ -20,49 +22,52 @@ export function replicaEndpoints(replicas: DBInstance[]): string[] | null {
 }
 
 /**
- * The EB environment's wiring ebdb wants: DB_HOST, DB_PORT, DB_NAME, DB_USERNAME and the replicas'
- * hosts as properties; DB_PASSWORD as a reference to the secret when the platform resolves secrets,
- * else as a plain property; the client security group in the launch configuration (client-sg access)
- * or not (eb-sg access). Properties whose value is not known yet (no endpoint) are left out.
+ * The EB environment's wiring ebdb wants: every variable `ebdb env` prints for the primary (see
+ * appVariables), the plain ones as environment properties and those holding a secret (the password,
+ * DATABASE_URL, JDBC_DATABASE_URL) as environment secrets, each a reference to a secret holding exactly
+ * its value, when the platform resolves them. A secret is never a plain property: on a platform without
+ * environment secrets the secret variables are left out (and the plan says so). The client security
+ * group goes in the launch configuration (client-sg access) or not (eb-sg access). Variables whose
+ * value is not known yet (no endpoint) and secrets not made yet are left out.
  */
 export function wantedWiring(
   desired: Desired,
   env: LiveEnv,
   opts: {
     endpoints: Endpoints;
-    secretArn: string | null;
-    password: string | null;
+    /** ARNs of the env-secret secrets that exist (not scheduled for deletion). */
+    envSecretArns: Partial<Record<EnvSecretValue, string>>;
     secretsSupported: boolean;
     clientSg: LiveSg | null;
   },
 ): WantedWiring {
-  const c = desired.config;
-  const properties: Record<string, string> = {};
+  const at = {
+    host: opts.endpoints.primary,
+    replicas: opts.endpoints.replicas,
+    username: desired.config.masterUsername,
+    // Plain values never depend on the password (a stand-in checks that none carries it).
+    password: PROBE,
+  };
+  const properties = plainValues(desired, appVariables(desired, at));
+  for (const [k, v] of Object.entries(properties)) {
+    if (v.includes(PROBE)) throw new Error(`internal error: EB property ${k} would carry the password`);
+  }
   const secretRefs: Record<string, string> = {};
-  for (const name of desired.eb.properties) {
-    switch (name) {
-      case "DB_HOST":
-        if (opts.endpoints.primary) properties[name] = opts.endpoints.primary;
-        break;
-      case "DB_PORT":
-        properties[name] = String(desired.primary.port);
-        break;
-      case "DB_NAME":
-        properties[name] = c.dbName;
-        break;
-      case "DB_USERNAME":
-        properties[name] = c.masterUsername;
-        break;
-      case "DB_REPLICA_HOSTS":
-      case "DB_READ_HOSTS":
-        if (opts.endpoints.replicas) properties[name] = opts.endpoints.replicas.join(",");
-        break;
-      case "DB_PASSWORD":
-        if (opts.secretsSupported && opts.secretArn) secretRefs[name] = opts.secretArn;
-        else if (opts.password !== null) properties[name] = opts.password;
-        break;
+  if (opts.secretsSupported) {
+    for (const [name, which] of Object.entries(desired.eb.secrets)) {
+      const arn = opts.envSecretArns[which];
+      if (arn) secretRefs[name] = arn;
     }
   }
+  // What ebdb would give every name it may manage: a name no longer wanted is removed only when its
+  // value is ebdb's (RDS_* may be a coupled database's, PG* or DATABASE_URL the user's own).
+  const every = { ...desired.config, ebRdsProperties: true };
+  const all: Desired = {
+    ...desired,
+    config: every,
+    eb: { ...desired.eb, properties: ebPropertiesFor(every), secrets: ebSecretsFor(every) },
+  };
+  const ours = plainValues(all, appVariables(all, at));
   let securityGroups: string[] | null = null;
   const sg = opts.clientSg;
   if (sg) {
@@ -73,5 +78,14 @@ export function wantedWiring(
       securityGroups = env.securityGroups.filter((g) => g !== sg.id && g !== sg.name);
     }
   }
-  return { properties, secretRefs, securityGroups, names: [...desired.eb.properties] };
+  return {
+    properties,
+    secretRefs,
+    securityGroups,
+    names: [...desired.eb.properties],
+    ours,
+    ourArns: Object.values(opts.envSecretArns).filter((a): a is string => Boolean(a)),
+  };
 }
+
+const PROBE = "ebdb-password-probe-9f3c";

@@ -18,6 +18,7 @@ const MIN = 60_000;
 /** Simulated durations of EB environment updates (ms). */
 export const EB_TIMES = { update: 3 * MIN, rollingReplace: 10 * MIN, restartAppServer: 1 * MIN } as const;
 const PROPERTIES_MAX_BYTES = 4096;
+const SEVERITY = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
 
 function findEnv(
   ctx: Ctx,
@@ -310,6 +311,8 @@ export const ebHandlers: Handlers = {
     const events = envs
       .flatMap((e) => e.events.map((ev) => ({ e, ev })))
       .filter(({ ev }) => ev.at >= from)
+      // Severity: that level or higher.
+      .filter(({ ev }) => !input.Severity || SEVERITY.indexOf(ev.severity) >= SEVERITY.indexOf(input.Severity))
       .sort((a, b) => b.ev.at - a.ev.at);
     const page = ctx.w.page("elasticbeanstalk", events, input.NextToken, input.MaxRecords, {
       min: 1,

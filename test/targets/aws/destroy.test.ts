@@ -45,8 +45,8 @@ describe("destroy", () => {
     expect(finals.map((s) => s.id)).toEqual([expect.stringMatching(/^my-app-prod-db-final-\d{12}$/)]);
     const env = [...r.eb.environments.values()][0];
     const props = environmentProperties(env);
-    expect(Object.keys(props).filter((k) => k.startsWith("DB_"))).toEqual([]);
-    expect(props.NODE_ENV).toBe("production");
+    // Every variable ebdb set is gone; the application's own stay.
+    expect(props).toEqual({ NODE_ENV: "production" });
     expect(environmentProperties(env, EB_NAMESPACES.secrets)).toEqual({});
     expect(env.options.get(`${EB_NAMESPACES.launch}|SecurityGroups`)).toBe(w.env.instanceSecurityGroupId);
     expect(fake.state.iam.roles.get(w.env.roleName)!.policies.size).toBe(0);
@@ -57,17 +57,19 @@ describe("destroy", () => {
     expect([...r.rds.parameterGroups.values()].filter((g) => !g.isDefault)).toEqual([]);
     expect(r.cloudwatch.alarms.size).toBe(0);
     expect(r.sns.topics.size).toBe(0);
-    const secret = r.secrets.get("my-app/prod/db-password") ?? [...r.secrets.values()][0];
-    expect(secret.deletedAt).toBeDefined();
+    // The secrets (RDS's JSON and the three of EB's variables) stay recoverable for 30 days.
+    expect(r.secrets.size).toBe(4);
+    for (const secret of r.secrets.values()) expect(secret.deletedAt, secret.name).toBeDefined();
     // Deleting the replicas came before deleting the primary.
     const deletes = fake.calls
       .filter((c) => c.command === "DeleteDBInstance")
       .map((c) => c.input.DBInstanceIdentifier);
     expect(deletes.at(-1)).toBe("my-app-prod-db");
 
-    // A later up restores the secret and keeps its password.
+    // A later up restores the secrets and keeps the password; the application sees it again.
     await up(fake, desired);
     expect(fake.state.region().rds.instances.get("my-app-prod-db")!.masterPassword).toBe(password);
+    expect(fake.appEnvironment("my-app-prod").variables.DB_PASSWORD).toBe(password);
   });
 
   it("skips the final snapshot when asked, and can run again after an interruption", async () => {

@@ -3,6 +3,7 @@ import { RecordingIoHost } from "../../../src/io.js";
 import { Secret } from "../../../src/model/secret.js";
 import type { Change } from "../../../src/model/change.js";
 import { EB_NAMESPACES, environmentProperties, type FakeAws } from "../../fakes/aws/index.js";
+import { currentValue } from "./converged.js";
 import { desiredOf, planOf, up, world } from "./harness.js";
 
 let fake: FakeAws;
@@ -202,15 +203,22 @@ describe("plan and apply of an edited configuration", () => {
     await up(fake, desiredOf());
     const changed = desiredOf({ masterPassword: new Secret("New-Passw0rd-abcdef") });
     const { plan } = await planOf(fake, changed);
-    expect(plan.changes.map(line)).toEqual(["update instance my-app-prod-db masterPassword: none"]);
+    // The secrets of EB's variables follow, and the application servers restart to load them.
+    expect(plan.changes.map(line).sort()).toEqual(
+      [
+        "update instance my-app-prod-db masterPassword: none",
+        "update secret my-app/prod/eb/DB_PASSWORD value: none",
+        "update secret my-app/prod/eb/DATABASE_URL value: none",
+        "update secret my-app/prod/eb/JDBC_DATABASE_URL value: none",
+        "update eb-environment my-app-prod reload: restart",
+      ].sort(),
+    );
     expect(JSON.stringify(plan)).not.toContain("New-Passw0rd-abcdef");
     await up(fake, changed);
     const r = fake.state.region();
     expect(r.rds.instances.get("my-app-prod-db")!.masterPassword).toBe("New-Passw0rd-abcdef");
-    const secret = [...r.secrets.values()][0];
-    expect(JSON.parse(secret.versions.find((v) => v.stages.includes("AWSCURRENT"))!.value!).password).toBe(
-      "New-Passw0rd-abcdef",
-    );
+    expect(JSON.parse(currentValue(fake, "my-app/prod/db-password")).password).toBe("New-Passw0rd-abcdef");
+    expect(fake.appEnvironment("my-app-prod").variables.DB_PASSWORD).toBe("New-Passw0rd-abcdef");
     fake.resetCalls();
     expect((await up(fake, changed)).changes).toEqual([]);
     expect(fake.countCalls({ mutating: true })).toBe(0);

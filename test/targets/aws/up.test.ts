@@ -4,6 +4,7 @@ import { RecordingIoHost } from "../../../src/io.js";
 import { Secret } from "../../../src/model/secret.js";
 import type { FakeAws } from "../../fakes/aws/index.js";
 import { EB_NAMESPACES, environmentProperties } from "../../fakes/aws/index.js";
+import { currentValue, expectAppSees } from "./converged.js";
 import { desiredOf, planOf, up, world } from "./harness.js";
 
 let fake: FakeAws;
@@ -78,10 +79,16 @@ describe("up against the AWS fake, from nothing", () => {
     expect(new Set(replicas.map((x) => x.az)).size).toBe(2);
     expect(r.rds.instances.size).toBe(3);
 
-    // The secret, in RDS's JSON layout, with a generated password the instance has.
+    // The secret, in RDS's JSON layout, with a generated password the instance has; beside it one
+    // secret per value an EB variable takes (EB puts a secret's whole value in the variable).
     const secrets = [...r.secrets.values()];
-    expect(secrets.map((s) => s.name)).toEqual(["my-app/prod/db-password"]);
-    const secret = secrets[0];
+    expect(secrets.map((s) => s.name).sort()).toEqual([
+      "my-app/prod/db-password",
+      "my-app/prod/eb/DATABASE_URL",
+      "my-app/prod/eb/DB_PASSWORD",
+      "my-app/prod/eb/JDBC_DATABASE_URL",
+    ]);
+    const secret = secrets.find((s) => s.name === "my-app/prod/db-password")!;
     const doc = JSON.parse(secret.versions.find((v) => v.stages.includes("AWSCURRENT"))!.value!);
     expect(Object.keys(doc).sort()).toEqual([
       "dbInstanceIdentifier",
@@ -134,19 +141,33 @@ describe("up against the AWS fake, from nothing", () => {
       shared_preload_libraries: "pg_stat_statements",
     });
 
-    // EB wiring: the properties, DB_PASSWORD by reference to the secret, the role's policy.
+    // EB wiring: the plain properties, the secret variables by reference, the role's policy.
     const props = environmentProperties(env);
     const hosts = replicas.map((x) => `${x.id}.${r.rds.endpointSuffix}.us-east-1.rds.amazonaws.com:5432`);
-    expect(props).toMatchObject({
+    expect(props).toEqual({
       NODE_ENV: "production",
       DB_HOST: doc.host,
       DB_PORT: "5432",
       DB_NAME: "app",
       DB_USERNAME: "dbadmin",
       DB_REPLICA_HOSTS: hosts.join(","),
+      PGHOST: doc.host,
+      PGPORT: "5432",
+      PGDATABASE: "app",
+      PGUSER: "dbadmin",
+      PGSSLMODE: "verify-full",
+      PGSSLROOTCERT: "/etc/pki/ebdb/rds-ca-bundle.pem",
+      JDBC_DATABASE_USERNAME: "dbadmin",
     });
-    expect(props.DB_PASSWORD).toBeUndefined();
-    expect(environmentProperties(env, EB_NAMESPACES.secrets)).toEqual({ DB_PASSWORD: secret.arn });
+    const arn = (name: string) => secrets.find((s) => s.name === name)!.arn;
+    const pw = arn("my-app/prod/eb/DB_PASSWORD");
+    expect(environmentProperties(env, EB_NAMESPACES.secrets)).toEqual({
+      DB_PASSWORD: pw,
+      PGPASSWORD: pw,
+      JDBC_DATABASE_PASSWORD: pw,
+      DATABASE_URL: arn("my-app/prod/eb/DATABASE_URL"),
+      JDBC_DATABASE_URL: arn("my-app/prod/eb/JDBC_DATABASE_URL"),
+    });
     const policy = JSON.parse(
       fake.state.iam.roles.get(w.env.roleName)!.policies.get("ebdb-my-app-prod-db-db-secret")!,
     );
@@ -155,9 +176,19 @@ describe("up against the AWS fake, from nothing", () => {
         Sid: "ReadDatabaseSecret",
         Effect: "Allow",
         Action: "secretsmanager:GetSecretValue",
-        Resource: secret.arn,
+        Resource: [
+          secret.arn,
+          pw,
+          arn("my-app/prod/eb/DATABASE_URL"),
+          arn("my-app/prod/eb/JDBC_DATABASE_URL"),
+        ],
       },
     ]);
+    // What the application on the instances reads: the password itself, a verifying DATABASE_URL.
+    expect(fake.appEnvironment("my-app-prod").variables.DB_PASSWORD).toBe(doc.password);
+    expectAppSees(fake, desired);
+    // Every instance has the CA set, whatever the account's default.
+    for (const i of [db, ...replicas]) expect(i.caCert).toBe("rds-ca-rsa2048-g1");
 
     // Monitoring: the topic with the e-mail subscription, and the alarms (one lag alarm per replica).
     const topics = [...r.sns.topics.values()];
@@ -215,22 +246,49 @@ describe("up against the AWS fake, from nothing", () => {
     const again = await up(fake, desired);
     expect(again).toEqual({ target: "aws", changes: [], refused: [], notes: [] });
     expect(fake.countCalls({ mutating: true })).toBe(0);
-    expect(fake.countCalls()).toBeLessThanOrEqual(20);
+    // The reads run in two concurrent rounds; the three secrets of EB's variables add six of them.
+    expect(fake.countCalls()).toBeLessThanOrEqual(26);
   });
 
-  it("puts DB_PASSWORD in a plain property, with a warning, on a platform older than 26 March 2025", async () => {
+  it("never puts a password in a plain property: a platform older than 26 March 2025 gets the rest, and the plan says why", async () => {
     ({ fake } = world({ legacyPlatform: true }));
     const desired = desiredOf();
-    const io = new RecordingIoHost();
-    await up(fake, desired, { io });
+    const plan = await up(fake, desired);
     const env = envOf(fake);
-    const secret = [...fake.state.region().secrets.values()][0];
-    const password = JSON.parse(secret.versions[0].value!).password;
-    expect(environmentProperties(env).DB_PASSWORD).toBe(password);
+    const password = JSON.parse(currentValue(fake, "my-app/prod/db-password")).password;
+    const props = environmentProperties(env);
+    expect(Object.keys(props).sort()).toEqual(
+      [
+        "NODE_ENV",
+        "DB_HOST",
+        "DB_PORT",
+        "DB_NAME",
+        "DB_USERNAME",
+        "DB_REPLICA_HOSTS",
+        "PGHOST",
+        "PGPORT",
+        "PGDATABASE",
+        "PGUSER",
+        "PGSSLMODE",
+        "PGSSLROOTCERT",
+        "JDBC_DATABASE_USERNAME",
+      ].sort(),
+    );
+    expect(JSON.stringify(props)).not.toContain(password);
     expect(environmentProperties(env, EB_NAMESPACES.secrets)).toEqual({});
-    expect(io.messages("warning").some((m) => /before 26 March 2025/.test(m))).toBe(true);
+    expect(plan.refused).toEqual([
+      expect.objectContaining({
+        kind: "eb-environment",
+        field: "secretVariables",
+        reason: expect.stringMatching(
+          /^DB_PASSWORD, PGPASSWORD, JDBC_DATABASE_PASSWORD, DATABASE_URL, JDBC_DATABASE_URL are not set on EB environment my-app-prod: its platform version was released before 26 March 2025 .* never puts a password in a plain environment property .* Update the environment's platform version/,
+        ),
+      }),
+    ]);
     fake.resetCalls();
-    expect((await up(fake, desired)).changes).toEqual([]);
+    const again = await up(fake, desired);
+    expect(again.changes).toEqual([]);
+    expect(again.refused).toHaveLength(1);
     expect(fake.countCalls({ mutating: true })).toBe(0);
   });
 
