@@ -60,7 +60,10 @@ describe("deriveDesired", () => {
       },
     });
     expect(d.primary.caCertificateIdentifier).toBe("rds-ca-rsa2048-g1");
-    expect(d.replicas.map((r) => r.caCertificateIdentifier)).toEqual(["rds-ca-rsa2048-g1", "rds-ca-rsa2048-g1"]);
+    expect(d.replicas.map((r) => r.caCertificateIdentifier)).toEqual([
+      "rds-ca-rsa2048-g1",
+      "rds-ca-rsa2048-g1",
+    ]);
   });
 
   it("carries every instance setting of the configuration to the primary", () => {

@@ -312,7 +312,9 @@ export const ebHandlers: Handlers = {
       .flatMap((e) => e.events.map((ev) => ({ e, ev })))
       .filter(({ ev }) => ev.at >= from)
       // Severity: that level or higher.
-      .filter(({ ev }) => !input.Severity || SEVERITY.indexOf(ev.severity) >= SEVERITY.indexOf(input.Severity))
+      .filter(
+        ({ ev }) => !input.Severity || SEVERITY.indexOf(ev.severity) >= SEVERITY.indexOf(input.Severity),
+      )
       .sort((a, b) => b.ev.at - a.ev.at);
     const page = ctx.w.page("elasticbeanstalk", events, input.NextToken, input.MaxRecords, {
       min: 1,
