@@ -50,6 +50,7 @@ async function notDeployedStatus(desired: Desired, target: Target): Promise<Auto
       state: "not-deployed",
       detail: "not deployed: ebdb's AWS runner (a Lambda function run each minute) is not built yet",
       pid: null,
+      startedAt: null,
       intervalSeconds: null,
       maxLagSeconds: null,
       lastStepAt: null,

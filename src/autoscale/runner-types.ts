@@ -102,6 +102,8 @@ export interface AutoscaleStatus {
     /** A sentence: since when, where, or what starts it. */
     detail: string;
     pid: number | null;
+    /** When the running runner started (ISO-8601); null when none runs. */
+    startedAt: string | null;
     intervalSeconds: number | null;
     maxLagSeconds: number | null;
     lastStepAt: string | null;

@@ -32,7 +32,7 @@ export function autoscaleStatusLines(s: AutoscaleStatus): string[] {
     `Read-replica autoscaling of ${s.identifier} (${s.target}): ${s.enabled ? `on, ${s.policy} policy` : "off (DB_READ_REPLICA_MIN_CAPACITY = MAX, or replicas off)"}`,
     `  capacity   min ${s.minCapacity}, max ${s.maxCapacity} (${s.replicaClass}${vcpus}); target CPU ${s.targetCpuPercent}%; cooldowns ${s.scaleOutCooldownSeconds} s out, ${s.scaleInCooldownSeconds} s in`,
     `  replicas   current ${s.current} (${s.ready} ready, ${s.current - s.ready} not ready), desired ${s.desired}`,
-    `  runner     ${s.runner.state}: ${s.runner.detail}${s.runner.lastStepAt ? `; last step ${time(s.runner.lastStepAt)}` : ""}`,
+    `  runner     ${s.runner.state}${s.runner.startedAt ? ` since ${time(s.runner.startedAt)}` : ""}: ${s.runner.detail}${s.runner.lastStepAt ? `; last step ${time(s.runner.lastStepAt)}` : ""}`,
   ];
   if (s.reader) {
     const r = s.reader;

@@ -116,6 +116,10 @@ export class ReaderBalancer {
           client.destroy();
         });
         upstream.on("error", () => upstream.destroy());
+        // PostgreSQL's protocol is small messages back and forth (the TLS and SCRAM handshakes):
+        // Nagle's algorithm would hold each one for the peer's delayed ACK.
+        client.setNoDelay(true);
+        upstream.setNoDelay(true);
         client.on("close", () => upstream.destroy());
         client.pipe(upstream);
         upstream.pipe(client);

@@ -89,18 +89,18 @@ export class LocalRunner {
       once,
     };
     await this.save();
-    if (!once) {
-      const port = await ensureReaderPort(this.s);
-      this.balancer = new ReaderBalancer(READER_HOST, port);
-      await this.balancer.listen();
-    }
-    const p = this.policy;
-    this.emit(
-      "started",
-      `Autoscaling ${this.s.config.identifier}: ${p.minCapacity} to ${p.maxCapacity} replicas at ${p.targetCpuPercent}% CPU, a step every ${fmt(this.opts.intervalSeconds)} s${this.balancer ? `; reader endpoint ${READER_HOST}:${this.balancer.port}` : ""}.`,
-      { reader: this.balancer ? { host: READER_HOST, port: this.balancer.port } : null },
-    );
     try {
+      if (!once) {
+        this.balancer = new ReaderBalancer(READER_HOST, await ensureReaderPort(this.s));
+        await this.balancer.listen();
+      }
+      const p = this.policy;
+      const at = this.balancer ? { host: READER_HOST, port: this.balancer.port } : null;
+      this.emit(
+        "started",
+        `Autoscaling ${this.s.config.identifier}: ${p.minCapacity} to ${p.maxCapacity} replicas at ${p.targetCpuPercent}% CPU, a step every ${fmt(this.opts.intervalSeconds)} s${at ? `; reader endpoint ${at.host}:${at.port}` : ""}.`,
+        { reader: at },
+      );
       if (once) await this.runOnce();
       else await this.loop();
     } finally {
@@ -234,15 +234,12 @@ export class LocalRunner {
       ...left.map((n) => `- ${n} (${this.draining.has(n) ? "being removed" : why(n)})`),
     ];
     this.state.reader = { members: ready, updatedAt: new Date().toISOString() };
-    this.emit(
-      "reader",
-      `Reader endpoint: ${parts.join(", ")}; now ${ready.length ? ready.join(", ") : "no replica (reads go to the primary)"}.`,
-      {
-        joined,
-        left,
-        members: ready,
-      },
-    );
+    const now = ready.length ? ready.join(", ") : "no replica (reads go to the primary)";
+    this.emit("reader", `Reader endpoint: ${parts.join(", ")}; now ${now}.`, {
+      joined,
+      left,
+      members: ready,
+    });
     void this.save();
   }
 
@@ -262,11 +259,8 @@ export class LocalRunner {
         );
         await this.save();
       } catch (e) {
-        if (!this.stop.signal.aborted)
-          this.emit(
-            "warning",
-            `Warm-up of ${meta.name} failed (${message(e)}); trying again at the next check.`,
-          );
+        const again = `Warm-up of ${meta.name} failed (${message(e)}); trying again at the next check.`;
+        if (!this.stop.signal.aborted) this.emit("warning", again);
       } finally {
         this.warming.delete(meta.name);
       }
@@ -308,13 +302,16 @@ export class LocalRunner {
       this.state.history = addPoint(this.state.history, { ...point, at }, HISTORY_STEPS);
     }
     const metas = (await listMetas(this.s.layout)).filter((m) => m.role === "replica");
-    const views: ReplicaView[] = metas.map((m) => ({
-      id: m.name,
-      state: this.members.includes(m.name) ? "ready" : "creating",
-      createdByAutoscaler: m.createdBy === "autoscaler",
-      connections: this.checks.get(m.name)?.connections ?? null,
-      createdAtMs: Date.parse(m.createdAt) || 0,
-    }));
+    // A replica being removed is no longer capacity, nor on its way.
+    const views: ReplicaView[] = metas
+      .filter((m) => !this.draining.has(m.name))
+      .map((m) => ({
+        id: m.name,
+        state: this.members.includes(m.name) ? "ready" : "creating",
+        createdByAutoscaler: m.createdBy === "autoscaler",
+        connections: this.checks.get(m.name)?.connections ?? null,
+        createdAtMs: Date.parse(m.createdAt) || 0,
+      }));
     // An add under way whose node.json is not written yet is capacity already decided on.
     const adding = this.action?.adding;
     if (this.action && (adding === null || (adding && !metas.some((m) => m.name === adding))))

@@ -81,11 +81,12 @@ export async function localAutoscaleStatus(s: Session): Promise<AutoscaleStatus>
       kind: "local-process",
       state: running ? "running" : "stopped",
       detail: running
-        ? `\`ebdb autoscale run\`${r?.once ? " --once" : ""} (pid ${r?.pid}) since ${r?.startedAt}, a step every ${interval} s`
+        ? `\`ebdb autoscale run\`${r?.once ? " --once" : ""} (pid ${r?.pid}), a step every ${interval} s`
         : r
-          ? `not running (last stopped ${r.stoppedAt ?? "without saying: killed"}); start it with \`ebdb autoscale run\``
+          ? `not running (${r.stoppedAt ? "stopped" : "ended without stopping: killed?"}); start it with \`ebdb autoscale run\``
           : "never run; start it with `ebdb autoscale run` (it also serves the reader endpoint)",
       pid: running ? (r?.pid ?? null) : null,
+      startedAt: running ? (r?.startedAt ?? null) : null,
       intervalSeconds: interval,
       maxLagSeconds: maxLag,
       lastStepAt: st?.lastStepAt ?? null,
