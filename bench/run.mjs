@@ -8,11 +8,13 @@ const only = process.argv[2];
 const benches = [
   "validate-cold-start.mjs",
   "validate-many-keys.mjs",
+  "parse-expansions.mjs",
   "local-up.mjs",
   "local-down.mjs",
   "aws-plan.mjs",
   "psql-start.mjs",
   "autoscale-policies.mjs",
+  "reader-endpoint.mjs",
 ];
 for (const b of benches) {
   if (only && !b.startsWith(only)) continue;

@@ -13,8 +13,11 @@ import { type ExpansionRef, type Lookup, ValueScanner } from "./parse-value.js";
 export interface LineAssignment {
   key: string;
   value: string;
-  /** The variables the value read; `sameLine` when an assignment earlier on this line gave it. */
-  refs: (ExpansionRef & { sameLine: boolean })[];
+  /**
+   * The variables the value read, each marked `sameLine` when an assignment earlier on this line
+   * gave it; null when none.
+   */
+  refs: ExpansionRef[] | null;
 }
 
 export interface ParsedLine {
@@ -66,7 +69,8 @@ export function parseLine(s: string, lookup: Lookup): ParsedLine {
       if (isBashOwned(name)) throw keyed(name, bashOwnedVariable(i, name, true));
       const scanner = new ValueScanner(s, end + 1, see, exported);
       const value = readValue(scanner, name);
-      const refs = scanner.refs.map((r) => ({ ...r, sameLine: !exported && local.has(r.name) }));
+      const refs = scanner.refs;
+      if (refs && !exported) for (const r of refs) r.sameLine = local.has(r.name);
       assignments.push({ key: name, value, refs });
       if (!exported) local.set(name, value);
       i = scanner.i;

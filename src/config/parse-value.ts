@@ -33,13 +33,38 @@ import {
 /** The value bash gives a variable, or undefined when it is unset. */
 export type Lookup = (name: string) => string | undefined;
 
-/** One variable a value read: `$NAME`, `${NAME}`, `${NAME:-word}` (or `-word`), or `~` ($HOME). */
+/**
+ * How a value named a variable: `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`, or `~` ($HOME).
+ * The two default forms say what to use when NAME is unset.
+ */
+export type ExpansionSyntax = "$" | "${}" | "${:-}" | "${-}" | "~";
+
+/** One variable a value read. */
 export interface ExpansionRef {
   name: string;
-  /** As the file writes it, for messages: `$NAME`, `${NAME}`, `${NAME:-...}`, `~`. */
-  written: string;
-  /** `default`: the ${NAME:-word} forms, which say what to use when NAME is unset. */
-  form: "plain" | "default" | "tilde";
+  syntax: ExpansionSyntax;
+  /** Set by parseLine: an assignment earlier on the same (non-export) line gave the value. */
+  sameLine: boolean;
+}
+
+/** A reference as the file writes it, for messages: `$NAME`, `${NAME}`, `${NAME:-...}`, `~`. */
+export function writtenForm(name: string, syntax: ExpansionSyntax): string {
+  switch (syntax) {
+    case "$":
+      return `$${name}`;
+    case "${}":
+      return `\${${name}}`;
+    case "${:-}":
+      return `\${${name}:-...}`;
+    case "${-}":
+      return `\${${name}-...}`;
+    case "~":
+      return "~";
+  }
+}
+
+export function isDefaultSyntax(syntax: ExpansionSyntax): boolean {
+  return syntax === "${:-}" || syntax === "${-}";
 }
 
 /**
@@ -65,8 +90,11 @@ const SPECIAL_PARAMETERS = new Set(["@", "*", "#", "?", "-", "$", "!"]);
  */
 export class ValueScanner {
   private depth = 0;
-  /** Every variable the value read, in order (those in a default word only when it was used). */
-  readonly refs: ExpansionRef[] = [];
+  /**
+   * Every variable the value read, in order (those in a default word only when it was used); null
+   * when none (most values), so a plain value allocates nothing more.
+   */
+  refs: ExpansionRef[] | null = null;
 
   constructor(
     private readonly s: string,
@@ -75,6 +103,12 @@ export class ValueScanner {
     /** On an `export` line bash applies brace expansion to the words. */
     private readonly exportLine: boolean,
   ) {}
+
+  private ref(name: string, syntax: ExpansionSyntax): void {
+    const r: ExpansionRef = { name, syntax, sameLine: false };
+    if (this.refs) this.refs.push(r);
+    else this.refs = [r];
+  }
 
   /** The value starting at `i`; stops at the blank or line end that ends it. */
   readTop(): string {
@@ -223,7 +257,7 @@ export class ValueScanner {
       if (isBashOwned(name)) throw bashOwnedVariable(at, name, false);
       if (mode === "qdef" || mode === "qdefdq") refuseQuoteInName(s, at, end);
       this.i = end;
-      this.refs.push({ name, written: `$${name}`, form: "plain" });
+      this.ref(name, "$");
       return this.lookup(name) ?? "";
     }
     if (next === "{") return this.braced(mode);
@@ -263,7 +297,7 @@ export class ValueScanner {
     const op = s[end];
     if (op === "}") {
       this.i = end + 1;
-      this.refs.push({ name, written: `\${${name}}`, form: "plain" });
+      this.ref(name, "${}");
       return this.lookup(name) ?? "";
     }
     let colon: boolean;
@@ -280,14 +314,14 @@ export class ValueScanner {
     if (++this.depth > MAX_DEPTH)
       throw new Refusal(at, "defaults are nested too deeply", "Simplify the value.");
     this.i = end + (colon ? 2 : 1);
-    const mark = this.refs.length;
+    const mark = this.refs?.length ?? 0;
     const fallback = this.defaultWord(mode === "top" || mode === "udef" ? "udef" : "qdef", at);
     this.depth--;
     const value = this.lookup(name);
     const useFallback = value === undefined || (colon && value === "");
     // Bash expands the default word only when it is used.
-    if (!useFallback) this.refs.length = mark;
-    this.refs.push({ name, written: `\${${name}${colon ? ":-" : "-"}...}`, form: "default" });
+    if (!useFallback && this.refs) this.refs.length = mark;
+    this.ref(name, colon ? "${:-}" : "${-}");
     return useFallback ? fallback : value;
   }
 
@@ -362,7 +396,7 @@ export class ValueScanner {
     if (!ends) throw tildeForm(at);
     const home = this.lookup("HOME");
     if (home === undefined) throw noHome(at);
-    this.refs.push({ name: "HOME", written: "~", form: "tilde" });
+    this.ref("HOME", "~");
     this.i++;
     return home;
   }

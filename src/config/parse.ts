@@ -2,8 +2,8 @@ import type { Problem } from "../model/problem.js";
 import { type SourceLine, splitLines } from "./lex-lines.js";
 import { parseLine } from "./parse-line.js";
 import { Refusal } from "./parse-refusal.js";
-import type { Lookup } from "./parse-value.js";
-import type { EnvEntry, ParseResult } from "./types.js";
+import type { ExpansionRef, Lookup } from "./parse-value.js";
+import type { CallerRef, EnvEntry, ParseResult } from "./types.js";
 
 /**
  * Reads config.env as bash would with `set -a; . ./config.env`, for the subset of shell it
@@ -60,31 +60,23 @@ export function parseEnv(
     try {
       expanded = 0;
       const parsed = parseLine(text, budgeted);
-      // Judged against the assignments above this line (and those before it on the line, which
-      // parseLine marks), before any of its own take effect.
-      const onLine = new Map<string, boolean>();
-      const made = parsed.assignments.map(({ key, value, refs }) => {
+      // Each value is judged against the assignments above this line (and those before it on the
+      // line), so the line's entries all exist before any of them counts as "above".
+      const first = entries.length;
+      let onLine: Set<string> | undefined;
+      for (const { key, value, refs } of parsed.assignments) {
         const entry: EnvEntry = { key, value, line, exported: parsed.exported };
-        const above = refs.filter((r) => !r.sameLine);
-        const fromCaller = above
-          .filter((r) => !vars.has(r.name))
-          .map(({ sameLine: _, ...r }) => ({ ...r, set: fromEnv(r.name) !== undefined }));
-        const via = [
-          ...new Set([
-            ...above.flatMap((r) => dependent.get(r.name) ?? []),
-            ...refs.filter((r) => r.sameLine && onLine.get(r.name)).map(() => line),
-          ]),
-        ];
-        if (fromCaller.length > 0) entry.fromCaller = fromCaller;
-        if (via.length > 0) entry.via = via;
-        onLine.set(key, fromCaller.length > 0 || via.length > 0);
-        return entry;
-      });
-      for (const entry of made) {
-        vars.set(entry.key, entry.value);
-        if (entry.fromCaller || entry.via) dependent.set(entry.key, entry.line);
-        else dependent.delete(entry.key);
+        if (refs && traceCaller(entry, refs, vars, dependent, onLine, fromEnv)) {
+          onLine ??= new Set();
+          onLine.add(key);
+        }
         entries.push(entry);
+      }
+      for (let k = first; k < entries.length; k++) {
+        const entry = entries[k];
+        vars.set(entry.key, entry.value);
+        if (entry.fromCaller || entry.via !== undefined) dependent.set(entry.key, line);
+        else if (dependent.size > 0) dependent.delete(entry.key);
       }
     } catch (e) {
       if (!(e instanceof Refusal)) {
@@ -100,6 +92,38 @@ export function parseEnv(
     }
   }
   return { entries, problems };
+}
+
+/**
+ * Notes on `entry` what its value takes from the caller's environment: `fromCaller`, the expansions
+ * no assignment above defines; `via`, the first line above (or this one) whose caller-dependent value
+ * it uses. Returns whether the value depends on the caller. Plain loops and no allocation unless
+ * there is something to note: it runs for every expansion of every line.
+ */
+function traceCaller(
+  entry: EnvEntry,
+  refs: readonly ExpansionRef[],
+  vars: ReadonlyMap<string, string>,
+  dependent: ReadonlyMap<string, number>,
+  onLine: ReadonlySet<string> | undefined,
+  fromEnv: (name: string) => string | undefined,
+): boolean {
+  let fromCaller: CallerRef[] | undefined;
+  let via: number | undefined;
+  for (const r of refs) {
+    if (r.sameLine) {
+      if (via === undefined && onLine?.has(r.name)) via = entry.line;
+    } else if (!vars.has(r.name)) {
+      const ref: CallerRef = { name: r.name, syntax: r.syntax, set: fromEnv(r.name) !== undefined };
+      if (fromCaller) fromCaller.push(ref);
+      else fromCaller = [ref];
+    } else if (via === undefined && dependent.size > 0) {
+      via = dependent.get(r.name);
+    }
+  }
+  if (fromCaller) entry.fromCaller = fromCaller;
+  if (via !== undefined) entry.via = via;
+  return fromCaller !== undefined || via !== undefined;
 }
 
 /** The most characters $NAME expansions may add to one line (64 KiB): no real value comes near. */

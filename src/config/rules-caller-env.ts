@@ -1,4 +1,5 @@
 import type { Problem } from "../model/problem.js";
+import { isDefaultSyntax, writtenForm } from "./parse-value.js";
 import type { CallerRef, EnvEntry } from "./types.js";
 
 /**
@@ -27,8 +28,13 @@ export function dependsOnCaller(entry: EnvEntry | undefined): boolean {
  */
 export function checkCallerEnvironment(entries: readonly EnvEntry[]): Problem[] {
   const problems: Problem[] = [];
+  if (!entries.some(dependsOnCaller)) return problems;
   const linesOf = new Map<string, number[]>();
-  for (const e of entries) linesOf.set(e.key, [...(linesOf.get(e.key) ?? []), e.line]);
+  for (const e of entries) {
+    const lines = linesOf.get(e.key);
+    if (lines) lines.push(e.line);
+    else linesOf.set(e.key, [e.line]);
+  }
   for (const e of entries) {
     if (!dependsOnCaller(e)) continue;
     if (Object.hasOwn(MASTER, e.key)) {
@@ -37,8 +43,9 @@ export function checkCallerEnvironment(entries: readonly EnvEntry[]): Problem[] 
     }
     const seen = new Set<string>();
     for (const ref of e.fromCaller ?? []) {
-      if (ref.form === "default" || seen.has(ref.written)) continue;
-      seen.add(ref.written);
+      const written = writtenForm(ref.name, ref.syntax);
+      if (isDefaultSyntax(ref.syntax) || seen.has(written)) continue;
+      seen.add(written);
       const later = (linesOf.get(ref.name) ?? []).find((l) => l >= e.line);
       problems.push(refWarning(e, ref, later));
     }
@@ -47,7 +54,7 @@ export function checkCallerEnvironment(entries: readonly EnvEntry[]): Problem[] 
 }
 
 function refWarning(e: EnvEntry, ref: CallerRef, later: number | undefined): Problem {
-  if (ref.form === "tilde") {
+  if (ref.syntax === "~") {
     return {
       severity: "warning",
       key: e.key,
@@ -69,7 +76,7 @@ function refWarning(e: EnvEntry, ref: CallerRef, later: number | undefined): Pro
     severity: "warning",
     key: e.key,
     line: e.line,
-    message: `${ref.written} is not a key set above${below}, so bash takes it from the environment of whoever runs ebdb: ${now}`,
+    message: `${writtenForm(ref.name, ref.syntax)} is not a key set above${below}, so bash takes it from the environment of whoever runs ebdb: ${now}`,
     hint: `If the $ belongs to the value, put the value in single quotes (${e.key}='...'), where bash expands nothing; to use another key's value, set that key above this line.`,
   };
 }
@@ -80,16 +87,17 @@ function masterWarning(e: EnvEntry): Problem {
   const refs = e.fromCaller ?? [];
   const causes: string[] = [];
   if (refs.length > 0) {
-    const names = [...new Set(refs.map((r) => r.written))];
+    const names = [...new Set(refs.map((r) => writtenForm(r.name, r.syntax)))];
     causes.push(
       secret
         ? `it holds ${refs.length === 1 ? "a $ or ~ expansion" : `${refs.length} $ or ~ expansions`} that no key above defines, which bash fills from the caller's environment (with nothing when unset)`
         : `${names.join(", ")} ${names.length === 1 ? "is" : "are"} not a key set above, so bash fills ${names.length === 1 ? "it" : "them"} from the caller's environment (with nothing when unset)`,
     );
   }
-  if (e.via) {
-    const lines = e.via.map((l) => (l === e.line ? "earlier on this line" : `line ${l}`));
-    causes.push(`it uses the value set on ${lines.join(", ")}, which does`);
+  if (e.via !== undefined) {
+    causes.push(
+      `it uses the value set ${e.via === e.line ? "earlier on this line" : `on line ${e.via}`}, which does`,
+    );
   }
   const consequence = secret
     ? "Run by another user, in another shell or in CI, ebdb reads another password, and `up` then changes the database's master password to it"

@@ -1,9 +1,11 @@
 import type { Config } from "../model/config.js";
 import type { Problem } from "../model/problem.js";
-import type { ExpansionRef } from "./parse-value.js";
+import type { ExpansionSyntax } from "./parse-value.js";
 
 /** An expansion whose name no assignment above defined: bash took it from the caller's environment. */
-export interface CallerRef extends ExpansionRef {
+export interface CallerRef {
+  name: string;
+  syntax: ExpansionSyntax;
   /** Whether the caller's environment had it (so it gave a value) when the file was read. */
   set: boolean;
 }
@@ -21,8 +23,11 @@ export interface EnvEntry {
    * defines, so the value depends on who runs ebdb. Absent when there are none.
    */
   fromCaller?: CallerRef[];
-  /** Lines above whose values depend on the caller's environment and that this value uses. Absent when none. */
-  via?: number[];
+  /**
+   * The line of the first assignment this value uses whose own value depends on the caller's
+   * environment (a line above, or this one). Absent when none.
+   */
+  via?: number;
 }
 
 export interface ParseResult {

@@ -95,7 +95,7 @@ describe("DB_MASTER_PASSWORD and DB_MASTER_USERNAME that depend on who runs ebdb
   });
 
   it("get one warning of their own that says so, never showing the password or its variables", () => {
-    for (const env of [{}, { Tk9: "laptop" }]) {
+    for (const env of [{}, { Tk9: "laptop" }] as Record<string, string>[]) {
       const r = load(text, env);
       const found = callerWarnings(r.problems);
       expect(found).toHaveLength(1);

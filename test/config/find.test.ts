@@ -24,11 +24,11 @@ function tree(files: Record<string, string>): string {
   return base;
 }
 
-const ctx = (cwd: string, over: Partial<CommandContext> = {}) => ({
+const ctx = (cwd: string, over: Partial<CommandContext> = {}): CommandContext & { io: RecordingIoHost } => ({
   cwd,
   env: {},
-  io: new RecordingIoHost(),
   ...over,
+  io: new RecordingIoHost(),
 });
 const failure = (p: Promise<unknown>) => p.then(() => null).catch((e) => e as EbdbError);
 

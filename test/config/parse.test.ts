@@ -214,7 +214,7 @@ describe("refusals", () => {
         value: "",
         line: 2,
         exported: false,
-        fromCaller: [{ name: "A", written: "$A", form: "plain", set: false }],
+        fromCaller: [{ name: "A", syntax: "$", set: false }],
       },
     ]);
   });
