@@ -108,6 +108,11 @@ export function buildProgram(
     )
     .allowUnknownOption()
     .action(action(() => import("./commands/exec.js")));
+  cmd("eb-files", "write the files that put the RDS CA bundle on the EB instances (for verify-full)", {
+    target: false,
+  })
+    .option("--out <dir>", "the application's source bundle root (default: the current directory)")
+    .action(action(() => import("./commands/eb-files.js")));
   cmd("psql", "open psql on the primary (needs a psql client); other arguments are psql's")
     .option("--replica [name]", "connect to a replica instead")
     .option("--instance <name>", "connect to a replica or a restored instance instead")
