@@ -1,6 +1,6 @@
 import { instanceClassInfo } from "../config/catalog/instance-classes.js";
 import type { Config, StorageConfig } from "../model/config.js";
-import { desiredAlarms, replicaName } from "../model/desired.js";
+import { desiredAlarms, ebSecretsFor, replicaName } from "../model/desired.js";
 import { gp3Baseline } from "../plan/diff-storage.js";
 import {
   ALARM_PER_MONTH,
@@ -198,7 +198,13 @@ export function estimateCost(config: Config): CostEstimate {
     alarmsMin * ALARM_PER_MONTH,
     alarmsMax * ALARM_PER_MONTH,
   );
-  line("Secrets Manager", `the master password secret at ${usd(SECRET_PER_MONTH)}/month`, SECRET_PER_MONTH);
+  // RDS's JSON secret, and one per value the EB variables take (EB puts a secret's whole value in one).
+  const secrets = 1 + new Set(Object.values(ebSecretsFor(config))).size;
+  line(
+    "Secrets Manager",
+    `${secrets} secrets (the master password in RDS's JSON layout, and the values of EB's ${Object.keys(ebSecretsFor(config)).join(", ")}) at ${usd(SECRET_PER_MONTH)}/month each`,
+    secrets * SECRET_PER_MONTH,
+  );
 
   if (config.rdsProxy) {
     const vcpu = instanceClassInfo(config.instanceClass)?.vcpu;

@@ -89,7 +89,8 @@ describe("estimateCost", () => {
       monthlyMin: 0,
       detail: "7 days of history: free",
     });
-    expect(line(e, "Secrets Manager")?.monthlyMin).toBe(0.4);
+    // RDS's JSON secret, the password alone, DATABASE_URL and JDBC_DATABASE_URL for EB.
+    expect(line(e, "Secrets Manager")?.monthlyMin).toBeCloseTo(1.6);
   });
 
   it("adds RDS Proxy by the instance's vCPUs, at least two", () => {
