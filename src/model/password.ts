@@ -1,5 +1,3 @@
-import { randomInt } from "node:crypto";
-
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
 const DIGITS = "0123456789";
@@ -37,12 +35,12 @@ export const GENERATED_PASSWORD_LENGTH = 35;
  * Other candidates are drawn again (about 13% of them at length 35), so every acceptable password is
  * equally likely.
  *
- * `pick(n)` gives a uniform integer in [0, n); by default the system's CSPRNG (crypto.randomInt).
+ * `pick(n)` gives a uniform integer in [0, n); by default from the system's CSPRNG (randomIndex).
  * Throws a RangeError for a length below 4 (no room for every class).
  */
 export function generatePassword(
   length: number = GENERATED_PASSWORD_LENGTH,
-  pick: (n: number) => number = randomInt,
+  pick: (n: number) => number = randomIndex,
 ): string {
   if (!Number.isInteger(length) || length < CLASSES.length) {
     throw new RangeError(`a generated password needs at least ${CLASSES.length} characters, not ${length}`);
@@ -51,5 +49,20 @@ export function generatePassword(
     let p = "";
     for (let i = 0; i < length; i++) p += PASSWORD_ALPHABET[pick(PASSWORD_ALPHABET.length)];
     if (p[0] !== "~" && CLASSES.every((set) => [...p].some((c) => set.includes(c)))) return p;
+  }
+}
+
+/**
+ * A uniform integer in [0, n) (n <= 2^32) from the system's CSPRNG through Web Crypto's
+ * getRandomValues, dropping the few draws above the largest multiple of n so no value is favoured.
+ * Web Crypto rather than node:crypto so that loading this module (the schema names the length)
+ * costs `ebdb validate` nothing: the global loads the CSPRNG on first use.
+ */
+export function randomIndex(n: number): number {
+  const limit = Math.floor(0x1_0000_0000 / n) * n;
+  const draw = new Uint32Array(1);
+  for (;;) {
+    globalThis.crypto.getRandomValues(draw);
+    if (draw[0] < limit) return draw[0] % n;
   }
 }

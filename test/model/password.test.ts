@@ -1,7 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "../../src/config/parse.js";
-import { GENERATED_PASSWORD_LENGTH, generatePassword, PASSWORD_ALPHABET } from "../../src/model/password.js";
+import {
+  GENERATED_PASSWORD_LENGTH,
+  generatePassword,
+  PASSWORD_ALPHABET,
+  randomIndex,
+} from "../../src/model/password.js";
 import { generatePassword as awsGenerator } from "../../src/targets/aws/password.js";
 import { passfileLine } from "../../src/targets/local/secrets.js";
 
@@ -80,5 +85,21 @@ describe("generated passwords (one generator for both targets)", () => {
   it("refuses a length with no room for every class", () => {
     expect(() => generatePassword(3)).toThrow(RangeError);
     expect(() => generatePassword(4.5)).toThrow(RangeError);
+  });
+
+  it("randomIndex is uniform over [0, n), for n that do and do not divide 2^32", () => {
+    expect(randomIndex(1)).toBe(0);
+    for (const n of [2, 3, 66]) {
+      const counts = new Array(n).fill(0);
+      const draws = 2000 * n;
+      for (let i = 0; i < draws; i++) {
+        const k = randomIndex(n);
+        expect(Number.isInteger(k) && k >= 0 && k < n).toBe(true);
+        counts[k]++;
+      }
+      // Chi-square with n-1 degrees of freedom: below n-1 + 10 sqrt(2(n-1)) but for 1e-9 chances.
+      const chi2 = counts.reduce((s, c) => s + (c - 2000) ** 2 / 2000, 0);
+      expect(chi2).toBeLessThan(n - 1 + 10 * Math.sqrt(2 * (n - 1)) + 10);
+    }
   });
 });
