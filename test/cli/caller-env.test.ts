@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { captureOutput } from "../fixtures/output.js";
@@ -82,4 +84,49 @@ describe("DB_MASTER_PASSWORD with a $NAME from the caller's environment (CLI, lo
       for (const secret of ["Pa55word", "Tk9", "laptop", "desktop"]) expect(text).not.toContain(secret);
     }
   });
+
+  const bin = fileURLToPath(new URL("../../bin/ebdb.js", import.meta.url));
+  test.skipIf(!existsSync(fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url))))(
+    "spawned: validate exits 0 with the warning on stderr, whatever $Tk9 holds; an error still exits 2",
+    () => {
+      for (const tk9 of [undefined, "laptop"]) {
+        const r = spawnSync(process.execPath, [bin, "validate"], {
+          cwd: dir,
+          encoding: "utf8",
+          env: { PATH: process.env.PATH, ...(tk9 === undefined ? {} : { Tk9: tk9 }) },
+          timeout: 30_000,
+        });
+        expect(r.status).toBe(0);
+        expect(r.stderr).toMatch(
+          /^config\.env:5: warning: DB_MASTER_PASSWORD: the master password depends on who runs ebdb/,
+        );
+        expect(r.stdout).toBe("config.env is valid (1 warning).\n");
+        for (const secret of ["Pa55word", "Tk9", "laptop"]) expect(r.stdout + r.stderr).not.toContain(secret);
+      }
+      const broken = mkdtempSync(join(tmpdir(), "ebdb-cli-callerenv-bad-"));
+      try {
+        writeFileSync(join(broken, "config.env"), 'DB_MASTER_PASSWORD="ab$X"\n');
+        const r = spawnSync(process.execPath, [bin, "validate"], {
+          cwd: broken,
+          encoding: "utf8",
+          env: { PATH: process.env.PATH, X: "cdefghij" },
+          timeout: 30_000,
+        });
+        // With X set, bash gives 10 characters: valid. Without, 2: an error, and the warning says why.
+        expect(r.status).toBe(0);
+        const bad = spawnSync(process.execPath, [bin, "validate"], {
+          cwd: broken,
+          encoding: "utf8",
+          env: { PATH: process.env.PATH },
+          timeout: 30_000,
+        });
+        expect(bad.status).toBe(2);
+        expect(bad.stderr).toMatch(/DB_MASTER_PASSWORD: is 2 characters long/);
+        expect(bad.stderr).toMatch(/DB_MASTER_PASSWORD: the master password depends on who runs ebdb/);
+        for (const text of [r.stderr, bad.stderr]) expect(text).not.toContain("cdefghij");
+      } finally {
+        rmSync(broken, { recursive: true, force: true });
+      }
+    },
+  );
 });
