@@ -20,7 +20,7 @@ import { openSession } from "../../src/targets/local/session.js";
 import { localCa } from "../../src/targets/local/tls.js";
 import type { Target } from "../../src/targets/target.js";
 import { type CliProject, hasPsql, spawnEbdb, upProject } from "../cli/psql-helpers.js";
-import { ALLOWED, passwordCases } from "./passwords.js";
+import { ALLOWED, MATRIX_SIZE, passwordCases } from "./passwords.js";
 
 // The connection matrix (issue 8): one local server, many passwords (one role each, all live at
 // once), every client batched in one process. Each case's settings come from ebdb itself: `env` in
@@ -186,7 +186,7 @@ beforeAll(async () => {
   };
 
   // One role per password, made through ebdb's internal superuser (SCRAM verifier: no password in SQL).
-  const pw = passwordCases({ generated: 3, drawn: 54 });
+  const pw = passwordCases(MATRIX_SIZE);
   const s = await openSession(ctx, desired);
   await s.withAdmin(base.port, "postgres", async (c) => {
     for (const k of pw) await c.query(`CREATE ROLE mx_${k.id} LOGIN PASSWORD '${scramVerifier(k.password)}'`);
@@ -345,12 +345,17 @@ describe("each client connects with verified TLS from what env, exec and url giv
   test.skipIf(!hasPsql)("psql: under exec (PG* only), and with the URL from `ebdb url`", async () => {
     const Q = "SELECT current_user || '|' || ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
     const clean = { PATH: process.env.PATH ?? "" };
+    const control = withWrongCa(cases[0].execEnv, wrongCa);
+    // Under exec: one psql per password, its environment exactly what exec gives. With the URL as
+    // psql's argument for a few; for all of them, one psql that `\connect`s to each URL in turn
+    // (the same libpq URI parsing; a refused one leaves no row, and says so on stderr).
     const jobs = [
-      ...cases.flatMap((k) => [
-        { id: k.id, source: "exec", args: ["-XAtc", Q], env: k.execEnv },
-        { id: k.id, source: "url", args: ["-XAtc", Q, k.url], env: clean },
-      ]),
-      { id: "wrong-ca", source: "exec", args: ["-XAtc", Q], env: withWrongCa(cases[0].execEnv, wrongCa) },
+      ...cases.map((k) => ({ id: k.id, source: "exec", args: ["-XAtc", Q], env: k.execEnv })),
+      ...cases
+        .slice(0, 8)
+        .map((k) => ({ id: k.id, source: "url argument", args: ["-XAtc", Q, k.url], env: clean })),
+      { id: "wrong-ca", source: "exec", args: ["-XAtc", Q], env: control },
+      { id: "wrong-ca", source: "url argument", args: ["-XAtc", Q, control.DATABASE_URL], env: clean },
     ];
     const results = await pool(jobs, 4, async (j): Promise<Result> => {
       const r = await run("psql", j.args, { env: j.env });
@@ -359,6 +364,32 @@ describe("each client connects with verified TLS from what env, exec and url giv
       const [user, ssl] = r.out.trim().split("|");
       return { id: j.id, source: j.source, user, ssl: ssl === "true" };
     });
+    const urls = [...cases.map((k) => [k.id, k.url]), ["wrong-ca", control.DATABASE_URL]];
+    const script = urls
+      .map(
+        ([id, u]) =>
+          `\\connect '${u}'\nSELECT '${id}|' || current_user || '|' || ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();`,
+      )
+      .join("\n");
+    writeFileSync(join(work, "connect-each.sql"), `${script}\n`);
+    const each = await run("psql", ["-XAt", "-f", "connect-each.sql", cases[0].url], {
+      env: clean,
+      ms: 120_000,
+    });
+    const rows = new Map(
+      each.out
+        .trim()
+        .split("\n")
+        .map((l) => [l.split("|")[0], l.split("|")]),
+    );
+    for (const [id] of urls) {
+      const row = rows.get(id);
+      results.push(
+        row
+          ? { id, source: "url \\connect", user: row[1], ssl: row[2] === "true" }
+          : { id, source: "url \\connect", error: "no row" },
+      );
+    }
     expectConnected("psql", results);
   });
 
@@ -390,7 +421,7 @@ describe("each client connects with verified TLS from what env, exec and url giv
     }
   });
 
-  test("node-postgres: DATABASE_URL from the exec environment, the dotenv package and JSON", async () => {
+  test("node-postgres: DATABASE_URL from the exec environment and from the .env the dotenv package loads", async () => {
     const input = writeJson("pg.json", batch());
     const r = await run(process.execPath, [join(CLIENTS, "pg.cjs"), ROOT, input, join(work, "pg.out")]);
     expect(r.err).toBe("");
@@ -399,7 +430,7 @@ describe("each client connects with verified TLS from what env, exec and url giv
 
   for (const client of ["psycopg2", "sqlalchemy", "django"]) {
     test.skipIf(!hasPython)(
-      `${client}: from the exec environment and from the .env loaded by python-dotenv`,
+      `${client}: from the exec environment${client === "sqlalchemy" ? " (Alembic)" : " and from the .env python-dotenv loads"}`,
       async () => {
         const input = writeJson(`${client}.json`, batch());
         const r = await run(

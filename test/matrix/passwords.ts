@@ -66,6 +66,9 @@ function drawn(n: number, seed: number): string[] {
   });
 }
 
+/** The matrix's size: how many generated and how many drawn hand-set passwords (README's figures). */
+export const MATRIX_SIZE = { generated: 3, drawn: 54 } as const;
+
 export interface PasswordCase {
   id: string;
   kind: "generated" | "hand-set";

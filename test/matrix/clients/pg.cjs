@@ -1,8 +1,8 @@
-// node-postgres (pg) as an application uses it: new pg.Client({ connectionString: DATABASE_URL }).
+// node-postgres (pg) as an application uses it, the README's line: DATABASE_URL, unchanged.
 // Usage: node pg.cjs <repo root> <cases.json> <results.json>
 // Each case: { id, env } (env: the whole environment `ebdb exec` gives; null: this process's own,
-// when run under `ebdb exec`), and optionally the case's `ebdb env` outputs to read the URL from:
-// dotenv (read with the dotenv package) and json.
+// when run under `ebdb exec`), and optionally the case's `ebdb env` outputs: dotenv (loaded into
+// process.env with the dotenv package, as `require("dotenv").config()` does).
 const { createRequire } = require("node:module");
 const { readFileSync, writeFileSync } = require("node:fs");
 const { join } = require("node:path");
@@ -12,30 +12,39 @@ const req = createRequire(join(root, "package.json"));
 const pg = req("pg");
 const dotenv = req("dotenv");
 const Q = "SELECT current_user AS u, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+const own = { ...process.env };
 
-async function connect(url) {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10000 });
-  c.on("error", () => {});
+/** The application: the README's line, then one query. */
+async function app() {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  client.on("error", () => {});
   try {
-    await c.connect();
-    const r = (await c.query(Q)).rows[0];
+    await client.connect();
+    const r = (await client.query(Q)).rows[0];
     return { user: r.u, ssl: r.ssl };
   } catch (e) {
     return { error: `${e.code ?? ""} ${e.message}` };
   } finally {
-    await c.end().catch(() => {});
+    await client.end().catch(() => {});
   }
+}
+
+/** Replaces this process's environment (what a new process started with `vars` would have). */
+function environment(vars) {
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  Object.assign(process.env, vars);
 }
 
 (async () => {
   const results = [];
   for (const k of JSON.parse(readFileSync(casesFile, "utf8"))) {
-    const env = k.env ?? process.env;
-    results.push({ id: k.id, source: "exec", ...(await connect(env.DATABASE_URL)) });
-    if (k.dotenv)
-      results.push({ id: k.id, source: "dotenv", ...(await connect(dotenv.parse(k.dotenv).DATABASE_URL)) });
-    if (k.json)
-      results.push({ id: k.id, source: "json", ...(await connect(JSON.parse(k.json).DATABASE_URL)) });
+    environment(k.env ?? own);
+    results.push({ id: k.id, source: "exec", ...(await app()) });
+    if (k.dotenv) {
+      environment({ PATH: own.PATH });
+      dotenv.populate(process.env, dotenv.parse(k.dotenv), { override: true });
+      results.push({ id: k.id, source: "dotenv", ...(await app()) });
+    }
   }
   writeFileSync(outFile, JSON.stringify(results));
 })();

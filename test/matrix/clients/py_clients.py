@@ -1,7 +1,7 @@
 """Python clients as applications use them, one process per client, many cases.
 
 Usage: /usr/bin/python3 py_clients.py <client> <cases.json> <results.json> <workdir>
-client: psycopg2 | sqlalchemy | django. Each case: {id, env, dotenv?}: env is the whole environment
+client: psycopg2 | sqlalchemy (through Alembic) | django. Each case: {id, env, dotenv?}: env is the whole environment
 `ebdb exec` gives (null: this process's own, when run under `ebdb exec`); dotenv is the case's
 `ebdb env` output, loaded with python-dotenv as an application does (load_dotenv).
 """
@@ -38,12 +38,11 @@ def psycopg2_cases():
 
 
 def sqlalchemy_cases():
-    import sqlalchemy
-    from sqlalchemy import pool, text
     from alembic import command
     from alembic.config import Config
 
-    # An Alembic project as `alembic init` makes it, with the README's line in its env.py.
+    # An Alembic project as `alembic init` makes it, with the README's line in its env.py; the test
+    # also has env.py note who it connected as, over which TLS, where it opens its connection.
     script_dir = os.path.join(workdir, "alembic")
     ini = os.path.join(workdir, "alembic.ini")
     if not os.path.exists(ini):
@@ -54,24 +53,22 @@ def sqlalchemy_cases():
         with open(os.path.join(HERE, "alembic_env_line.py")) as f:
             line = [x for x in f.read().splitlines() if x.startswith("config.")][0]
         marker = "config = context.config\n"
-        assert marker in src
+        connect = "    with connectable.connect() as connection:\n"
+        assert marker in src and connect in src
+        src = src.replace(marker, marker + "import os\n" + line + "\n", 1)
+        note = '        config.attributes["who"] = tuple(connection.exec_driver_sql(%r).one())\n' % Q
+        src = src.replace(connect, connect + note, 1)
         with open(env_py, "w") as f:
-            f.write(src.replace(marker, marker + "import os\n" + line + "\n", 1))
-
-    def engine_check():
-        # What Alembic's env.py does: set_main_option, then engine_from_config over the section.
-        cfg = Config()
-        cfg.set_main_option("sqlalchemy.url", os.environ["DATABASE_URL"].replace("%", "%%"))
-        engine = sqlalchemy.engine_from_config(cfg.get_section(cfg.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool)
-        with engine.connect() as c:
-            return tuple(c.execute(text(Q)).one())
+            f.write(src)
 
     def alembic_current():
-        # Alembic itself (`alembic current`), through that env.py: it connects with the URL.
-        command.current(Config(ini, stdout=io.StringIO()))
-        return engine_check()
+        # `alembic current` through that env.py: SQLAlchemy's engine_from_config over the URL
+        # that set_main_option put in Alembic's ConfigParser.
+        cfg = Config(ini, stdout=io.StringIO())
+        command.current(cfg)
+        return cfg.attributes["who"]
 
-    return {"engine_from_config": engine_check, "alembic-current": alembic_current}
+    return {"alembic-current": alembic_current}
 
 
 def django_cases():
@@ -118,8 +115,10 @@ def main():
                 set_environment(BASE)
                 load_dotenv(stream=io.StringIO(k["dotenv"]), override=True)
             for name, fn in methods.items():
-                if name == "alembic-current" and source != "exec":
-                    continue  # Alembic's own run once per password is enough; it is slow to start
+                # The .env path is the exec path once python-dotenv has read it (readers.py shows it
+                # reads every value exactly): Django and the URL through psycopg2 cover it.
+                if source == "dotenv" and (client == "sqlalchemy" or name == "libpq-env"):
+                    continue
                 try:
                     user, ssl = fn()
                     results.append({"id": k["id"], "source": f"{source}/{name}", "user": user, "ssl": ssl})
