@@ -121,6 +121,27 @@ describe("ebdb exec", () => {
     },
   );
 
+  test.skipIf(!hasPsql)("--instance reaches a replica: exec, psql, url and env", async () => {
+    const add = await p.ebdb("replica", "add", "--yes");
+    expect(add.code, add.err).toBe(0);
+    const name = JSON.parse((await p.ebdb("replica", "list", "--json")).out)[0].name as string;
+    try {
+      const inRecovery = "SELECT pg_is_in_recovery()";
+      const viaExec = spawnEbdb(p, ["exec", "--instance", name, "--", "psql", "-XAtc", inRecovery]);
+      expect(await viaExec.exit()).toEqual({ code: 0, signal: null });
+      expect(viaExec.out()).toBe("t\n");
+      const viaPsql = spawnEbdb(p, ["psql", "--instance", name, "-XAtc", inRecovery]);
+      expect(await viaPsql.exit()).toEqual({ code: 0, signal: null });
+      expect(viaPsql.out()).toBe("t\n");
+      const vars = JSON.parse((await p.ebdb("env", "--format", "json", "--instance", name)).out);
+      expect(vars.DB_PORT).not.toBe(p.vars.DB_PORT);
+      expect(vars.PGPORT).toBe(vars.DB_PORT);
+      expect((await p.ebdb("url", "--instance", name)).out.trim()).toBe(vars.DATABASE_URL);
+    } finally {
+      expect((await p.ebdb("replica", "remove", name, "--yes")).code).toBe(0);
+    }
+  });
+
   test("a server that is down is said plainly (exit 1), before the command runs", async () => {
     expect((await p.ebdb("down")).code).toBe(0);
     try {
