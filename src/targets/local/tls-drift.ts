@@ -23,7 +23,8 @@ async function unverifiable(s: Session, nodes: readonly NodeMeta[]): Promise<str
   const out: string[] = [];
   for (const m of nodes) {
     const have = await readFileSafe(join(pgdataOf(s.layout, m.name), "server.crt")).catch(() => null);
-    if (!projectOk || have !== cert) out.push(m.name);
+    // No certificate at all: an incomplete data directory, which `up` rebuilds; not this check's.
+    if (have !== null && (!projectOk || have !== cert)) out.push(m.name);
   }
   return out;
 }
