@@ -3,9 +3,10 @@ const LOWER = "abcdefghijklmnopqrstuvwxyz";
 const DIGITS = "0123456789";
 /**
  * RFC 3986's unreserved punctuation (section 2.3): never %-escaped in a URL, and special to none of
- * the readers a password passes through: bash and dash (quoted or not), dotenv readers, Python's
- * ConfigParser interpolation (Alembic's `%`), libpq's passfile (`:` and `\`), JDBC URLs. RDS
- * refuses only / " @ and space in a master password, so these are all accepted.
+ * the readers a password passes through: bash and dash (quoted, or unquoted but for a `~` starting
+ * a word, which generatePassword never makes), dotenv readers, Python's ConfigParser interpolation
+ * (Alembic's `%`), libpq's passfile (`:` and `\`), JDBC URLs. RDS refuses only / " @ and space in a
+ * master password, so these are all accepted.
  */
 const SYMBOLS = "-_.~";
 const CLASSES = [UPPER, LOWER, DIGITS, SYMBOLS] as const;
