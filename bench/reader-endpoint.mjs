@@ -53,7 +53,10 @@ try {
   });
   spawnSync(pgbench, ["-i", "-s", "1", "-q"], { env: env(vars.DB_PORT), stdio: "ignore" });
   // min = max: the runner only serves the endpoint here (no scaling during the measurement).
-  runner = spawn(process.execPath, [bin, "autoscale", "run"], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+  runner = spawn(process.execPath, [bin, "autoscale", "run"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const readerPort = await new Promise((resolve, reject) => {
     let out = "";
     runner.stdout.on("data", (b) => {

@@ -71,8 +71,8 @@ export interface ActionHost {
   save(): void;
   /** The name of the replica being added, once known. */
   adding(name: string): void;
-  /** Takes a replica out of the reader endpoint (`on`) before its removal, or ends that. */
-  drain(name: string, on: boolean): void;
+  /** Takes a replica out of the reader endpoint before its removal (until the action ends). */
+  drain(name: string): void;
 }
 
 /** A scaling activity in the state's log, and how to end it. */
@@ -126,7 +126,7 @@ export async function scaleIn(host: ActionHost, names: string[], reason: string)
   host.state.lastScaleInAt = Date.now();
   for (const name of names) {
     const { end } = activity(host, `Removing replica ${name}`, reason);
-    host.drain(name, true);
+    host.drain(name);
     try {
       await autoscalerRemove(host.s, name);
       end(true, `${name} removed.`);
@@ -134,8 +134,6 @@ export async function scaleIn(host: ActionHost, names: string[], reason: string)
     } catch (e) {
       end(false, message(e));
       host.emit("scaling-failed", `Removing ${name} failed: ${message(e)}`, { reason, error: errorCode(e) });
-    } finally {
-      host.drain(name, false);
     }
   }
 }

@@ -2,7 +2,6 @@ import type pg from "pg";
 import type { ReplicaHealth, WalClock } from "../../autoscale/reader.js";
 import { pgdataOf } from "./layout.js";
 import type { NodeMeta } from "./meta.js";
-import { ident } from "./pg-client.js";
 import { inspect } from "./process.js";
 import { ADMIN_USER } from "./roles.js";
 import type { Session } from "./session.js";
@@ -107,51 +106,5 @@ export async function checkReplica(
     return down(refusing ? `refusing connections: ${refusing}` : "not answering", proc.pid);
   } finally {
     await c?.end().catch(() => {});
-  }
-}
-
-/** The most tables a warm-up reads. */
-const WARM_TABLES = 10;
-
-export interface WarmResult {
-  tables: number;
-  bytes: number;
-  ms: number;
-}
-
-/**
- * The warm-up read of a new replica: each of the application database's largest tables (at most 10,
- * by pg_relation_size) read whole by a sequential scan, what AWS advises against a new replica's
- * lazy loading from its snapshot ("perform operations that involve full-table scans"). Index scans
- * are off for it so that a count cannot be answered from an index alone. `signal` ends it early
- * (the replica stays cold).
- */
-export async function warmReplica(s: Session, meta: NodeMeta, signal?: AbortSignal): Promise<WarmResult> {
-  const started = Date.now();
-  const c = await s.admin(meta.port, s.config.dbName, { timeoutMs: CHECK_TIMEOUT_MS });
-  const stop = () => void c.end().catch(() => {});
-  signal?.addEventListener("abort", stop, { once: true });
-  try {
-    const r = await c.query<{ schema: string; name: string; bytes: string }>(
-      `SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid)::text AS bytes
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-          AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
-          AND pg_relation_size(c.oid) > 0
-        ORDER BY pg_relation_size(c.oid) DESC LIMIT ${WARM_TABLES}`,
-    );
-    await c.query(
-      "SET enable_indexscan = off; SET enable_indexonlyscan = off; SET enable_bitmapscan = off; SET statement_timeout = 0",
-    );
-    let bytes = 0;
-    for (const t of r.rows) {
-      if (signal?.aborted) throw new Error("warm-up stopped");
-      await c.query(`SELECT count(*) FROM ONLY ${ident(t.schema)}.${ident(t.name)}`);
-      bytes += Number(t.bytes);
-    }
-    return { tables: r.rows.length, bytes, ms: Date.now() - started };
-  } finally {
-    signal?.removeEventListener("abort", stop);
-    await c.end().catch(() => {});
   }
 }

@@ -21,14 +21,17 @@ import { type ActionHost, message, scaleIn, scaleOut } from "./autoscale-actions
 import { ReaderBalancer } from "./autoscale-balancer.js";
 import { sampleServers, utilizationSince } from "./autoscale-cpu.js";
 import { ensureReaderPort, READER_HOST } from "./autoscale-endpoint.js";
-import { checkReplica, type ReplicaCheck, samplePrimary, warmReplica } from "./autoscale-health.js";
+import { checkReplica, type ReplicaCheck, samplePrimary } from "./autoscale-health.js";
 import { type AutoscaleState, DECISIONS_KEPT, writeState } from "./autoscale-state.js";
+import { Warmer } from "./autoscale-warm.js";
 import { listMetas, type NodeMeta } from "./meta.js";
 import { processStart } from "./pid.js";
 import type { Session } from "./session.js";
 
 /** Health checks (and so the reader endpoint) follow replicas at least this often. */
 const HEALTH_MS = 2000;
+/** Checks in a row a running member must fail to leave the endpoint. */
+const MISSES_TO_LEAVE = 2;
 
 /**
  * The local autoscaling runner: every step it measures the ready replicas' CPU, asks the ebdb policy,
@@ -45,8 +48,9 @@ export class LocalRunner {
   private members: string[] = [];
   private primary: NodeMeta | null = null;
   private primaryUp = false;
-  private readonly warming = new Map<string, Promise<void>>();
+  private readonly warmer: Warmer;
   private readonly draining = new Set<string>();
+  private readonly misses = new Map<string, number>();
   /** The action under way, and the replica count it leads to. */
   private action: { what: string; done: Promise<void>; adding: string | null; desired: number } | null = null;
   private checking: Promise<void> = Promise.resolve();
@@ -61,6 +65,12 @@ export class LocalRunner {
     this.intervalMs = Math.round(opts.intervalSeconds * 1000);
     this.clock = new WalClock(Math.max(opts.maxLagSeconds, 1));
     opts.signal?.addEventListener("abort", () => this.stop.abort(), { once: true });
+    this.warmer = new Warmer(
+      s,
+      () => this.state,
+      (k, m, d) => this.emit(k, m, d),
+      this.stop.signal,
+    );
   }
 
   private emit(kind: RunnerEvent["kind"], message: string, data?: Record<string, unknown>): void {
@@ -105,7 +115,7 @@ export class LocalRunner {
       else await this.loop();
     } finally {
       this.stop.abort();
-      for (const w of this.warming.values()) await w;
+      await this.warmer.settle();
       await this.action?.done;
       await this.balancer?.close();
       if (this.state.runner) this.state.runner.stoppedAt = new Date().toISOString();
@@ -116,7 +126,7 @@ export class LocalRunner {
 
   private async runOnce(): Promise<void> {
     await this.check();
-    await Promise.all(this.warming.values());
+    await this.warmer.settle();
     await this.check();
     // A figure needs two CPU samples: the last run's when it is recent (cron every interval), else 1 s.
     const now = Date.now();
@@ -179,7 +189,7 @@ export class LocalRunner {
     this.primaryUp = this.primary ? await samplePrimary(this.s, this.primary, this.clock) : false;
     const replicas = metas.filter((m) => m.role === "replica");
     const results = await Promise.all(
-      replicas.map((m) => checkReplica(this.s, m, this.clock, this.isWarmed(m))),
+      replicas.map((m) => checkReplica(this.s, m, this.clock, this.warmer.isWarmed(m))),
     );
     this.checks = new Map(results.map((c) => [c.meta.name, c]));
     const views: AutoscaleState["replicas"] = {};
@@ -192,11 +202,22 @@ export class LocalRunner {
         lagSeconds: c.health.lagSeconds,
         connections: c.connections,
       };
-      if (r.ready && !this.draining.has(c.meta.name)) ready.push(c.meta.name);
+      // A running member that misses one check (a busy machine) stays; a second miss, or a stopped
+      // server, takes it out (Route 53 health checks likewise wait for a failure threshold).
+      const name = c.meta.name;
+      const missed = !r.ready && c.pid !== null && !c.health.accepting && this.members.includes(name);
+      this.misses.set(name, missed ? (this.misses.get(name) ?? 0) + 1 : 0);
+      const kept = missed && this.misses.get(name)! < MISSES_TO_LEAVE;
+      if (kept) views[name].why = `ready, but missed a check (${r.why})`;
+      if ((r.ready || kept) && !this.draining.has(name)) ready.push(name);
       const caughtUp =
         c.health.accepting && c.health.lagSeconds !== null && c.health.lagSeconds <= this.opts.maxLagSeconds;
-      if (caughtUp && !c.health.warmed && !this.warming.has(c.meta.name) && !this.stop.signal.aborted)
-        this.startWarming(c.meta);
+      // Joins the endpoint as soon as it is warm, not at the next periodic check.
+      if (caughtUp)
+        this.warmer.start(c.meta, () => {
+          void this.save();
+          if (!this.opts.once) void this.check();
+        });
     }
     this.state.replicas = views;
     this.forgetGone(new Set(replicas.map((m) => m.name)));
@@ -243,33 +264,6 @@ export class LocalRunner {
     void this.save();
   }
 
-  private isWarmed(m: NodeMeta): boolean {
-    return this.state.warmed[m.name]?.createdAt === m.createdAt;
-  }
-
-  private startWarming(meta: NodeMeta): void {
-    const w = (async () => {
-      try {
-        const r = await warmReplica(this.s, meta, this.stop.signal);
-        this.state.warmed[meta.name] = { createdAt: meta.createdAt, at: new Date().toISOString(), ...r };
-        this.emit(
-          "warmed",
-          `Warmed ${meta.name}: read its ${plural(r.tables, "largest table")} (${fmt(r.bytes / 1048576)} MiB) in ${r.ms} ms.`,
-          { replica: meta.name, ...r },
-        );
-        await this.save();
-      } catch (e) {
-        const again = `Warm-up of ${meta.name} failed (${message(e)}); trying again at the next check.`;
-        if (!this.stop.signal.aborted) this.emit("warning", again);
-      } finally {
-        this.warming.delete(meta.name);
-      }
-    })();
-    this.warming.set(meta.name, w);
-    // Joins the endpoint as soon as it is warm, not at the next periodic check.
-    void w.then(() => (this.stop.signal.aborted || this.opts.once ? undefined : this.check()));
-  }
-
   /** Drops what the state holds of replicas that no longer exist. */
   private forgetGone(names: Set<string>): void {
     for (const n of Object.keys(this.state.warmed)) if (!names.has(n)) delete this.state.warmed[n];
@@ -301,10 +295,11 @@ export class LocalRunner {
       const at = new Date((step - 1) * this.intervalMs).toISOString();
       this.state.history = addPoint(this.state.history, { ...point, at }, HISTORY_STEPS);
     }
-    const metas = (await listMetas(this.s.layout)).filter((m) => m.role === "replica");
     // A replica being removed is no longer capacity, nor on its way.
+    const leaving = new Set(this.draining);
+    const metas = (await listMetas(this.s.layout)).filter((m) => m.role === "replica");
     const views: ReplicaView[] = metas
-      .filter((m) => !this.draining.has(m.name))
+      .filter((m) => !leaving.has(m.name))
       .map((m) => ({
         id: m.name,
         state: this.members.includes(m.name) ? "ready" : "creating",
@@ -369,6 +364,7 @@ export class LocalRunner {
       .catch((e) => this.emit("warning", `${what} failed: ${message(e)}`))
       .finally(async () => {
         this.action = null;
+        this.draining.clear();
         await this.save();
         if (!this.stop.signal.aborted || this.opts.once) await this.check();
       });
@@ -385,11 +381,7 @@ export class LocalRunner {
       adding: (name) => {
         if (this.action) this.action.adding = name;
       },
-      drain: (name, on) => {
-        if (!on) {
-          this.draining.delete(name);
-          return;
-        }
+      drain: (name) => {
         this.draining.add(name);
         this.balancer?.drain(name);
         if (this.members.includes(name)) this.setMembers(this.members.filter((n) => n !== name));
