@@ -5,10 +5,11 @@ import { fmt } from "./common.js";
  * only replicas that are ready, i.e.
  * - available: running and accepting connections (locally: ebdb's own connection and a query succeed);
  * - caught up: its replication lag is known and at most the bound (`--max-lag`, default 10 s);
- * - warmed: a warm-up read of the largest tables has run on it since it was created. A new RDS replica
- *   reads its blocks lazily from the snapshot in S3, so its first queries are slow until each block
- *   was read once (AWS: "Working with read replicas", lazy loading); a full read of the tables the
- *   application reads most does that before any application query waits for it.
+ * - warmed: a warm-up read of the largest tables has run on it since it was created. A new RDS replica,
+ *   like an instance restored from a snapshot, loads its blocks lazily from S3, so its first queries
+ *   are slow until each block was read once (RDS User Guide, restoring from a DB snapshot: lazy
+ *   loading, mitigated by full-table scans); reading the largest tables whole does that before any
+ *   application query waits for it.
  * Replication lag is a readiness gate, never a load signal (an idle replica can report minutes of lag).
  */
 
