@@ -261,14 +261,24 @@ export function diffEb(ctx: DiffContext, endpointsChange: string[]): void {
   const settable =
     have?.secretsSupported === false ? eb.properties.filter((p) => !(p in eb.secrets)) : eb.properties;
   const props = settable.join(", ");
-  const secretNames = eb.properties.filter((p) => p in eb.secrets);
+  /** Which of `names` are environment secrets, said once in a reason. */
+  const asSecrets = (names: string[]) => {
+    const secret = names.filter((p) => p in eb.secrets);
+    return secret.length > 0
+      ? ` (${secret.join(", ")} as environment secrets: references to Secrets Manager secrets, never plain properties)`
+      : "";
+  };
+  const used = new Set(Object.values(eb.secrets));
+  const secretsRead = [
+    ctx.desired.secret.name,
+    ...Object.entries(ctx.desired.secret.variables)
+      .filter(([which]) => used.has(which as keyof typeof ctx.desired.secret.variables))
+      .map(([, name]) => name),
+  ];
   const policy = create(
     "iam-policy",
     `${eb.environment} instance role`,
-    `Allows the EB instances secretsmanager:GetSecretValue on the database's secrets only (${[
-      ctx.desired.secret.name,
-      ...Object.values(ctx.desired.secret.variables),
-    ].join(", ")})`,
+    `Allows the EB instances secretsmanager:GetSecretValue on the database's secrets only (${secretsRead.join(", ")})`,
   );
   if (have === null) {
     ctx.changes.push(policy, {
@@ -278,7 +288,7 @@ export function diffEb(ctx: DiffContext, endpointsChange: string[]): void {
       field: "properties",
       to: eb.properties,
       impact: "restart",
-      reason: `Sets ${props} on EB environment ${eb.environment} (${secretNames.join(", ")} as environment secrets: references to Secrets Manager secrets, never plain properties); Elastic Beanstalk restarts the application to load them`,
+      reason: `Sets ${props} on EB environment ${eb.environment}${asSecrets(settable)}; Elastic Beanstalk restarts the application to load them`,
     });
     return;
   }
@@ -294,7 +304,7 @@ export function diffEb(ctx: DiffContext, endpointsChange: string[]): void {
       from: null,
       to: what,
       impact: "restart",
-      reason: `Sets ${show(what)} on EB environment ${eb.environment}; Elastic Beanstalk restarts the application to load them`,
+      reason: `Sets ${show(what)} on EB environment ${eb.environment}${asSecrets(what)}; Elastic Beanstalk restarts the application to load them`,
     });
   }
 }

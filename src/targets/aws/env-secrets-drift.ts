@@ -28,7 +28,7 @@ function variablesOf(desired: Desired, which: EnvSecretValue): string[] {
 
 const CREATE_REASON: Record<EnvSecretValue, (d: Desired, name: string) => string> = {
   password: (d, name) =>
-    `Creates secret ${name} holding only the password, for EB's ${variablesOf(d, "password").join(" and ")} (Elastic Beanstalk puts a secret's whole value in a variable; ${d.secret.name} holds RDS's JSON)`,
+    `Creates secret ${name} holding only the password, for EB's ${variablesOf(d, "password").join(", ")} (Elastic Beanstalk puts a secret's whole value in a variable; ${d.secret.name} holds RDS's JSON)`,
   url: (_d, name) =>
     `Creates secret ${name} holding DATABASE_URL (sslmode=verify-full against the RDS CA bundle), for EB's DATABASE_URL`,
   jdbc: (_d, name) =>
