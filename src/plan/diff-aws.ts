@@ -19,11 +19,15 @@ export function diffAws(ctx: DiffContext): void {
   const drift = ctx.observed.drift ?? [];
   if (drift.length === 0) return;
   const planned = new Set(ctx.changes.map(key));
-  const ebPlanned = ctx.changes.some((c) => c.kind === "eb-environment" && c.field === "properties");
+  const ebPlanned = ctx.changes.find((c) => c.kind === "eb-environment" && c.field === "properties");
   for (const c of drift) {
     if (planned.has(key(c))) continue;
-    // One EB update sets every property: a second line for wrong values would say the same thing.
-    if (c.kind === "eb-environment" && ebPlanned) continue;
+    // One EB update sets every property: values it also corrects join its line.
+    if (c.kind === "eb-environment" && ebPlanned) {
+      if (c.field === "propertyValues" && Array.isArray(c.to))
+        ebPlanned.reason = `${ebPlanned.reason}; it also corrects ${c.to.join(", ")}`;
+      continue;
+    }
     ctx.changes.push(c);
     planned.add(key(c));
   }

@@ -143,7 +143,13 @@ export function driftOf(live: AwsLive, desired: Desired): Change[] {
       primary: host,
       replicas: replicaEndpoints(live.instances.replicas),
     },
-    envSecretArns: existingArns(live.envSecrets),
+    // A secret this plan creates stands in by its name (the drift never reaches AWS).
+    envSecretArns: {
+      password: desired.secret.variables.password,
+      url: desired.secret.variables.url,
+      jdbc: desired.secret.variables.jdbc,
+      ...existingArns(live.envSecrets),
+    },
     secretsSupported: live.secretsSupported,
     clientSg: null,
   });

@@ -1,3 +1,4 @@
+import { ElasticBeanstalkClient, RestartAppServerCommand } from "@aws-sdk/client-elastic-beanstalk";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { Secret } from "../../../src/model/secret.js";
 import { createAwsTarget } from "../../../src/targets/aws/index.js";
 import {
   EB_NAMESPACES,
+  EB_TIMES,
   environmentProperties,
   type FakeAws,
   isSimulatedCrash,
@@ -27,6 +29,16 @@ afterEach(() => {
 
 const MIN = 60_000;
 const JSON_SECRET = "my-app/prod/db-password";
+
+/** "Restart app servers" from the console: EB loads the variables anew. */
+async function restartAppServers(f: FakeAws): Promise<void> {
+  const eb = new ElasticBeanstalkClient({
+    region: "us-east-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "y" },
+  });
+  await eb.send(new RestartAppServerCommand({ EnvironmentName: "my-app-prod" }));
+  f.clock.advance(EB_TIMES.restartAppServer);
+}
 
 function envState(f: FakeAws) {
   return [...f.state.region().eb.environments.values()].find((e) => e.name === "my-app-prod")!;
@@ -118,6 +130,33 @@ describe("what the EB application gets, read the way it reads it", () => {
     await up(fake, desired);
     expect(environmentProperties(envState(fake)).DB_PASSWORD).toBeUndefined();
     expectConverged(fake, desired);
+  });
+
+  it("fixes what an earlier ebdb left: DB_PASSWORD pointing at the JSON secret (the application got the whole JSON)", async () => {
+    ({ fake } = world());
+    const desired = desiredOf();
+    await up(fake, desired);
+    // The wiring ebdb 0.1 made: DB_PASSWORD referenced the RDS-layout secret; no other variable.
+    const r = fake.state.region();
+    const env = envState(fake);
+    for (const key of [...env.options.keys()]) {
+      if (key.startsWith(`${EB_NAMESPACES.secrets}|`) || /\|(PG|JDBC_|DATABASE_URL)/.test(key))
+        env.options.delete(key);
+    }
+    const json = [...r.secrets.values()].find((x) => x.name === JSON_SECRET)!;
+    env.options.set(`${EB_NAMESPACES.secrets}|DB_PASSWORD`, json.arn);
+    for (const [k, x] of [...r.secrets]) if (x.name !== JSON_SECRET) r.secrets.delete(k);
+    await restartAppServers(fake);
+    const broken = fake.appEnvironment("my-app-prod").variables.DB_PASSWORD;
+    expect(JSON.parse(broken)).toMatchObject({ username: "dbadmin", engine: "postgres" });
+
+    const { plan } = await planOf(fake, desired);
+    expect(plan.changes.find((c) => c.kind === "eb-environment")?.reason).toMatch(
+      /^Sets DATABASE_URL, PGHOST, .* as environment secrets: .*; it also corrects DB_PASSWORD$/,
+    );
+    await up(fake, desired);
+    expectConverged(fake, desired);
+    expect(fake.appEnvironment("my-app-prod").variables.DB_PASSWORD).toBe(JSON.parse(broken).password);
   });
 
   it("follows an edited DB_MASTER_PASSWORD after one up, in every secret; set back, the old one is current again", async () => {
