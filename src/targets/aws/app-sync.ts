@@ -36,11 +36,11 @@ export interface SyncOptions {
 
 /**
  * Brings what the EB application sees in step with the database: the env-secret secrets hold the
- * password and DATABASE_URL, the instance role may read them, the environment's variables are set
- * (secret ones by reference), and when a secret's value is newer than what the application loaded and
- * no configuration update reloaded it, the application servers restart (EB reads secrets only when it
- * deploys: EB Developer Guide, "Fetching secrets and parameters to Elastic Beanstalk environment
- * variables"). Each secret then records the version the application holds (LOADED_TAG), so a run
+ * password and the URLs, the instance role may read them, the environment's variables are set
+ * (secret ones by reference), and when a secret the environment already referenced has a value newer
+ * than what the application loaded, the application servers restart (EB reads secrets only when it
+ * deploys, and "you must manually refresh" after a change: EB Developer Guide, "Fetching secrets and
+ * parameters to Elastic Beanstalk environment variables"). Each secret then records the version the application holds (LOADED_TAG), so a run
  * interrupted before the restart restarts next time. Returns whether the environment was updated or restarted.
  */
 export async function syncApp(ctx: AwsCtx, state: AppState, opts: SyncOptions): Promise<boolean> {
@@ -77,6 +77,7 @@ export async function syncApp(ctx: AwsCtx, state: AppState, opts: SyncOptions): 
   if (!opts.manageSecurityGroups) want.securityGroups = null;
   const edits = wiringEdits(state.env, want);
   const since = ctx.clock.now();
+  const wiredBefore = new Set(Object.values(state.env.secretRefs));
   let deployed = false;
   if (edits.set.length > 0 || edits.remove.length > 0) {
     await updateEnvironment(ctx, state.env, edits);
@@ -85,7 +86,9 @@ export async function syncApp(ctx: AwsCtx, state: AppState, opts: SyncOptions): 
   const referenced = Object.values(secrets).filter(
     (s): s is LiveEnvSecret => s !== undefined && Object.values(want.secretRefs).includes(s.arn),
   );
-  if (!deployed && referenced.some(reloadDue)) {
+  // A reference this update added is fetched by it; one that was there already is certain to be
+  // fetched anew only by a restart of the application servers.
+  if (referenced.some((s) => reloadDue(s) && wiredBefore.has(s.arn))) {
     await restartAppServers(ctx, state.env);
     deployed = true;
   }

@@ -170,7 +170,8 @@ export function driftOf(live: AwsLive, desired: Desired): Change[] {
         secretMove ? " (the secret variables as references to their Secrets Manager secrets)" : ""
       }; Elastic Beanstalk restarts the application to load them`,
     });
-  } else if (secrets.reload.length > 0) {
+  }
+  if (secrets.reload.length > 0) {
     out.push({
       resource: desired.eb.environment,
       kind: "eb-environment",

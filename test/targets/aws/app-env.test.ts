@@ -267,6 +267,8 @@ describe("what the EB application gets, read the way it reads it", () => {
     expect(app.DB_HOST).toBe(restored.host);
     expect(new URL(app.DATABASE_URL).hostname).toBe(restored.host);
     expect(app.PGHOST).toBe(restored.host);
+    // The new host came by a configuration update; the URLs, already referenced, by a restart.
+    expect(fake.countCalls({ command: "RestartAppServer" })).toBe(1);
   });
 });
 
