@@ -194,13 +194,10 @@ beforeAll(async () => {
   cases = [master];
   for (const k of pw) {
     const role = `mx_${k.id}`;
+    // The local target's connection (read once: it is the same server), as this role.
     const target: Target = {
       ...local,
-      connection: async (d) => ({
-        ...(await local.connection(d)),
-        username: role,
-        password: new Secret(k.password),
-      }),
+      connection: async () => ({ ...base, username: role, password: new Secret(k.password) }),
     };
     const t = {} as Record<EnvFormat, string | null>;
     for (const f of FORMATS) {
