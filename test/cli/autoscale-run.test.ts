@@ -89,6 +89,14 @@ describe("ebdb autoscale run and status (CLI)", () => {
     expect(text).toMatch(/Recent decisions \(1 of 1 kept\)/);
   });
 
+  test("with the database down, a step decides nothing and says why", async () => {
+    expect((await ebdb("down")).code).toBe(0);
+    const r = await ebdb("autoscale", "run", "--once");
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/no CPU figure → no change: the primary is not running \(`ebdb up` starts it\)/);
+    expect((await ebdb("up", "--yes")).code).toBe(0);
+  });
+
   test("run serves the reader endpoint readerVars names (DB_READER_PORT); one runner at a time; Ctrl-C stops it", async () => {
     child = spawn(process.execPath, [BIN, "autoscale", "run", "--interval", "0.5"], {
       cwd: dir,

@@ -255,7 +255,8 @@ export class LocalRunner {
       ...left.map((n) => `- ${n} (${this.draining.has(n) ? "being removed" : why(n)})`),
     ];
     this.state.reader = { members: ready, updatedAt: new Date().toISOString() };
-    const now = ready.length ? ready.join(", ") : "no replica (reads go to the primary)";
+    const to = this.primaryUp ? "new connections go to the primary" : "new connections are refused";
+    const now = ready.length ? ready.join(", ") : `no replica (${to})`;
     this.emit("reader", `Reader endpoint: ${parts.join(", ")}; now ${now}.`, {
       joined,
       left,
@@ -297,7 +298,8 @@ export class LocalRunner {
     }
     // A replica being removed is no longer capacity, nor on its way.
     const leaving = new Set(this.draining);
-    const metas = (await listMetas(this.s.layout)).filter((m) => m.role === "replica");
+    const all = await listMetas(this.s.layout);
+    const metas = all.filter((m) => m.role === "replica");
     const views: ReplicaView[] = metas
       .filter((m) => !leaving.has(m.name))
       .map((m) => ({
@@ -328,7 +330,14 @@ export class LocalRunner {
       lastScaleOutAt: toPolicyMs(this.state.lastScaleOutAt, this.intervalMs),
       lastScaleInAt: toPolicyMs(this.state.lastScaleInAt, this.intervalMs),
     });
-    if (decision.action !== "none" && this.action)
+    // Replicas are made from the primary: without it running there is nothing to do (down, destroyed).
+    const primaryDown = !all.some((m) => m.role === "primary")
+      ? `${this.s.config.identifier} has no primary on this machine`
+      : !this.primaryUp
+        ? "the primary is not running (`ebdb up` starts it)"
+        : null;
+    if (primaryDown) decision = { action: "none", reason: `${primaryDown}: nothing to decide` };
+    else if (decision.action !== "none" && this.action)
       decision = {
         action: "none",
         reason: `${decision.reason} (not acted on: ${this.action.what} is still under way)`,
@@ -340,19 +349,12 @@ export class LocalRunner {
     this.state.lastStepAt = record.at;
     this.emit("step", stepLine(metric, record), { metric, decision: record });
     await this.save();
-    if (decision.action === "add")
-      this.startAction(`adding ${plural(decision.count, "replica")}`, record.desired, () =>
-        scaleOut(this.actionHost(), decision.count, decision.reason),
-      );
-    if (decision.action === "remove") {
-      const ids = decision.remove;
-      this.startAction(`removing ${ids.join(", ")}`, record.desired, () =>
-        scaleIn(this.actionHost(), ids, decision.reason),
-      );
-    }
+    if (decision.action !== "none") this.startAction(decision, record.desired);
   }
 
-  private startAction(what: string, desired: number, fn: () => Promise<void>): void {
+  private startAction(d: Exclude<Decision, { action: "none" }>, desired: number): void {
+    const what =
+      d.action === "add" ? `adding ${plural(d.count, "replica")}` : `removing ${d.remove.join(", ")}`;
     const action: NonNullable<LocalRunner["action"]> = {
       what,
       adding: null,
@@ -360,7 +362,8 @@ export class LocalRunner {
       done: Promise.resolve(),
     };
     this.action = action;
-    action.done = fn()
+    const host = this.actionHost();
+    action.done = (d.action === "add" ? scaleOut(host, d.count, d.reason) : scaleIn(host, d.remove, d.reason))
       .catch((e) => this.emit("warning", `${what} failed: ${message(e)}`))
       .finally(async () => {
         this.action = null;

@@ -137,7 +137,7 @@ describe("ebdb autoscale run on the local target, under a real read load", () =>
         const v = await throughEndpoint();
         return v.port === r2port ? v : undefined;
       },
-      15_000,
+      20_000,
       50,
     );
     // It had been warmed (its own statistics show the full read) and the runner said so before.
