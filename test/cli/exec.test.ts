@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   type CliProject,
@@ -141,6 +142,25 @@ describe("ebdb exec", () => {
       expect((await p.ebdb("replica", "remove", name, "--yes")).code).toBe(0);
     }
   });
+
+  test.skipIf(!hasPsql || process.getuid?.() !== 0)(
+    "as root: an application running as another user reads the CA certificate and verifies the server; nothing else there is readable",
+    async () => {
+      chmodSync(p.dir, 0o755); // a project folder its developer's other users may enter
+      const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
+      const q = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+      // With its own HOME, as such an application has (libpq looks there for a client certificate).
+      const app = spawnEbdb(p, ["exec", "--", ...nobody, "env", "HOME=/nonexistent", "psql", "-XAtc", q]);
+      expect(await app.exit(), app.err()).toEqual({ code: 0, signal: null });
+      expect(app.out()).toBe("t\n");
+      const state = dirname(p.vars.PGSSLROOTCERT);
+      const as = (...cmd: string[]) =>
+        spawnSync(nobody[0], [...nobody.slice(1), ...cmd], { encoding: "utf8" });
+      expect(as("cat", p.vars.PGSSLROOTCERT).stdout).toContain("BEGIN CERTIFICATE");
+      expect(as("ls", state).status).not.toBe(0);
+      expect(as("cat", join(state, "password")).status).not.toBe(0);
+    },
+  );
 
   test("a server that is down is said plainly (exit 1), before the command runs", async () => {
     expect((await p.ebdb("down")).code).toBe(0);
