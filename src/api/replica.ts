@@ -14,11 +14,13 @@ import { announce, openDay2 } from "./day2-common.js";
 export async function addReplica(ctx: CommandContext, opts: { target?: Target } = {}): Promise<NodeStatus> {
   const { desired, target } = await openDay2(ctx, opts.target);
   const { enabled } = desired.config.replicas;
-  // Checked here to fail before asking anything; the target checks again under its lock.
-  checkReplicaCapacity(
-    desired,
-    (await target.replicas.list(desired)).map((n) => n.name),
-  );
+  // A target with a lock checks under it (a count read before the lock may be stale: a removal
+  // under way); one without, here, before asking anything.
+  if (!target.lock)
+    checkReplicaCapacity(
+      desired,
+      (await target.replicas.list(desired)).map((n) => n.name),
+    );
   await announce(ctx, target, desired);
   if (!enabled) {
     ctx.io.event({

@@ -13,10 +13,11 @@ import { choosePort } from "./ports.js";
 import { reloadConf } from "./conf-drift.js";
 import { addReplica, dropOrphanSlots, dropSlot, removeReplica } from "./replicas.js";
 import { recreateSlot } from "./slots.js";
-import { removeTree, writeFileMode } from "./fs-safe.js";
+import { writeFileMode } from "./fs-safe.js";
 import { inspect, signalServer, stopServer } from "./process.js";
 import { setMasterPassword, statementsGrantSql } from "./roles.js";
 import type { Session } from "./session.js";
+import { removeNodeDir } from "./sweep.js";
 
 /** Does a change; may return what was actually done, said better than the plan could. */
 type Step = (c: Change) => Promise<unknown>;
@@ -172,15 +173,15 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
       await run(c, async () => {
         const p = await primaryMeta();
         await s.withAdmin(p.port, s.config.dbName, async (db) => {
-          await db.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+          await db.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements SCHEMA public");
           await db.query(statementsGrantSql());
         });
       });
     } else if (is(c, "instance", "delete", "unfinished-restore")) {
       await run(c, async () => {
         await stopServer(pgdataOf(s.layout, c.resource), { timeoutMs: 10_000 });
-        await stopServersUnder(nodeDir(s.layout, c.resource));
-        await removeTree(nodeDir(s.layout, c.resource), s.user);
+        await stopServersUnder(nodeDir(s.layout, c.resource), s.user);
+        await removeNodeDir(s, c.resource);
         return `Removed ${c.resource}, an unfinished restore`;
       });
     } else if (is(c, "replica", "update", "slot")) {

@@ -12,7 +12,7 @@ import * as fs from "node:fs/promises";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { systemError, userError } from "../../errors.js";
-import { copyEntries, ensureDir } from "./fs-safe.js";
+import { copyEntries, ensureDir, readFileSafe } from "./fs-safe.js";
 import { canTraverse, exists } from "./fs-util.js";
 import type { ServerUser } from "./server-user.js";
 
@@ -338,10 +338,13 @@ export function findPsql(
 export async function checkDataDirVersion(pgdata: string, bins: PgBinaries): Promise<void> {
   let v: string;
   try {
-    v = (await fs.readFile(join(pgdata, "PG_VERSION"), "utf8")).trim();
+    // The server user owns this folder: never read through a link it put there, never a FIFO, and
+    // never repeat more than a version number (this goes into an error message).
+    v = ((await readFileSafe(join(pgdata, "PG_VERSION"))) ?? "").trim();
   } catch {
     return;
   }
+  if (!/^\d{1,3}$/.test(v)) return;
   if (Number(v) !== bins.major) {
     throw userError(
       "PG_VERSION_MISMATCH",

@@ -13,7 +13,15 @@ export interface ServerSettings {
    * Replicas: how to reach the primary; with `archiveDir`, the WAL archive to catch up from when the
    * primary no longer has the WAL (a slot lost past max_slot_wal_keep_size).
    */
-  standby?: { primaryPort: number; user: string; passfile: string; slot: string; archiveDir?: string };
+  standby?: {
+    primaryPort: number;
+    user: string;
+    passfile: string;
+    slot: string;
+    /** The project's CA certificate, as the replica's server user reads it. */
+    rootcert: string;
+    archiveDir?: string;
+  };
   /** Restored instances: where recovery reads WAL from, and where it stops. */
   recovery?: { archiveDir: string; target: RecoveryTarget };
 }
@@ -111,7 +119,11 @@ export function postgresqlConf(s: ServerSettings): string {
       `user=${s.standby.user}`,
       `passfile=${s.standby.passfile}`,
       `application_name=${s.standby.slot}`,
-      "sslmode=require",
+      // Verified against the project's CA, and SCRAM bound to the TLS channel: a program that took a
+      // stopped primary's port gets neither a connection nor the password (it would ask for it in clear).
+      "sslmode=verify-full",
+      `sslrootcert=${s.standby.rootcert}`,
+      "channel_binding=require",
     ].join(" ");
     lines.push(["primary_conninfo", q(conninfo)], ["primary_slot_name", q(s.standby.slot)]);
     // A standby tries the archive, then pg_wal, then streaming, in turn (PostgreSQL docs, "Standby

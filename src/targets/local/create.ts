@@ -5,10 +5,10 @@ import type { IoHost } from "../../io.js";
 import { type BackupMeta, backupDir, stampedId, writeBackup } from "./backups.js";
 import type { PgBinaries } from "./binaries.js";
 import { faultPoint } from "./fault.js";
-import { copyDir, ensureDir, removeTree } from "./fs-safe.js";
+import { copyDir, ensureDir, readFileSafe, removeTree } from "./fs-safe.js";
 import { nodeDir, passMode, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta, slotName, writeMeta } from "./meta.js";
-import { projectCertificate, writeNodeFiles } from "./node-files.js";
+import { projectCertificate, tlsFiles, writeNodeFiles } from "./node-files.js";
 import { ident, loadPg, withClient } from "./pg-client.js";
 import { stopServersUnder } from "./orphans.js";
 import { choosePort } from "./ports.js";
@@ -24,6 +24,7 @@ import type { Session } from "./session.js";
 import { settingsFor } from "./settings.js";
 import { getTemplate, refillSpares, releaseTemplate, TEMPLATE_DB, takeSpare } from "./template.js";
 import { reservedPorts, rewriteConf, startNode, syncInBackground } from "./nodes.js";
+import { removeNodeDir } from "./sweep.js";
 
 export interface CreateResult {
   primary: NodeMeta;
@@ -67,6 +68,8 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
     }),
     reservedPorts(s),
   ]);
+  // The CA that signed `cert`: ebdb verifies its own servers too.
+  const caPem = (await readFileSafe(tlsFiles(layout).caCert)) ?? "";
   const strict = config.local.port !== null;
   const primaryPort = await choosePort(config.local.port ?? config.port, reserved, {
     strict,
@@ -151,25 +154,32 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
     const { replicas: replicaCopies, backup: backupCopy } = copyOthers();
     // As the template's rdsadmin (whose statements are neither tracked nor logged): ebdb's own
     // passwords, the master user as RDS makes it, and the application database it owns.
-    const setup = await withClient(primary.port, ADMIN_USER, template.password, "postgres", async (c) => {
-      await c.query(setPasswordSql(ADMIN_USER, internal.admin));
-      await c.query(setPasswordSql(REPLICATION_USER, internal.replication));
-      await c.query(createMasterSql(config.masterUsername, password, bins.major));
-      if (config.dbName === "postgres") {
-        await c.query(`DROP DATABASE ${TEMPLATE_DB}`);
-        await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-        await c.query(statementsGrantSql());
-      } else if (config.dbName !== TEMPLATE_DB) {
-        await c.query(`ALTER DATABASE ${TEMPLATE_DB} RENAME TO ${ident(config.dbName)}`);
-      }
-      await c.query(`ALTER DATABASE ${ident(config.dbName)} OWNER TO ${ident(config.masterUsername)}`);
-      for (const r of replicas) await c.query("SELECT pg_create_physical_replication_slot($1)", [r.slot]);
-      return (
-        await c.query<{ lsn: string; at: Date; redo: string }>(
-          "SELECT pg_current_wal_lsn()::text AS lsn, clock_timestamp() AS at, pg_walfile_name(redo_lsn) AS redo FROM pg_control_checkpoint()",
-        )
-      ).rows[0];
-    });
+    const setup = await withClient(
+      primary.port,
+      ADMIN_USER,
+      template.password,
+      "postgres",
+      caPem,
+      async (c) => {
+        await c.query(setPasswordSql(ADMIN_USER, internal.admin));
+        await c.query(setPasswordSql(REPLICATION_USER, internal.replication));
+        await c.query(createMasterSql(config.masterUsername, password, bins.major));
+        if (config.dbName === "postgres") {
+          await c.query(`DROP DATABASE ${TEMPLATE_DB}`);
+          await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements SCHEMA public");
+          await c.query(statementsGrantSql());
+        } else if (config.dbName !== TEMPLATE_DB) {
+          await c.query(`ALTER DATABASE ${TEMPLATE_DB} RENAME TO ${ident(config.dbName)}`);
+        }
+        await c.query(`ALTER DATABASE ${ident(config.dbName)} OWNER TO ${ident(config.masterUsername)}`);
+        for (const r of replicas) await c.query("SELECT pg_create_physical_replication_slot($1)", [r.slot]);
+        return (
+          await c.query<{ lsn: string; at: Date; redo: string }>(
+            "SELECT pg_current_wal_lsn()::text AS lsn, clock_timestamp() AS at, pg_walfile_name(redo_lsn) AS redo FROM pg_control_checkpoint()",
+          )
+        ).rows[0];
+      },
+    );
     faultPoint("up:primary-set-up");
     Object.assign(primary, { state: "ready", setup: { lsn: setup.lsn, at: setup.at.toISOString() } });
     await writeMeta(layout, primary);
@@ -222,8 +232,8 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
 async function removeHalfCreated(s: Session): Promise<void> {
   for (const m of await listMetas(s.layout)) {
     await stopServer(pgdataOf(s.layout, m.name), { timeoutMs: 10_000 });
-    await stopServersUnder(nodeDir(s.layout, m.name));
-    await removeTree(nodeDir(s.layout, m.name), s.user);
+    await stopServersUnder(nodeDir(s.layout, m.name), s.user);
+    await removeNodeDir(s, m.name);
   }
   // Its WAL archive and backups belong to that cluster (another system identifier): a new one's
   // replicas and restores must never read them.

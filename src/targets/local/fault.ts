@@ -27,4 +27,6 @@ export const FAULT_POINTS = {
   "snapshot create": ["snapshot:recorded", "snapshot:copied"],
   restore: ["restore:recorded", "restore:copied", "restore:started", "restore:promoted"],
   destroy: ["destroy:marked", "destroy:stopped", "destroy:data-removed"],
+  /** Removing one node: destroy --instance, replica remove, a rebuild. */
+  "node removal": ["node-remove:data-removed"],
 } as const;

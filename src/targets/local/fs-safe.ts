@@ -96,11 +96,14 @@ export async function writeFileMode(
   }
 }
 
-/** Reads a text file without following a link at its last component; null when it does not exist. */
+/**
+ * Reads a regular text file without following a link at its last component, and without waiting
+ * on a FIFO planted in its place (opened non-blocking, then checked); null when it does not exist.
+ */
 export async function readFileSafe(path: string): Promise<string | null> {
   let h: fs.FileHandle;
   try {
-    h = await fs.open(path, fsc.O_RDONLY | NOFOLLOW);
+    h = await fs.open(path, fsc.O_RDONLY | NOFOLLOW | (fsc.O_NONBLOCK ?? 0));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw refused(path, e);

@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import type { CommandContext } from "../../api/context.js";
 import { userError } from "../../errors.js";
 import type { EbdbEvent, IoHost } from "../../io.js";
@@ -14,7 +15,7 @@ import {
   toBackupInfo,
 } from "./backups.js";
 import { removeTree } from "./fs-safe.js";
-import { nodeDir, pgdataOf } from "./layout.js";
+import { lockFileFor, nodeDir, pgdataOf } from "./layout.js";
 import { dataDirs, markDestroying, removeState } from "./destroy.js";
 import { explained } from "./failures.js";
 import { faultPoint } from "./fault.js";
@@ -30,10 +31,10 @@ import { literal } from "./pg-client.js";
 import { addReplica, nextReplicaName, removeReplica } from "./replicas.js";
 import { restoreInstance } from "./restore.js";
 import { removeProjectUser } from "./server-user.js";
-import { createState, openSession, type Session } from "./session.js";
+import { createState, openSession, refuseIfDestroyed, type Session } from "./session.js";
 import { requirePrimary } from "./settings.js";
 import { localStatus } from "./status.js";
-import { sweepTemporaries } from "./sweep.js";
+import { removeNodeDir, sweepNodeDirs, sweepTemporaries } from "./sweep.js";
 import { requireVerifiableTls } from "./tls-drift.js";
 
 function orphanStopped(o: PostmasterProc): EbdbEvent {
@@ -48,27 +49,30 @@ function orphanStopped(o: PostmasterProc): EbdbEvent {
  */
 export function createLocalTarget(ctx: CommandContext): Target {
   const session = (d: Desired, create = false) => openSession(ctx, d, { create });
+  const lockFileOf = (d: Desired) => lockFileFor(dirname(d.config.file), d.identifier);
   /** Runs `fn` holding the project's lock; `create` makes the state first (under the lock). */
   const locked = async <T>(
     d: Desired,
     what: string,
     fn: (s: Session) => Promise<T>,
     create = false,
-  ): Promise<T> => {
-    const s = await session(d, create);
-    return withLock(
-      s.layout.lockFile,
+  ): Promise<T> =>
+    withLock(
+      lockFileOf(d),
       d.identifier,
       what,
       async () => {
+        // Resolved under the lock: a destroy that held it may have removed the user and the state.
+        const s = await session(d, create);
+        await refuseIfDestroyed(s.layout, d.identifier);
         if (create) await createState(s);
         await sweepTemporaries(s.layout);
+        await sweepNodeDirs(s);
         // A full disk or a server lost mid-way: a clear error naming the command (failures.ts).
         return explained(s, what, () => fn(s));
       },
       { io: ctx.io, create },
     );
-  };
 
   const nodeStatus = async (s: Session, name: string): Promise<NodeStatus> => {
     const report = await localStatus(s);
@@ -78,8 +82,16 @@ export function createLocalTarget(ctx: CommandContext): Target {
   return {
     name: "local",
     async lock(d, what, fn) {
-      const s = await session(d);
-      return withLock(s.layout.lockFile, d.identifier, what, fn, { io: ctx.io, create: true });
+      return withLock(
+        lockFileOf(d),
+        d.identifier,
+        what,
+        async () => {
+          await refuseIfDestroyed((await session(d)).layout, d.identifier);
+          return fn();
+        },
+        { io: ctx.io, create: true },
+      );
     },
     async observe(d) {
       return localObserve(await session(d));
@@ -172,16 +184,16 @@ export function createLocalTarget(ctx: CommandContext): Target {
         const stopped = await Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name))));
         for (const [i, m] of metas.entries())
           if (stopped[i]) io.event({ type: "info", message: `Stopped ${m.name}.` });
-        for (const o of await stopServersUnder(s.layout.nodesDir)) io.event(orphanStopped(o));
+        for (const o of await stopServersUnder(s.layout.nodesDir, s.user)) io.event(orphanStopped(o));
       });
     },
     async destroy(d, _opts, io) {
-      const s = await openSession(ctx, d, { legacy: true });
       await withLock(
-        s.layout.lockFile,
+        lockFileOf(d),
         d.identifier,
         "destroy",
         async () => {
+          const s = await openSession(ctx, d, { legacy: true });
           const metas = await listMetas(s.layout);
           // First a mark, so that a destroy cut short is finished by the next destroy and never
           // undone by an `up` that would bring the database back without its backups.
@@ -189,7 +201,7 @@ export function createLocalTarget(ctx: CommandContext): Target {
           faultPoint("destroy:marked");
           await Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name), { timeoutMs: 10_000 })));
           // Then any server still running from under the data (no node owns it): never delete under one.
-          for (const o of await stopServersUnder(s.layout.dataRoot, { timeoutMs: 10_000 }))
+          for (const o of await stopServersUnder(s.layout.dataRoot, s.user, { timeoutMs: 10_000 }))
             io.event(orphanStopped(o));
           faultPoint("destroy:stopped");
           if (s.layout.dataRoot !== s.layout.stateDir) await removeTree(s.layout.dataRoot, s.user);
@@ -202,10 +214,17 @@ export function createLocalTarget(ctx: CommandContext): Target {
               ? `Removed ${s.config.identifier}: ${metas.length} node(s), base backups and the WAL archive.`
               : `Nothing of ${s.config.identifier} was on this machine.`,
           });
+          // Under the lock still: an `up` waiting for it must not find the user about to go.
+          const kept = removeProjectUser(s.user);
+          if (kept)
+            io.event({
+              type: "warning",
+              message: `The project's OS user ${s.user.name} is still there: ${kept}.`,
+              hint: `Remove it yourself: userdel ${s.user.name}`,
+            });
         },
         { io },
       );
-      removeProjectUser(s.user);
     },
     destroyInstance(d, name, io) {
       return locked(d, "destroy", async (s) => {
@@ -223,8 +242,8 @@ export function createLocalTarget(ctx: CommandContext): Target {
         if (meta.role === "replica") await removeReplica(s, name);
         else {
           await stopServer(pgdataOf(s.layout, name));
-          await stopServersUnder(nodeDir(s.layout, name));
-          await removeTree(nodeDir(s.layout, name), s.user);
+          await stopServersUnder(nodeDir(s.layout, name), s.user);
+          await removeNodeDir(s, name);
         }
         io.event({ type: "info", message: `Removed ${name}.` });
       });

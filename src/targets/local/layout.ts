@@ -73,6 +73,15 @@ function systemRoot(env: Readonly<Record<string, string | undefined>>): string {
   return env.EBDB_SYSTEM_DIR ? resolve(env.EBDB_SYSTEM_DIR) : "/var/lib/ebdb";
 }
 
+/**
+ * The project's lock, `.ebdb/<identifier>.lock`: beside the state folder, not in it (destroy
+ * removes that folder while holding the lock), and known before anything else is resolved (the
+ * server user, the layout: a destroy running meanwhile may remove them).
+ */
+export function lockFileFor(projectDir: string, identifier: string): string {
+  return join(projectDir, ".ebdb", `${identifier}.lock`);
+}
+
 function build(projectDir: string, identifier: string, dataRoot: string): Layout {
   const stateDir = join(projectDir, ".ebdb", identifier);
   return {
@@ -86,8 +95,7 @@ function build(projectDir: string, identifier: string, dataRoot: string): Layout
     archiveDir: join(dataRoot, "archive"),
     backupsDir: join(dataRoot, "backups"),
     tlsDir: join(dataRoot, "tls"),
-    // Beside the state folder, not in it: destroy removes that folder while holding the lock.
-    lockFile: join(projectDir, ".ebdb", `${identifier}.lock`),
+    lockFile: lockFileFor(projectDir, identifier),
   };
 }
 

@@ -35,6 +35,12 @@ function parse(text: string): LockHolder | null {
 
 const render = (h: LockHolder) => `${h.pid}\n${h.start}\n${h.what}\n`;
 
+/** The live process holding the lock file, or null. */
+export async function liveHolder(file: string): Promise<LockHolder | null> {
+  const h = (await readHolder(file))?.holder;
+  return h && holderAlive(h) ? h : null;
+}
+
 async function readHolder(file: string): Promise<{ text: string; holder: LockHolder | null } | null> {
   try {
     const text = await fs.readFile(file, "utf8");

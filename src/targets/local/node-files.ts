@@ -19,7 +19,7 @@ export function caCertFile(l: Layout): string {
   return join(l.stateDir, "ca.crt");
 }
 
-const inflight = new Map<string, Promise<CertificatePem>>();
+const inflight = new Map<string, Promise<CertificatePem & { ca: string }>>();
 
 /**
  * The certificate and key every server of the project presents, signed by the project's CA (made
@@ -28,7 +28,7 @@ const inflight = new Map<string, Promise<CertificatePem>>();
  * application's copy of the CA certificate (caCertFile) in step. Concurrent calls share one result,
  * so a certificate and its key always match.
  */
-export function projectCertificate(l: Layout): Promise<CertificatePem> {
+export function projectCertificate(l: Layout): Promise<CertificatePem & { ca: string }> {
   const running = inflight.get(l.tlsDir);
   if (running) return running;
   const p = ensureCertificate(l).finally(() => inflight.delete(l.tlsDir));
@@ -36,7 +36,7 @@ export function projectCertificate(l: Layout): Promise<CertificatePem> {
   return p;
 }
 
-async function ensureCertificate(l: Layout): Promise<CertificatePem> {
+async function ensureCertificate(l: Layout): Promise<CertificatePem & { ca: string }> {
   const f = tlsFiles(l);
   const [caCert, caKey, cert, key, published] = await Promise.all(
     [f.caCert, f.caKey, f.cert, f.key, caCertFile(l)].map((x) => readFileSafe(x)),
@@ -49,12 +49,12 @@ async function ensureCertificate(l: Layout): Promise<CertificatePem> {
     await writeFileMode(f.caCert, ca.cert, 0o644);
   }
   if (published !== ca.cert) await writeFileMode(caCertFile(l), ca.cert, 0o644);
-  if (cert && key && isSignedBy({ cert, key }, ca.cert)) return { cert, key };
+  if (cert && key && isSignedBy({ cert, key }, ca.cert)) return { cert, key, ca: ca.cert };
   // Root's (tls/ is root's): each data directory gets its own copy, owned by its server.
   const made = serverCertificate(ca, l.identifier);
   await writeFileMode(f.key, made.key, 0o600);
   await writeFileMode(f.cert, made.cert, 0o644);
-  return made;
+  return { ...made, ca: ca.cert };
 }
 
 /** Where the project's CA and server certificate live (tls/, root's). */
@@ -82,7 +82,8 @@ export async function writeNodeFiles(
   s: ServerSettings,
   user: ServerUser,
   opts: {
-    cert: { cert: string; key: string };
+    /** The server's certificate and key, and the project's CA certificate (replicas verify the primary with it). */
+    cert: { cert: string; key: string; ca?: string };
     auto?: Record<string, string>;
     password?: { user: string; secret: Secret };
   },
@@ -93,6 +94,7 @@ export async function writeNodeFiles(
     writeFileMode(join(pgdata, "server.crt"), opts.cert.cert, 0o600, user),
     writeFileMode(join(pgdata, "server.key"), opts.cert.key, 0o600, user),
   ];
+  if (opts.cert.ca) writes.push(writeFileMode(join(pgdata, "ca.crt"), opts.cert.ca, 0o644, user));
   if (opts.auto)
     writes.push(writeFileMode(join(pgdata, "postgresql.auto.conf"), autoConf(opts.auto), 0o600, user));
   if (s.standby && opts.password) {

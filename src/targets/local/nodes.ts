@@ -1,5 +1,7 @@
+import { lstat } from "node:fs/promises";
+import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { isEbdbError } from "../../errors.js";
+import { isEbdbError, systemError } from "../../errors.js";
 import type { PgBinaries } from "./binaries.js";
 import { checkDataDirVersion } from "./binaries.js";
 import { logFileOf, pgdataOf } from "./layout.js";
@@ -34,6 +36,7 @@ export async function startNode(
 ): Promise<NodeMeta> {
   const pgdata = pgdataOf(s.layout, meta.name);
   await checkDataDirVersion(pgdata, bins);
+  await checkConfigFiles(pgdata);
   let m = meta;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -46,6 +49,23 @@ export async function startNode(
       m = { ...m, port };
       await writeMeta(s.layout, m);
       await rewriteConf(s, bins, m, opts.primaryPort);
+    }
+  }
+}
+
+/**
+ * The files PostgreSQL reads at start must be plain files: a FIFO there (the server's user can put
+ * one) would make the server wait for ever before it is ready. Said at once instead.
+ */
+async function checkConfigFiles(pgdata: string): Promise<void> {
+  for (const name of ["postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "PG_VERSION"]) {
+    const st = await lstat(join(pgdata, name)).catch(() => null);
+    if (st && !st.isFile()) {
+      throw systemError(
+        "UNSAFE_PATH",
+        `${join(pgdata, name)} is not a plain file (${st.isSymbolicLink() ? "a link" : st.isFIFO() ? "a FIFO" : "not a file"}): PostgreSQL would not start from it.`,
+        "Something other than ebdb changed this data directory. Put the file back (or restore the instance from a backup) and run the command again.",
+      );
     }
   }
 }

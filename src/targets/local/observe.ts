@@ -1,4 +1,4 @@
-import * as fs from "node:fs/promises";
+import { readFileSafe } from "./fs-safe.js";
 import { join } from "node:path";
 import { userError } from "../../errors.js";
 import type { Change } from "../../model/change.js";
@@ -21,7 +21,7 @@ const DAY = 86_400_000;
 /** log_min_duration_statement as ALTER SYSTEM left it in postgresql.auto.conf (-1, the default, when unset). */
 export async function slowQuerySetting(pgdata: string): Promise<string> {
   try {
-    const text = await fs.readFile(join(pgdata, "postgresql.auto.conf"), "utf8");
+    const text = (await readFileSafe(join(pgdata, "postgresql.auto.conf"))) ?? "";
     const m = /^\s*log_min_duration_statement\s*=\s*'?(-?\d+)/m.exec(text);
     return m ? m[1] : "-1";
   } catch {

@@ -4,6 +4,7 @@ import { type Layout, pgdataOf } from "./layout.js";
 import { listMetas } from "./meta.js";
 import { listeningPorts, type PostmasterProc, scanServers } from "./proc-scan.js";
 import { inspect, type StopOptions, stopPostmaster } from "./process.js";
+import type { ServerUser } from "./server-user.js";
 
 /**
  * Stops every PostgreSQL server running from a data directory under `dir`, found in the process
@@ -18,8 +19,12 @@ import { inspect, type StopOptions, stopPostmaster } from "./process.js";
  * (it needs /proc); elsewhere it returns [] and the callers' stopServer on the data directories
  * they know is all there is.
  */
-export async function stopServersUnder(dir: string, opts: StopOptions = {}): Promise<PostmasterProc[]> {
-  const { postmasters, children } = await scanServers(dir);
+export async function stopServersUnder(
+  dir: string,
+  user: ServerUser,
+  opts: StopOptions = {},
+): Promise<PostmasterProc[]> {
+  const { postmasters, children } = await scanServers(dir, user.uid);
   for (const c of children.filter((c) => c.parentIsPostmaster === false)) {
     try {
       process.kill(c.pid, "SIGKILL");
@@ -37,9 +42,9 @@ export async function stopServersUnder(dir: string, opts: StopOptions = {}): Pro
  * Anything else (a node.json removed, a directory deleted or rebuilt under a live server) is an
  * orphan: it holds a port and memory, and no other command would see it. Linux only ([] elsewhere).
  */
-export async function findOrphanServers(layout: Layout): Promise<OrphanServer[]> {
+export async function findOrphanServers(layout: Layout, user: ServerUser): Promise<OrphanServer[]> {
   const unowned = async (): Promise<PostmasterProc[]> => {
-    const { postmasters } = await scanServers(layout.nodesDir);
+    const { postmasters } = await scanServers(layout.nodesDir, user.uid);
     if (postmasters.length === 0) return [];
     const owned = new Set<number>();
     for (const m of await listMetas(layout)) {

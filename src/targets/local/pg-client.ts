@@ -11,15 +11,37 @@ export function loadPg(): Promise<typeof import("pg")> {
 }
 
 /**
- * Opens a TLS connection to a local server for ebdb's own work (not verified: ebdb reaches its own
- * servers on 127.0.0.1 and may run before the project's CA-signed certificate is in place).
+ * Settings ebdb's own sessions pin in their startup packet, which outranks what the database or a
+ * role sets (ALTER DATABASE ... SET): the application's master user owns its database and could
+ * otherwise put its own schema first in ebdb's search_path (an operator of its own, run as the
+ * superuser), load a library into ebdb's sessions, or change how dates read back.
+ */
+const PINNED = [
+  "search_path=pg_catalog,pg_temp",
+  "local_preload_libraries=",
+  "default_transaction_read_only=off",
+  "statement_timeout=0",
+  "lock_timeout=0",
+  "idle_in_transaction_session_timeout=0",
+  "datestyle=ISO,MDY",
+  "timezone=UTC",
+  "intervalstyle=postgres",
+]
+  .map((x) => `-c ${x}`)
+  .join(" ");
+
+/**
+ * Opens a TLS connection to a local server for ebdb's own work, verifying the server's certificate
+ * against the project's CA (`ca`, PEM) and its address: a program that took a stopped server's port
+ * gets no password (it would ask for it in clear text). Database and role settings that could turn
+ * ebdb's session against it are overridden (PINNED).
  */
 export async function connect(
   port: number,
   user: string,
   password: Secret,
   database: string,
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; ca: string },
 ): Promise<pg.Client> {
   const { default: pgDriver } = await loadPg();
   const client = new pgDriver.Client({
@@ -28,7 +50,9 @@ export async function connect(
     user,
     password: password.reveal(),
     database,
-    ssl: { rejectUnauthorized: false },
+    ssl: { ca: opts.ca, rejectUnauthorized: true },
+    enableChannelBinding: true,
+    options: PINNED,
     connectionTimeoutMillis: opts.timeoutMs ?? 10_000,
     application_name: "ebdb",
   });
@@ -54,9 +78,10 @@ export async function withClient<T>(
   user: string,
   password: Secret,
   database: string,
+  ca: string,
   fn: (c: pg.Client) => Promise<T>,
 ): Promise<T> {
-  const c = await connect(port, user, password, database);
+  const c = await connect(port, user, password, database, { ca });
   try {
     return await fn(c);
   } finally {

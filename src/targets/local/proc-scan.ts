@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { basename, isAbsolute, relative, resolve } from "node:path";
 
@@ -73,6 +73,15 @@ function readArgv(pid: string): string[] | null {
   }
 }
 
+/** The effective uid of a process (its /proc folder's owner); null when it is gone. */
+function ownerOf(pid: string): number | null {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return null;
+  }
+}
+
 function cwdOf(pid: string): { cwd: string; deleted: boolean } | null {
   try {
     const link = readlinkSync(`/proc/${pid}/cwd`);
@@ -93,6 +102,7 @@ function cwdOf(pid: string): { cwd: string; deleted: boolean } | null {
  */
 export async function scanServers(
   dir: string,
+  uid?: number,
 ): Promise<{ postmasters: PostmasterProc[]; children: ServerChild[] }> {
   const postmasters: PostmasterProc[] = [];
   const children: ServerChild[] = [];
@@ -111,6 +121,8 @@ export async function scanServers(
     return !!parent?.[0] && postmasterArgv(parent);
   };
   for (const p of pids) {
+    // Only the project's own server user's: anyone can start a process that claims `-D <ours>`.
+    if (uid !== undefined && ownerOf(p) !== uid) continue;
     const argv = readArgv(p);
     if (!argv?.[0]) continue;
     if (postmasterArgv(argv)) {

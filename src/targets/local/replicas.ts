@@ -4,7 +4,7 @@ import { replicaIndex, replicaName } from "../../model/desired.js";
 import { onlineCopy } from "./backups.js";
 import type { PgBinaries } from "./binaries.js";
 import { faultPoint } from "./fault.js";
-import { ensureDir, removeTree } from "./fs-safe.js";
+import { ensureDir } from "./fs-safe.js";
 import { nodeDir, passMode, pgdataOf } from "./layout.js";
 import { REPLICATION_USER } from "./roles.js";
 import { listMetas, type NodeMeta, slotName, writeMeta } from "./meta.js";
@@ -16,6 +16,7 @@ import { inspect, stopServer } from "./process.js";
 import type { Session } from "./session.js";
 import { ensureSlot } from "./slots.js";
 import { requireRunningPrimary, settingsFor } from "./settings.js";
+import { removeNodeDir } from "./sweep.js";
 
 /** The next free replica name: the lowest `<identifier>-replica-<n>` not in use. */
 export async function nextReplicaName(s: Session): Promise<string> {
@@ -52,8 +53,8 @@ export async function addReplica(
     throw userError("REPLICA_EXISTS", `${name} exists already.`);
   if (existing) {
     // Left by an interrupted run, perhaps with its server still running: stop it before deleting.
-    await stopServersUnder(nodeDir(s.layout, name));
-    await removeTree(nodeDir(s.layout, name), s.user);
+    await stopServersUnder(nodeDir(s.layout, name), s.user);
+    await removeNodeDir(s, name);
   }
   const reserved = await reservedPorts(s, name);
   const index = replicaIndex(s.config.identifier, name) ?? 1;
@@ -75,8 +76,8 @@ export async function addReplica(
   } catch (e) {
     // Nothing half-made stays behind a failure (a full disk, the primary gone): the replica holds
     // no data of its own. What cannot be undone now (the slot, on a primary that is down) `up` drops.
-    await stopServersUnder(nodeDir(s.layout, name)).catch(() => {});
-    await removeTree(nodeDir(s.layout, name), s.user).catch(() => {});
+    await stopServersUnder(nodeDir(s.layout, name), s.user).catch(() => {});
+    await removeNodeDir(s, name).catch(() => {});
     await dropSlot(s, primary, meta.slot!).catch(() => {});
     throw e;
   }
@@ -146,10 +147,10 @@ export async function removeReplica(s: Session, name: string): Promise<void> {
   }
   await stopServer(pgdataOf(s.layout, name));
   // And any server still running from its directory without a postmaster.pid naming it.
-  await stopServersUnder(nodeDir(s.layout, name));
+  await stopServersUnder(nodeDir(s.layout, name), s.user);
   const primary = metas.find((m) => m.role === "primary");
   if (primary && meta.slot) await dropSlot(s, primary, meta.slot);
-  await removeTree(nodeDir(s.layout, name), s.user);
+  await removeNodeDir(s, name);
 }
 
 /** Slots on the primary named like ours that no replica uses any more (left by an interrupted removal). */

@@ -8,7 +8,7 @@ import { type BackupMeta, backupDir, listBackups, pitrBases } from "./backups.js
 import { archiveFailures } from "./archive-log.js";
 import type { RecoveryTarget } from "./conf.js";
 import { faultPoint } from "./fault.js";
-import { copyDir, ensureDir, removeTree } from "./fs-safe.js";
+import { copyDir, ensureDir } from "./fs-safe.js";
 import { logFileOf, nodeDir, passMode, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta, writeMeta } from "./meta.js";
 import { projectCertificate, writeNodeFiles } from "./node-files.js";
@@ -19,6 +19,7 @@ import { stopServersUnder } from "./orphans.js";
 import { inspect, stopServer, tail } from "./process.js";
 import type { Session } from "./session.js";
 import { requirePrimary, requireRunningPrimary, settingsFor } from "./settings.js";
+import { removeNodeDir } from "./sweep.js";
 
 /**
  * Makes everything the primary committed so far restorable, and says up to when: a last
@@ -250,8 +251,8 @@ export async function restoreInstance(
     // Nothing of the user's is lost by removing a restore that did not finish (its server first);
     // its log goes into the error.
     await stopServer(pgdata, { timeoutMs: 10_000 }).catch(() => {});
-    await stopServersUnder(nodeDir(s.layout, name)).catch(() => []);
-    await removeTree(nodeDir(s.layout, name), s.user).catch(() => {});
+    await stopServersUnder(nodeDir(s.layout, name), s.user).catch(() => []);
+    await removeNodeDir(s, name).catch(() => {});
     throw systemError(
       "RESTORE_FAILED",
       `Restoring ${name} failed: ${(e as Error).message}`,

@@ -46,14 +46,16 @@ export function templateRolesSql(): string[] {
     `CREATE ROLE rds_password NOLOGIN`,
     `GRANT pg_monitor, pg_signal_backend TO ${SUPERUSER_ROLE}`,
     `GRANT rds_replication, rds_password TO ${SUPERUSER_ROLE} WITH ADMIN OPTION`,
-    `CREATE ROLE ${REPLICATION_USER} LOGIN REPLICATION`,
+    // A superuser so that the master user (pg_signal_backend) cannot end the replicas' streams, as
+    // RDS protects its own sessions; its password is only in the replicas' 0600 password files.
+    `CREATE ROLE ${REPLICATION_USER} LOGIN REPLICATION SUPERUSER`,
     ...QUIET.map(([k, v]) => `ALTER ROLE ${ADMIN_USER} SET ${k} = ${literal(v)}`),
   ];
 }
 
 /** SQL run in each database where pg_stat_statements is created: rds_superuser may reset its statistics. */
 export function statementsGrantSql(): string {
-  return `GRANT EXECUTE ON FUNCTION pg_stat_statements_reset TO ${SUPERUSER_ROLE}`;
+  return `GRANT EXECUTE ON FUNCTION public.pg_stat_statements_reset TO ${SUPERUSER_ROLE}`;
 }
 
 /** CREATE ROLE for the master user, with the attributes RDS gives it (see above for PostgreSQL 15). */

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
@@ -158,12 +158,44 @@ export function templateUser(env: Readonly<Record<string, string | undefined>>):
   return ensureUser(DEFAULT_USER, true, "ebdb initdb templates");
 }
 
-/** Deletes a project's own server user (after destroy); leaves any other user alone. */
-export function removeProjectUser(user: ServerUser): void {
-  if (!asRoot() || !PROJECT_USER_RE.test(user.name) || user.uid <= 0) return;
+/**
+ * Deletes a project's own server user (after destroy: its servers are stopped), ending whatever
+ * still runs as it first, so nothing of the old project lives on as the owner of a new one's data.
+ * Leaves any other user alone. Returns why it could not, or null.
+ */
+export function removeProjectUser(user: ServerUser): string | null {
+  if (!asRoot() || !PROJECT_USER_RE.test(user.name) || user.uid <= 0) return null;
   cache.delete(user.name);
-  spawnSync("userdel", [user.name], { stdio: "ignore" });
+  const left = () => {
+    try {
+      return readdirSync("/proc").filter((p) => /^\d+$/.test(p) && statOwner(p) === user.uid);
+    } catch {
+      return [];
+    }
+  };
+  for (let i = 0; i < 40 && left().length > 0; i++) {
+    for (const p of left()) {
+      try {
+        process.kill(Number(p), "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    spawnSync("sleep", ["0.05"]);
+  }
+  const r = spawnSync("userdel", [user.name], { encoding: "utf8" });
+  if (r.status === 0 || r.status === 6 /* no such user */) return null;
+  return `userdel ${user.name} failed: ${r.error?.message ?? r.stderr.trim()}`;
 }
+
+function statOwner(pid: string): number | null {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return null;
+  }
+}
+
 /** spawn() options that run a child as the server user. */
 export function asServer(user: ServerUser): { uid?: number; gid?: number } {
   return user.switchUser ? { uid: user.uid, gid: user.gid } : {};

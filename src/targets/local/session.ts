@@ -9,6 +9,8 @@ import { checkMajor, findBinaries, type PgBinaries } from "./binaries.js";
 import { destroyMark } from "./destroy.js";
 import { readFileSafe } from "./fs-safe.js";
 import { cacheRoot, createLayout, findLayout, isLegacyLayout, type Layout } from "./layout.js";
+import { projectCertificate, tlsFiles } from "./node-files.js";
+import { liveHolder } from "./lock.js";
 import { connect } from "./pg-client.js";
 import { ADMIN_USER } from "./roles.js";
 import { type InternalSecrets, masterPassword, readInternalSecrets, readPasswordFile } from "./secrets.js";
@@ -65,14 +67,10 @@ export async function openSession(
   let user = resolveServerUser(ctx.env, { dir: projectDir, identifier: config.identifier }, opts.create);
   const layout = await findLayout(projectDir, config.identifier, user, ctx.env);
   // Its servers ran as the one shared user; its data-root pointer is never read.
-  const mark = await readFileSafe(destroyMark(layout)).catch(() => null);
-  if (mark && !opts.legacy) {
-    throw userError(
-      "DESTROY_INTERRUPTED",
-      `A destroy of ${config.identifier} was interrupted (started ${mark.trim()}); its data may be partly gone.`,
-      "Run `ebdb destroy --yes` to finish it, then `ebdb up` to make a new database.",
-    );
-  }
+  // A destroy under way holds the lock: a command that changes something waits for it, and checks
+  // again once it holds the lock itself (refuseIfDestroyed).
+  if (!opts.legacy && !(await liveHolder(layout.lockFile)))
+    await refuseIfDestroyed(layout, config.identifier);
   if (opts.legacy && (await isLegacyLayout(layout))) user = templateUser(ctx.env);
   else if (await isLegacyLayout(layout)) {
     throw userError(
@@ -85,6 +83,7 @@ export async function openSession(
   let bins: Promise<PgBinaries> | undefined;
   let pw: Promise<Secret> | undefined;
   let internal: Promise<InternalSecrets> | undefined;
+  let ca: Promise<string | null> | undefined;
   const s: Session = {
     ctx,
     desired,
@@ -118,7 +117,11 @@ export async function openSession(
       return internal;
     },
     async admin(port, database = "postgres", o = {}) {
-      return connect(port, ADMIN_USER, (await s.internal()).admin, database, o);
+      ca ??= projectCertificate(layout).then(() => readFileSafe(tlsFiles(layout).caCert));
+      const pem = await ca;
+      if (!pem)
+        throw userError("NOT_CREATED", `${config.identifier} has no CA certificate yet.`, "Run `ebdb up`.");
+      return connect(port, ADMIN_USER, (await s.internal()).admin, database, { ...o, ca: pem });
     },
     async withAdmin(port, database, fn) {
       const c = await s.admin(port, database);
@@ -130,6 +133,17 @@ export async function openSession(
     },
   };
   return s;
+}
+
+/** After an interrupted destroy only `destroy` may run (to finish): the data may be partly gone. */
+export async function refuseIfDestroyed(layout: Layout, identifier: string): Promise<void> {
+  const mark = await readFileSafe(destroyMark(layout)).catch(() => null);
+  if (!mark) return;
+  throw userError(
+    "DESTROY_INTERRUPTED",
+    `A destroy of ${identifier} was interrupted (started ${mark.trim()}); its data may be partly gone.`,
+    "Run `ebdb destroy --yes` to finish it, then `ebdb up` to make a new database.",
+  );
 }
 
 /** Makes the state and data directories of a session's layout (idempotent; call under the project's lock). */

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { userError } from "../../errors.js";
 import { type ServerSettings, slotWalKeepMB } from "./conf.js";
 import { pgdataOf } from "./layout.js";
@@ -26,6 +27,7 @@ export function settingsFor(s: Session, meta: NodeMeta, major: number, primaryPo
       user: REPLICATION_USER,
       passfile: passfileOf(s.layout, meta.name),
       slot: meta.slot!,
+      rootcert: join(pgdataOf(s.layout, meta.name), "ca.crt"),
       // With backups on, the primary archives every segment before removing it: a replica whose
       // slot was lost catches up from there.
       archiveDir: s.config.backup.retentionDays > 0 ? s.layout.archiveDir : undefined,

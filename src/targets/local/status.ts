@@ -137,7 +137,7 @@ function slotNotes(slots: ReplicationSlotStatus[], archive: boolean): string[] {
 export async function localStatus(s: Session): Promise<StatusReport> {
   const [views, orphans, disk] = await Promise.all([
     viewNodes(s),
-    findOrphanServers(s.layout),
+    findOrphanServers(s.layout, s.user),
     diskOf(s.layout.dataRoot),
   ]);
   const primary = views.find((v) => v.meta.role === "primary");

@@ -15,7 +15,7 @@ import { isAlive as alive } from "./pid.js";
 
 /** The database a template holds for the application; renamed to DB_NAME when a primary is made from it. */
 export const TEMPLATE_DB = "ebdb_app";
-const FORMAT = "t2";
+const FORMAT = "t3";
 
 /**
  * A freshly initialised, cleanly shut down data directory: initdb output with ebdb's internal

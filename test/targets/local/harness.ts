@@ -80,7 +80,7 @@ export function makeProject(
         const s = await openSession(ctx, p.desired, { legacy: true });
         for (const m of await listMetas(s.layout))
           await stopServer(pgdataOf(s.layout, m.name)).catch(() => {});
-        await stopServersUnder(s.layout.dataRoot).catch(() => []);
+        await stopServersUnder(s.layout.dataRoot, s.user).catch(() => []);
         removeProjectUser(s.user);
       }
       rmSync(dir, { recursive: true, force: true });

@@ -57,4 +57,15 @@ describe("kill -9 during replica add, snapshot create and restore, then up", () 
       });
     }
   }
+
+  test("destroy --instance cut short leaves the instance listed, and destroy --instance again finishes it", async () => {
+    expect(p.run(["restore", "--latest", "--name", "kday2-gone", "--yes"]).code).toBe(0);
+    killAt(p, ["destroy", "--instance", "kday2-gone", "--yes"], FAULT_POINTS["node removal"][0]);
+    const listed = p.status().nodes.find((n) => n.name === "kday2-gone");
+    expect(listed?.role).toBe("restored");
+    const again = p.run(["destroy", "--instance", "kday2-gone", "--yes"]);
+    expect(again.code, again.err).toBe(0);
+    expect(p.run(["up", "--yes"]).code).toBe(0);
+    await assertConverged(p, 2, acked);
+  });
 });

@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { RecordingIoHost } from "../../../src/io.js";
 import { withLock } from "../../../src/targets/local/lock.js";
 import { processStart } from "../../../src/targets/local/pid.js";
+import { eventually } from "./harness.js";
 import { cliProject, serversOf } from "./interrupt-harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ebdb-lock-"));
@@ -97,6 +98,18 @@ describe("commands at once on one project (real CLI, real servers)", () => {
     p.run(["destroy", "--yes"]);
     rmSync(p.dir, { recursive: true, force: true });
   });
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; err: string }>((resolve) => {
+      const c = spawn(process.execPath, [join(import.meta.dirname, "../../../bin/ebdb.js"), ...args], {
+        cwd: p.dir,
+        env: { ...process.env, EBDB_TARGET: "" },
+      });
+      let err = "";
+      c.stderr.on("data", (d) => {
+        err += d;
+      });
+      c.on("exit", (code) => resolve({ code, err }));
+    });
   const both = (a: string[], b: string[]) =>
     Promise.all(
       [a, b].map(
@@ -127,6 +140,24 @@ describe("commands at once on one project (real CLI, real servers)", () => {
     expect(serversOf(p.id)).toHaveLength(2);
   });
 
+  test("replica add started while a replica remove holds the lock counts the replicas left, not the ones it saw before", async () => {
+    expect(p.run(["replica", "add", "--yes"]).code).toBe(0); // at the maximum (2)
+    const lock = join(p.dir, ".ebdb", `${p.id}.lock`);
+    const remove = run(["replica", "remove", "--yes"]);
+    // The add starts only once the removal holds the lock (it then sees 2 replicas, soon 1).
+    await eventually(
+      async () => (readFileSync(lock, "utf8").includes("replica remove") ? true : undefined),
+      20_000,
+      5,
+    );
+    const added = await run(["replica", "add", "--yes"]);
+    expect((await remove).code).toBe(0);
+    expect(added.err).not.toMatch(/beyond the maximum/);
+    expect([0, 1]).toContain(added.code); // 1: the removal took longer than the add waits (names it)
+    if (added.code === 1) expect(added.err).toMatch(/Another ebdb \(pid \d+, replica remove\)/);
+    expect(p.run(["replica", "remove", "--yes"]).code).toBe(0);
+  });
+
   test("up and replica add at once never pass DB_READ_REPLICA_MAX_CAPACITY", async () => {
     const results = await both(["replica", "add", "--yes"], ["replica", "add", "--yes"]);
     expect(results.map((r) => r.err).join("\n")).not.toMatch(/internal error/);
@@ -138,6 +169,8 @@ describe("commands at once on one project (real CLI, real servers)", () => {
   test("up and destroy at once: either order, but never success on a database that is gone", async () => {
     const [up, destroy] = await both(["up", "--yes"], ["destroy", "--yes"]);
     expect(`${up.err}\n${destroy.err}`).not.toMatch(/internal error|ENOENT/);
+    // A destroy under way is waited for, not taken for an interrupted one.
+    expect(up.err).not.toMatch(/was interrupted/);
     const st = p.status();
     if (st.nodes.length === 0) expect(serversOf(p.id)).toEqual([]);
     else {

@@ -147,7 +147,7 @@ describe("the master user is not a superuser (as on RDS); ebdb keeps its own", (
     const admin = await adminClient(p, undefined, p.config.dbName);
     // (The application's own CREATE ROLE ... PASSWORD above is its business, and is tracked.)
     const tracked = await admin.query(
-      "SELECT query FROM pg_stat_statements WHERE query ILIKE '%SCRAM-SHA-256%' OR query ILIKE '%ALTER ROLE%PASSWORD%' OR query ILIKE '%rdsadmin%'",
+      "SELECT query FROM public.pg_stat_statements WHERE query ILIKE '%SCRAM-SHA-256%' OR query ILIKE '%ALTER ROLE%PASSWORD%' OR query ILIKE '%rdsadmin%'",
     );
     await admin.end();
     expect(tracked.rows).toEqual([]);

@@ -26,7 +26,14 @@ function replica(archiveDir?: string): ServerSettings {
     archiveDir: null,
     major: 15,
     maxSlotWalKeepMB: slotWalKeepMB(20),
-    standby: { primaryPort: 5432, user: "rdsrepladmin", passfile: "/x/pgpass", slot: "r1", archiveDir },
+    standby: {
+      primaryPort: 5432,
+      user: "rdsrepladmin",
+      passfile: "/x/pgpass",
+      slot: "r1",
+      rootcert: "/x/ca.crt",
+      archiveDir,
+    },
   };
 }
 

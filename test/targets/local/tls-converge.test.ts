@@ -10,6 +10,7 @@ import { diff } from "../../../src/plan/diff.js";
 import { pgdataOf } from "../../../src/targets/local/layout.js";
 import { listMetas } from "../../../src/targets/local/meta.js";
 import { caCertFile, projectCertificate, tlsFiles } from "../../../src/targets/local/node-files.js";
+import { signalServer } from "../../../src/targets/local/process.js";
 import { openSession } from "../../../src/targets/local/session.js";
 import { localCa, serverCertificate } from "../../../src/targets/local/tls.js";
 import { client, makeProject, upProject } from "./harness.js";
@@ -65,7 +66,8 @@ describe("the local CA", () => {
     for (const m of await listMetas(s.layout)) {
       writeFileSync(join(pgdataOf(s.layout, m.name), "server.crt"), old.cert);
       writeFileSync(join(pgdataOf(s.layout, m.name), "server.key"), old.key);
-      await s.withAdmin(m.port, "postgres", (a) => a.query("SELECT pg_reload_conf()"));
+      // A reload by signal: ebdb's own sessions verify the server, so they cannot reach it now.
+      await signalServer(pgdataOf(s.layout, m.name), "SIGHUP");
     }
 
     const refused = await p.target.connection(p.desired).catch((e) => e);

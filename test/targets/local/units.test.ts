@@ -40,10 +40,17 @@ describe("configuration files", () => {
       role: "replica",
       archiveDir: null,
       major: 16,
-      standby: { primaryPort: 5433, user: "dbadmin", passfile: "/x/pgpass", slot: "r_1" },
+      standby: {
+        primaryPort: 5433,
+        user: "rdsrepladmin",
+        passfile: "/x/pgpass",
+        slot: "r_1",
+        rootcert: "/x/ca.crt",
+      },
     });
+    // Verified against the project's CA, with SCRAM bound to the channel: never a password in clear.
     expect(conf).toMatch(
-      /^primary_conninfo = 'host=127\.0\.0\.1 port=5433 user=dbadmin passfile=\/x\/pgpass application_name=r_1 sslmode=require'$/m,
+      /^primary_conninfo = 'host=127\.0\.0\.1 port=5433 user=rdsrepladmin passfile=\/x\/pgpass application_name=r_1 sslmode=verify-full sslrootcert=\/x\/ca\.crt channel_binding=require'$/m,
     );
     expect(conf).not.toMatch(/password=/);
     expect(conf).toMatch(/^archive_mode = off$/m);
