@@ -1,6 +1,7 @@
 import { userError } from "../errors.js";
 import type { ConnectionInfo, Target } from "../targets/target.js";
 import { connectionVars, type VarsOptions } from "../targets/connection-vars.js";
+import { readerVars } from "./autoscale-reader.js";
 import type { CommandContext } from "./context.js";
 import { openDay2 } from "./day2-common.js";
 import { type EnvFormat, formatEnv } from "./env-format.js";
@@ -36,6 +37,9 @@ export async function env(
   const { desired, target } = await openDay2(ctx, opts.target);
   const c = await target.connection(desired);
   const node = pickNode(c, undefined, opts.instance);
-  const vars = connectionVars(c, { node, rdsNames: desired.config.ebRdsProperties });
+  const vars = {
+    ...connectionVars(c, { node, rdsNames: desired.config.ebRdsProperties }),
+    ...(await readerVars(ctx, target, desired)),
+  };
   return { vars, text: formatEnv(vars, format) };
 }

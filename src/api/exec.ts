@@ -2,6 +2,7 @@ import { connect } from "node:net";
 import { systemError, userError } from "../errors.js";
 import type { Target } from "../targets/target.js";
 import { connectionVars } from "../targets/connection-vars.js";
+import { readerVars } from "./autoscale-reader.js";
 import type { CommandContext } from "./context.js";
 import { openDay2 } from "./day2-common.js";
 import { launchEnv } from "./launch-env.js";
@@ -77,6 +78,9 @@ export async function execLaunch(
       "Run `ebdb up` to start it, and `ebdb status` to see each server's state.",
     );
   }
-  const vars = connectionVars(c, { node, rdsNames: desired.config.ebRdsProperties });
+  const vars = {
+    ...connectionVars(c, { node, rdsNames: desired.config.ebRdsProperties }),
+    ...(await readerVars(ctx, target, desired)),
+  };
   return { command, args, env: launchEnv(ctx.env, vars), names: Object.keys(vars) };
 }

@@ -124,6 +124,9 @@ describe("ebdb autoscale run and status (CLI)", () => {
       DB_READER_HOST: "127.0.0.1",
       DB_READER_PORT: String(port),
     });
+    // What the application is handed: env and exec give the same address.
+    const printed = JSON.parse((await ebdb("env", "--format", "json")).out) as Record<string, string>;
+    expect(printed).toMatchObject({ DB_READER_HOST: "127.0.0.1", DB_READER_PORT: String(port) });
     const status = JSON.parse((await ebdb("autoscale", "status", "--json")).out) as AutoscaleStatus;
     expect(status.runner).toMatchObject({ state: "running", pid: child.pid, intervalSeconds: 0.5 });
     expect(status.reader).toMatchObject({ port, served: true, members: [`${id}-replica-1`] });
