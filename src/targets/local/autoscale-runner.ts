@@ -128,13 +128,18 @@ export class LocalRunner {
     await this.check();
     await this.warmer.settle();
     await this.check();
-    // A figure needs two CPU samples: the last run's when it is recent (cron every interval), else 1 s.
+    // A figure needs two CPU samples at least a second apart: the last run's when it is recent
+    // (cron every interval), else a second from now. One taken just now (a replica that joined
+    // the endpoint during this check) would measure the check's own connections and the warm-up.
     const now = Date.now();
-    const stale = (name: string) =>
-      !this.state.samples[name] || now - this.state.samples[name].atMs > 3 * this.intervalMs;
-    if (this.members.some(stale)) {
+    const window = Math.min(1000, this.intervalMs);
+    const unusable = (name: string) =>
+      !this.state.samples[name] ||
+      now - this.state.samples[name].atMs > 3 * this.intervalMs ||
+      now - this.state.samples[name].atMs < window;
+    if (this.members.length === 0 || this.members.some(unusable)) {
       this.sampleCpu();
-      await sleep(Math.min(1000, this.intervalMs));
+      await sleep(window);
     }
     await this.step();
     await this.action?.done;
@@ -285,9 +290,12 @@ export class LocalRunner {
   /** One step: the metric of the step just ended, the policy's decision, and its action. */
   private async step(step = stepOf(Date.now(), this.intervalMs)): Promise<void> {
     const nowReal = Date.now();
+    const window = Math.min(1000, this.intervalMs / 2);
+    // A member that joined a moment ago has no figure yet: its window would hold only the joining.
+    const fresh = new Set(this.members.filter((n) => nowReal - (this.state.samples[n]?.atMs ?? 0) < window));
     const cpu = this.sampleCpu();
     // Each member has a figure from when it joined (setMembers samples it then) or from the last step.
-    const figures = this.members.filter((n) => cpu.has(n)).map((n) => cpu.get(n)!);
+    const figures = this.members.filter((n) => cpu.has(n) && !fresh.has(n)).map((n) => cpu.get(n)!);
     const readsWithoutReplica = (this.balancer?.takeFallbackCount() ?? 0) > 0;
     let metric: { cpuPercent: number; readyReplicas: number } | null = null;
     if (figures.length > 0 || (this.members.length === 0 && this.primaryUp)) {
