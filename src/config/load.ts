@@ -1,7 +1,8 @@
+import { stat } from "node:fs/promises";
 import type { CommandContext } from "../api/context.js";
 import { EbdbError } from "../errors.js";
 import type { Config } from "../model/config.js";
-import { hasErrors } from "../model/problem.js";
+import { hasErrors, type Problem } from "../model/problem.js";
 import {
   countProblems,
   fileLabel,
@@ -13,7 +14,9 @@ import { parseEnv } from "./parse.js";
 import { findConfigFile, readConfigBytes } from "./read.js";
 import { resolveConfig } from "./resolve.js";
 import { redactProblems, sortProblems } from "./rules.js";
+import { keyDef } from "./schema.js";
 import { secretValues } from "./rules-values.js";
+import type { EnvEntry } from "./types.js";
 import type { LoadResult } from "./types.js";
 
 // The pure core lives in resolve.ts (no I/O); this file adds reading the file through read.ts.
@@ -36,6 +39,7 @@ export async function loadConfig(ctx: CommandContext): Promise<LoadResult> {
   const problems = sortProblems([
     ...redactProblems(parsed.problems, secretValues(parsed.entries)),
     ...resolved.problems,
+    ...(await readableSecrets(file, parsed.entries)),
   ]);
   return { file, entries: parsed.entries, config: hasErrors(problems) ? null : resolved.config, problems };
 }
@@ -73,4 +77,24 @@ export async function requireConfig(ctx: CommandContext): Promise<Config> {
     });
   }
   return result.config;
+}
+
+/**
+ * A warning when the file holds a secret (DB_MASTER_PASSWORD) and other users may read it: locally
+ * every other project's server runs as another OS user, and could.
+ */
+async function readableSecrets(file: string, entries: readonly EnvEntry[]): Promise<Problem[]> {
+  const secret = entries.find((e) => keyDef(e.key)?.secret && e.value !== "");
+  if (!secret) return [];
+  const mode = (await stat(file).catch(() => null))?.mode ?? 0;
+  if ((mode & 0o077) === 0) return [];
+  return [
+    {
+      severity: "warning",
+      key: secret.key,
+      line: secret.line,
+      message: `the file holds ${secret.key} and other users may read it (mode ${(mode & 0o777).toString(8).padStart(4, "0")})`,
+      hint: `Run \`chmod 600 ${file}\`, or leave ${secret.key} empty: ebdb then generates the password and keeps it where only it can read (Secrets Manager on AWS).`,
+    },
+  ];
 }

@@ -34,6 +34,7 @@ beforeAll(() => {
       'DB_MASTER_PASSWORD="Pa55word!$Tk9"',
       "",
     ].join("\n"),
+    { mode: 0o600 },
   );
 });
 afterAll(async () => {

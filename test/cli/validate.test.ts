@@ -25,7 +25,7 @@ function project(content: string | Uint8Array, name = "my-app"): string {
   made.push(parent);
   const dir = join(parent, name);
   spawnSync("mkdir", ["-p", dir]);
-  writeFileSync(join(dir, "config.env"), content);
+  writeFileSync(join(dir, "config.env"), content, { mode: 0o600 });
   return dir;
 }
 

@@ -12,12 +12,12 @@ afterAll(() => {
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
 
-function ctxWith(content: string): CommandContext & { io: RecordingIoHost } {
+function ctxWith(content: string, mode = 0o600): CommandContext & { io: RecordingIoHost } {
   const parent = mkdtempSync(join(tmpdir(), "ebdb-load-"));
   made.push(parent);
   const dir = join(parent, "shop");
   mkdirSync(dir);
-  writeFileSync(join(dir, "config.env"), content);
+  writeFileSync(join(dir, "config.env"), content, { mode });
   return { cwd: dir, env: {}, io: new RecordingIoHost() };
 }
 
@@ -27,6 +27,21 @@ describe("loadConfig and requireConfig", () => {
     expect(r.config).toBeNull();
     expect(r.problems.map((p) => p.line)).toEqual([1, 2, 3]);
     expect(r.entries.map((e) => e.key)).toEqual(["DB_MULTI_AZ", "DB_PORT"]);
+  });
+
+  it("a file other users may read that holds DB_MASTER_PASSWORD is a warning naming the mode and the fix", async () => {
+    const ctx = ctxWith('DB_MASTER_PASSWORD="Str0ng-and-long-enough"\n', 0o644);
+    await requireConfig(ctx);
+    expect(ctx.io.messages("warning")).toEqual([
+      expect.stringMatching(
+        /^config\.env:1: DB_MASTER_PASSWORD: the file holds DB_MASTER_PASSWORD and other users may read it \(mode 0644\)/,
+      ),
+    ]);
+    expect(JSON.stringify(ctx.io.events)).toMatch(/chmod 600/);
+    expect(JSON.stringify(ctx.io.events)).not.toContain("Str0ng-and-long-enough");
+    // Owner-only, or no password in the file: nothing to say.
+    expect((await loadConfig(ctxWith('DB_MASTER_PASSWORD="Str0ng-and-long-enough"\n'))).problems).toEqual([]);
+    expect((await loadConfig(ctxWith('DB_NAME="app"\n', 0o644))).problems).toEqual([]);
   });
 
   it("requireConfig gives the Config and sends warnings to the IoHost", async () => {
