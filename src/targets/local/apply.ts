@@ -96,8 +96,9 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
     let moved = "";
     const m = await startNode(s, await bins(), meta, {
       primaryPort: primary?.port,
-      onMove: (from, to) => {
-        moved = ` (port ${from} was taken: now on ${to})`;
+      // The port it had, even when the next one was taken too (a busy machine).
+      onMove: (_from, to) => {
+        moved = ` (port ${meta.port} was taken: now on ${to})`;
       },
     });
     if (m.role === "primary" && m.port !== meta.port) await repointReplicas(s, m);

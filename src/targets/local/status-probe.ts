@@ -103,9 +103,11 @@ async function countedFromOutside(s: Session, v: NodeView): Promise<Connections 
   const used = countClientBackends(v.proc.pid);
   if (used === null) return null;
   const conf = await effectiveSettings(pgdataOf(s.layout, v.meta.name));
+  const max = Number(conf.get("max_connections") ?? 100) || 100;
   return {
-    used,
-    max: Number(conf.get("max_connections") ?? 100) || 100,
+    // A backend being turned away ("too many clients") shows for a moment beside the ones served.
+    used: Math.min(used, max),
+    max,
     reservedForSuperuser: Number(conf.get("superuser_reserved_connections") ?? 3) || 0,
   };
 }
