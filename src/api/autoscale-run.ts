@@ -16,7 +16,7 @@ export interface RunOptions {
   once?: boolean;
   /** Seconds per step (default 60); each step counts as a minute of the policy's clock. */
   intervalSeconds?: number;
-  /** The reader endpoint's bound on replication lag, seconds (default 10). */
+  /** The reader endpoint's bound on replication lag, seconds (default DB_READ_REPLICA_MAX_LAG_SECONDS). */
   maxLagSeconds?: number;
   /** Aborting it stops the runner cleanly. */
   signal?: AbortSignal;
@@ -52,15 +52,15 @@ export async function runAutoscaler(ctx: CommandContext, opts: RunOptions = {}):
       "Leave it out for one step a minute (the metric's period); a shorter step runs the policy faster, for tests and demonstrations.",
     );
   }
-  const maxLagSeconds = opts.maxLagSeconds ?? DEFAULT_MAX_LAG_SECONDS;
-  if (!(maxLagSeconds >= 0 && maxLagSeconds <= 86_400)) {
+  if (opts.maxLagSeconds !== undefined && !(opts.maxLagSeconds >= 0 && opts.maxLagSeconds <= 86_400)) {
     throw userError(
       "BAD_MAX_LAG",
-      `--max-lag ${maxLagSeconds} is not a number of seconds from 0 to 86400.`,
-      `For example --max-lag 30; the default is ${DEFAULT_MAX_LAG_SECONDS}.`,
+      `--max-lag ${opts.maxLagSeconds} is not a number of seconds from 0 to 86400.`,
+      `For example --max-lag 30; the default is DB_READ_REPLICA_MAX_LAG_SECONDS (${DEFAULT_MAX_LAG_SECONDS} unless config.env sets it).`,
     );
   }
   const { desired, target } = await openDay2(ctx, opts.target);
+  const maxLagSeconds = opts.maxLagSeconds ?? desired.config.replicas.maxLagSeconds;
   const runner = await autoscalerOf(ctx, target, desired);
   if (!runner) {
     throw userError(

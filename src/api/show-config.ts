@@ -145,6 +145,8 @@ function effective(key: KeyName, c: Config, showSecrets: boolean): string | null
       return str(c.replicas.scaleInCooldownSeconds);
     case "DB_READ_REPLICA_SCALE_OUT_COOLDOWN":
       return str(c.replicas.scaleOutCooldownSeconds);
+    case "DB_READ_REPLICA_MAX_LAG_SECONDS":
+      return str(c.replicas.maxLagSeconds);
     case "DB_READ_REPLICA_INSTANCE_CLASS":
       return c.replicas.instanceClass;
     case "DB_PERFORMANCE_INSIGHTS_ENABLED":

@@ -207,7 +207,7 @@ export function buildProgram(
   )
     .option("--once", "one step, then exit (for cron; serves no reader endpoint)")
     .option("--interval <seconds>", "seconds per step (default 60); each step is a minute to the policy")
-    .option("--max-lag <seconds>", "the reader endpoint leaves out replicas lagging more (default 10)")
+    .option("--max-lag <seconds>", "the reader endpoint leaves out replicas lagging more (default DB_READ_REPLICA_MAX_LAG_SECONDS, 10)")
     .action(action(() => import("./commands/autoscale-run.js")));
   addCommon(
     autoscale

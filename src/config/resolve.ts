@@ -96,6 +96,7 @@ function buildConfig(file: string, v: Values, entries: readonly EnvEntry[]): Con
       targetCpu: n("DB_READ_REPLICA_TARGET_CPU"),
       scaleInCooldownSeconds: n("DB_READ_REPLICA_SCALE_IN_COOLDOWN"),
       scaleOutCooldownSeconds: n("DB_READ_REPLICA_SCALE_OUT_COOLDOWN"),
+      maxLagSeconds: n("DB_READ_REPLICA_MAX_LAG_SECONDS"),
       instanceClass: s("DB_READ_REPLICA_INSTANCE_CLASS"),
     },
     names: {

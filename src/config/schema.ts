@@ -387,6 +387,16 @@ export const KEYS = [
     description: "Seconds to wait after a scaling action before adding a replica.",
   },
   {
+    key: "DB_READ_REPLICA_MAX_LAG_SECONDS",
+    section: "Read replicas",
+    type: "integer",
+    default: "10",
+    min: 0,
+    max: 86400,
+    description:
+      "Replication lag (seconds) above which a replica leaves the reader endpoint (DB_READER_HOST) until it catches up.",
+  },
+  {
     key: "DB_READ_REPLICA_INSTANCE_CLASS",
     section: "Read replicas",
     type: "string",

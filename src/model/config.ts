@@ -42,6 +42,8 @@ export interface ReplicaConfig {
   targetCpu: number;
   scaleInCooldownSeconds: number;
   scaleOutCooldownSeconds: number;
+  /** DB_READ_REPLICA_MAX_LAG_SECONDS: the reader endpoint holds only replicas at most this far behind. */
+  maxLagSeconds: number;
   instanceClass: string;
 }
 
