@@ -161,6 +161,8 @@ function effective(key: KeyName, c: Config, showSecrets: boolean): string | null
       return c.accessMode;
     case "DB_RDS_PROXY_ENABLED":
       return str(c.rdsProxy);
+    case "DB_POOL_SIZE":
+      return str(c.poolSize) ?? "";
     case "DB_LOCAL_PORT":
       return str(c.local.port) ?? "";
   }

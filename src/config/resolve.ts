@@ -87,6 +87,7 @@ function buildConfig(file: string, v: Values, entries: readonly EnvEntry[]): Con
     slowQueryMs: n("DB_SLOW_QUERY_MS"),
     alarmEmail: v.optStr("DB_ALARM_EMAIL") ?? null,
     rdsProxy: b("DB_RDS_PROXY_ENABLED"),
+    poolSize: v.optInt("DB_POOL_SIZE") ?? null,
     accessMode: s("DB_ACCESS_MODE") as AccessMode,
     replicas: {
       enabled: replicasOn,

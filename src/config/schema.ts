@@ -462,7 +462,20 @@ export const KEYS = [
     type: "boolean",
     default: "false",
     choices: BOOL,
-    description: "Put an RDS Proxy (managed connection pooling) in front of the database.",
+    description:
+      "Put a connection pooler in front of the primary: RDS Proxy on AWS, PgBouncer locally (when installed). The application gets its address as DB_POOL_HOST, DB_POOL_PORT and DATABASE_POOL_URL; DATABASE_URL stays direct (for migrations).",
+  },
+  {
+    key: "DB_POOL_SIZE",
+    section: "Access and pooling",
+    type: "integer",
+    default: "",
+    defaultDoc: "empty: computed (see `ebdb plan`)",
+    min: 1,
+    max: 5000,
+    description:
+      "Server connections each application instance's pool may hold (PgBouncer's default_pool_size in `ebdb pooler pgbouncer`); `plan` warns when instances × size exceeds what max_connections leaves.",
+    emptyOk: true,
   },
   // Local target
   {

@@ -91,7 +91,10 @@ export interface Config {
   /** log_min_duration_statement in ms; -1 turns the slow-query log off. */
   slowQueryMs: number;
   alarmEmail: string | null;
+  /** A pooler in front of the primary: RDS Proxy on AWS, PgBouncer locally. */
   rdsProxy: boolean;
+  /** Server connections per application instance's pool (DB_POOL_SIZE); null: computed (pooling/sizing.ts). */
+  poolSize: number | null;
   accessMode: AccessMode;
   replicas: ReplicaConfig;
   /** Derived names. */
