@@ -1,3 +1,4 @@
+import { coupledVariables } from "./eb-coupled.js";
 import { getOption, NS } from "./eb-model.js";
 import { roleAllows, roleOfInstanceProfile } from "./iam-eval.js";
 import type { AppEnvironment, EbEnvironment, Secret } from "./state.js";
@@ -44,7 +45,7 @@ function fetchSecret(w: World, env: EbEnvironment, name: string, arn: string): s
 /**
  * Loads the environment the application sees, as EB does when it deploys to the instances (at launch,
  * after a configuration update, on RestartAppServer): the environment properties as they are, and each
- * environment secret fetched now. Values changed in Secrets Manager later reach the application only
+ * environment secret fetched now, and a coupled database's RDS_* (eb-coupled.ts). Values changed in Secrets Manager later reach the application only
  * at the next such deployment ("you must manually refresh", EB Developer Guide, "Fetching secrets and
  * parameters to Elastic Beanstalk environment variables"). When any secret cannot be fetched the
  * deployment fails: the application keeps what it had, and the environment reports the error.
@@ -65,6 +66,8 @@ export function loadAppEnvironment(w: World, env: EbEnvironment): void {
       errors.push((e as Error).message);
     }
   }
+  // A coupled database's RDS_* come from EB itself, over any property or secret of the same name.
+  Object.assign(variables, coupledVariables(w, env));
   if (errors.length > 0) {
     env.app = { ...env.app, errors };
     env.health = "Red";

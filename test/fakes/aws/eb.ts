@@ -10,6 +10,7 @@ import type {
   UpdateEnvironmentCommandInput,
 } from "@aws-sdk/client-elastic-beanstalk";
 import { effectiveSecurityGroups, getOption, NS, optionKey, SECRETS_SUPPORTED_FROM } from "./eb-model.js";
+import { prepareCoupledUpdate } from "./eb-coupled.js";
 import { loadAppEnvironment } from "./eb-resolve.js";
 import { type Ctx, type Handlers, read, write } from "./kit.js";
 import type { EbEnvironment } from "./state.js";
@@ -202,6 +203,9 @@ export const ebHandlers: Handlers = {
     const replace = [`${NS.launch}|SecurityGroups`, `${NS.launch}|IamInstanceProfile`].some(
       (k) => (next.get(k) ?? "") !== (env.options.get(k) ?? ""),
     );
+    // A coupled database's options start a stack update (see eb-coupled.ts); it may fail and roll back.
+    const stackWork = prepareCoupledUpdate(ctx, env, env.options, next);
+    const previous = env.options;
     env.options = next;
     env.status = "Updating";
     env.updatedAt = ctx.w.now();
@@ -215,8 +219,20 @@ export const ebHandlers: Handlers = {
         "Rolling update initiated: instances are being replaced with new instances using the updated launch configuration (rolling replacement of instances).",
       );
     }
-    ctx.w.clock.schedule(ctx.w.now() + (replace ? EB_TIMES.rollingReplace : EB_TIMES.update), () => {
+    for (const m of stackWork?.started ?? []) event(ctx, env, m);
+    const ms = Math.max(replace ? EB_TIMES.rollingReplace : EB_TIMES.update, stackWork?.ms ?? 0);
+    ctx.w.clock.schedule(ctx.w.now() + ms, () => {
       if (env.epoch !== epoch) return;
+      const failure = stackWork?.finish() ?? null;
+      if (failure) {
+        // CloudFormation rolls the stack back; EB keeps the options it had and the application keeps its environment.
+        env.options = previous;
+        env.status = "Ready";
+        env.updatedAt = ctx.w.now();
+        event(ctx, env, failure, "ERROR");
+        event(ctx, env, "Failed to deploy configuration.", "ERROR");
+        return;
+      }
       if (replace) env.instanceIds = env.instanceIds.map(() => `i-${ctx.w.hex(17)}`);
       // The configuration deployment (or the new instances' first one) fetches every secret anew.
       loadAppEnvironment(ctx.w, env);

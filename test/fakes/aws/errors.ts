@@ -1,3 +1,4 @@
+import * as cfn from "@aws-sdk/client-cloudformation";
 import * as cw from "@aws-sdk/client-cloudwatch";
 import * as ec2 from "@aws-sdk/client-ec2";
 import * as eb from "@aws-sdk/client-elastic-beanstalk";
@@ -18,7 +19,8 @@ export type ServiceName =
   | "iam"
   | "elasticbeanstalk"
   | "cloudwatch"
-  | "sns";
+  | "sns"
+  | "cloudformation";
 
 type ExceptionCtor = new (opts: {
   name: string;
@@ -40,6 +42,7 @@ const modules: Record<ServiceName, { mod: Record<string, unknown>; base: Excepti
   },
   cloudwatch: { mod: cw, base: cw.CloudWatchServiceException as unknown as ExceptionCtor },
   sns: { mod: sns, base: sns.SNSServiceException as unknown as ExceptionCtor },
+  cloudformation: { mod: cfn, base: cfn.CloudFormationServiceException as unknown as ExceptionCtor },
 };
 
 /** The error name the SDK gives a throttled call of each service (what its retry strategy recognises). */
@@ -53,6 +56,7 @@ export const THROTTLE_ERROR: Record<ServiceName, { name: string; message: string
   elasticbeanstalk: { name: "Throttling", message: "Rate exceeded", status: 400 },
   cloudwatch: { name: "Throttling", message: "Rate exceeded", status: 400 },
   sns: { name: "Throttling", message: "Rate exceeded", status: 400 },
+  cloudformation: { name: "Throttling", message: "Rate exceeded", status: 400 },
 };
 
 let requestSeq = 0;

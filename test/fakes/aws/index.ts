@@ -23,3 +23,11 @@ export {
 } from "./seed.js";
 export type * from "./state.js";
 export type { ResourceKind } from "./world.js";
+export { appDatabases, type Reach } from "./eb-app-db.js";
+export { coupledInstanceIn, coupledOptions, NS_RDS, RDS_LOGICAL } from "./eb-coupled.js";
+export {
+  addCoupledDatabase,
+  addReplicasByHand,
+  type CoupledDatabaseOptions,
+  settle,
+} from "./eb-coupled-seed.js";

@@ -1,3 +1,4 @@
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
@@ -9,6 +10,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { FakeClock, type SimClock } from "./clock.js";
+import { cloudformationHandlers } from "./cloudformation.js";
 import { cloudwatchHandlers, putMetric, setAlarmState } from "./cloudwatch.js";
 import { ebHandlers } from "./eb.js";
 import { ec2Handlers } from "./ec2.js";
@@ -142,6 +144,7 @@ const SERVICES: [ServiceName, { prototype: unknown; name: string }, Handlers][] 
   ["elasticbeanstalk", ElasticBeanstalkClient, ebHandlers],
   ["cloudwatch", CloudWatchClient, cloudwatchHandlers],
   ["sns", SNSClient, snsHandlers],
+  ["cloudformation", CloudFormationClient, cloudformationHandlers],
 ];
 
 const SECRET_KEYS =
@@ -157,8 +160,9 @@ export function redact(value: unknown, key = ""): unknown {
     const out: Record<string, unknown> = {};
     const secretOption =
       typeof o.OptionName === "string" &&
-      o.Namespace === "aws:elasticbeanstalk:application:environment" &&
-      /PASSWORD|SECRET|TOKEN/i.test(o.OptionName);
+      ((o.Namespace === "aws:elasticbeanstalk:application:environment" &&
+        /PASSWORD|SECRET|TOKEN/i.test(o.OptionName)) ||
+        (o.Namespace === "aws:rds:dbinstance" && o.OptionName === "DBPassword"));
     for (const [k, v] of Object.entries(o)) out[k] = secretOption && k === "Value" ? "***" : redact(v, k);
     return out;
   }

@@ -286,6 +286,26 @@ export interface SnsTopic {
   subscriptions: SnsSubscription[];
 }
 
+/** One resource of a CloudFormation stack (EB's awseb-<env-id>-stack holds the environment's resources). */
+export interface StackResource {
+  logicalId: string;
+  physicalId: string;
+  type: string;
+  status: string;
+  updatedAt: number;
+}
+
+/** A CloudFormation stack, as DescribeStacks and DescribeStackResources show it. */
+export interface Stack {
+  name: string;
+  id: string;
+  status: string;
+  createdAt: number;
+  updatedAt: number;
+  tags: Tag[];
+  resources: StackResource[];
+}
+
 export interface RegionState {
   name: string;
   rds: {
@@ -312,6 +332,8 @@ export interface RegionState {
   };
   cloudwatch: { alarms: Map<string, Alarm>; metrics: MetricPoint[] };
   sns: { topics: Map<string, SnsTopic> };
+  /** CloudFormation stacks by name (made with EB environments; see eb-coupled.ts). */
+  cloudformation: { stacks: Map<string, Stack> };
 }
 
 export interface IamRole {
@@ -353,5 +375,6 @@ export function emptyRegion(name: string, endpointSuffix: string): RegionState {
     eb: { applications: new Set(), environments: new Map(), platforms: new Map() },
     cloudwatch: { alarms: new Map(), metrics: [] },
     sns: { topics: new Map() },
+    cloudformation: { stacks: new Map() },
   };
 }
