@@ -104,8 +104,9 @@ function buildConfig(file: string, v: Values, entries: readonly EnvEntry[]): Con
       secret: `${appName}/${envName}/db-password`,
       // Parameter group names take letters, digits and hyphens only: mysql8.0 -> mysql8-0.
       parameterGroup: `${identifier}-${version.line.family.replace(/\./g, "-")}`,
-      subnetGroup: `${identifier}-subnets`,
-      dbSecurityGroup: `${identifier}-sg`,
+      // RDS keeps subnet group names in lower case.
+      subnetGroup: (v.optStr("DB_SUBNET_GROUP_NAME") ?? `${identifier}-subnets`).toLowerCase(),
+      dbSecurityGroup: v.optStr("DB_SECURITY_GROUP_NAME") ?? `${identifier}-sg`,
       clientSecurityGroup: `${identifier}-client-sg`,
       snsTopic: `${identifier}-alarms`,
       proxy: `${identifier}-proxy`,

@@ -1,4 +1,5 @@
 import { basename, dirname } from "node:path";
+import { replicaName } from "../model/desired.js";
 import { ENGINES } from "./catalog/engines.js";
 import { type Findings, quote, type Values } from "./rules-context.js";
 import type { KeyName } from "./schema.js";
@@ -103,6 +104,33 @@ export function checkNames(v: Values, f: Findings): void {
     );
   }
   checkIdentifier(v, f);
+  checkGroupNames(v, f);
+}
+
+/** Existing groups named in config.env must be names AWS can hold (RDS CreateDBSubnetGroup, EC2 CreateSecurityGroup). */
+function checkGroupNames(v: Values, f: Findings): void {
+  const subnets = v.optStr("DB_SUBNET_GROUP_NAME");
+  if (
+    typeof subnets === "string" &&
+    (!/^[A-Za-z0-9 ._-]{1,255}$/.test(subnets) || subnets.toLowerCase() === "default")
+  ) {
+    f.error(
+      "DB_SUBNET_GROUP_NAME",
+      `${quote(subnets)} is not a DB subnet group name`,
+      "Use 1-255 letters, digits, spaces, `.`, `_` and `-`, not `default`; or leave it empty for ebdb's own.",
+    );
+  }
+  const sg = v.optStr("DB_SECURITY_GROUP_NAME");
+  if (
+    typeof sg === "string" &&
+    (sg.length > 255 || sg.toLowerCase().startsWith("sg-") || !/^[\x20-\x7e]+$/.test(sg))
+  ) {
+    f.error(
+      "DB_SECURITY_GROUP_NAME",
+      `${quote(sg)} is not a security group name`,
+      "Write the group's name (not its sg- id): 1-255 printable characters; or leave it empty for ebdb's own.",
+    );
+  }
 }
 
 /** Lower-case letters, digits and single hyphens; a letter first, no hyphen last. */
@@ -142,22 +170,23 @@ function checkIdentifier(v: Values, f: Findings): void {
     f.error(keys, `${what} ${why}`, hint);
     return;
   }
-  // Replicas are named <identifier>-replica-<n>, which must fit in 63 characters too.
+  // Replicas are named <identifier>-replica-<n>; past 63 characters the identifier is cut (replicaName).
   const enabled = v.bool("DB_READ_REPLICA_ENABLED");
   const max = v.int("DB_READ_REPLICA_MAX_CAPACITY");
   const room = IDENTIFIER_MAX - id.length;
   const needed = enabled && max !== undefined && max > 0 ? `-replica-${max}`.length : 0;
+  const keep = `Shorten DB_INSTANCE_IDENTIFIER to at most ${IDENTIFIER_MAX - REPLICA_SUFFIX_ROOM} characters to keep full replica names, or leave it so (an existing instance's identifier, such as one Elastic Beanstalk made, cannot change).`;
   if (needed > room) {
-    f.error(
+    f.warn(
       keys,
-      `${what} leaves no room for replica names such as ${quote(`${id}-replica-${max}`)} (${id.length + needed} characters; RDS allows ${IDENTIFIER_MAX})`,
-      `Shorten DB_INSTANCE_IDENTIFIER to at most ${IDENTIFIER_MAX - REPLICA_SUFFIX_ROOM} characters.`,
+      `${what} leaves no room for replica names such as ${quote(`${id}-replica-${max}`)} (${id.length + needed} characters; RDS allows ${IDENTIFIER_MAX}): ebdb names them ${quote(replicaName(id, max!))}`,
+      keep,
     );
   } else if (REPLICA_SUFFIX_ROOM > room) {
     f.warn(
       keys,
-      `${what} is ${id.length} characters long: replica names up to ${quote(`${id}-replica-15`)} would not fit in RDS's ${IDENTIFIER_MAX}`,
-      `Shorten DB_INSTANCE_IDENTIFIER to at most ${IDENTIFIER_MAX - REPLICA_SUFFIX_ROOM} characters to keep room for up to 15 replicas.`,
+      `${what} is ${id.length} characters long: replica names up to ${quote(`${id}-replica-15`)} would not fit in RDS's ${IDENTIFIER_MAX}, so ebdb would shorten them (${quote(replicaName(id, 15))})`,
+      keep,
     );
   }
 }

@@ -149,7 +149,7 @@ export const KEYS = [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash syntax, shown to the user
     defaultDoc: "`${APP_NAME}-${ENV_NAME}-db`",
     allowed:
-      "1-63 lower-case letters, digits, hyphens (at most 52 leave room for replica names); a letter first; no `--`, no hyphen last",
+      "1-63 lower-case letters, digits, hyphens (at most 52 leave room for full replica names); a letter first; no `--`, no hyphen last",
     description: "RDS instance identifier; replicas are named `<identifier>-replica-<n>`.",
     emptyOk: true,
   },
@@ -455,6 +455,30 @@ export const KEYS = [
     choices: ["client-sg", "eb-sg"],
     description:
       "Who may connect: a client security group ebdb attaches to the EB instances, or their own group.",
+  },
+  {
+    key: "DB_SECURITY_GROUP_NAME",
+    section: "Access and pooling",
+    type: "string",
+    default: null,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash syntax, shown to the user
+    defaultDoc: "`${DB_INSTANCE_IDENTIFIER}-sg`",
+    allowed: "1-255 characters, not starting with `sg-`",
+    description:
+      "The instance's security group, in the EB environment's VPC: ebdb makes it, or uses the existing one of that name (`ebdb adopt` names the instance's own); it admits the engine's port only from the clients DB_ACCESS_MODE names.",
+    emptyOk: true,
+  },
+  {
+    key: "DB_SUBNET_GROUP_NAME",
+    section: "Access and pooling",
+    type: "string",
+    default: null,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash syntax, shown to the user
+    defaultDoc: "`${DB_INSTANCE_IDENTIFIER}-subnets`",
+    allowed: "1-255 letters, digits, spaces, `.`, `_`, `-`; not `default` (RDS keeps it in lower case)",
+    description:
+      "The instance's DB subnet group: ebdb makes it over the EB environment's private subnets, or uses the existing one of that name (`ebdb adopt` names the instance's own).",
+    emptyOk: true,
   },
   {
     key: "DB_RDS_PROXY_ENABLED",

@@ -18,17 +18,26 @@ const GIB = 1024 ** 3;
  */
 export const RDS_CA_CERTIFICATE = "rds-ca-rsa2048-g1";
 
-/** Name of the n-th read replica (n from 1): `my-app-prod-db-replica-1`. */
+/** RDS identifiers are at most 63 characters (CreateDBInstanceReadReplica, DBInstanceIdentifier). */
+const IDENTIFIER_MAX = 63;
+
+/**
+ * Name of the n-th read replica (n from 1): `my-app-prod-db-replica-1`. When that would pass RDS's 63
+ * characters (an identifier ebdb did not choose, such as the 54 of one Elastic Beanstalk made), the
+ * identifier is cut to fit: `awseb-e-abc-stack-awsebrdsdatabase-0123456789a-replica-1`.
+ */
 export function replicaName(identifier: string, n: number): string {
-  return `${identifier}-replica-${n}`;
+  const suffix = `-replica-${n}`;
+  if (identifier.length + suffix.length <= IDENTIFIER_MAX) return `${identifier}${suffix}`;
+  return `${identifier.slice(0, IDENTIFIER_MAX - suffix.length).replace(/-+$/, "")}${suffix}`;
 }
 
-/** The n in `${identifier}-replica-${n}`, or null for a name that is not one of ours. */
+/** The n of a name replicaName(identifier, n) gives, or null for a name that is not one of ours. */
 export function replicaIndex(identifier: string, name: string): number | null {
-  const prefix = `${identifier}-replica-`;
-  if (!name.startsWith(prefix)) return null;
-  const rest = name.slice(prefix.length);
-  return /^[1-9][0-9]*$/.test(rest) ? Number(rest) : null;
+  const m = /-replica-([1-9][0-9]*)$/.exec(name);
+  if (!m) return null;
+  const n = Number(m[1]);
+  return replicaName(identifier, n) === name ? n : null;
 }
 
 /** Replicas the configuration runs now: DB_READ_REPLICA_COUNT, or none when replicas are off. */

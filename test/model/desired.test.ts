@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deriveDesired, desiredParameters, replicaIndex } from "../../src/model/desired.js";
+import { deriveDesired, desiredParameters, replicaIndex, replicaName } from "../../src/model/desired.js";
 import { Secret } from "../../src/model/secret.js";
 import { makeConfig, makeConfigWithReplicas } from "../fixtures/config.js";
 
@@ -216,5 +216,11 @@ describe("deriveDesired", () => {
     expect(replicaIndex("my-app-prod-db", "my-app-prod-db-replica-0")).toBeNull();
     expect(replicaIndex("my-app-prod-db", "my-app-prod-db-replica")).toBeNull();
     expect(replicaIndex("my-app-prod-db", "other-db-replica-1")).toBeNull();
+    // An identifier too long for the suffix (as EB makes them) is cut to fit RDS's 63 characters.
+    const eb = "awseb-e-8neqsh9m3y-stack-awsebrdsdatabase-7pth6zviixzm";
+    expect(replicaName(eb, 1)).toBe("awseb-e-8neqsh9m3y-stack-awsebrdsdatabase-7pth6zviixz-replica-1");
+    expect(replicaName(eb, 12)).toBe("awseb-e-8neqsh9m3y-stack-awsebrdsdatabase-7pth6zviix-replica-12");
+    expect(replicaIndex(eb, replicaName(eb, 12))).toBe(12);
+    expect(replicaIndex(eb, `${eb}-replica-1`)).toBeNull();
   });
 });
