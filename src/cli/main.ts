@@ -124,6 +124,10 @@ export function buildProgram(
     .option("-f, --follow", "keep printing new lines")
     .option("--node <name>", "a replica's or restored instance's log")
     .action(action(() => import("./commands/logs.js")));
+  cmd("doctor", "check the database's health: each check green, yellow or red, with what it saw and the fix")
+    .option("--instance <name>", "a replica or restored instance instead of the primary")
+    .option("--long-query-seconds <s>", "a query running longer is a long query (default 5)")
+    .action(action(() => import("./commands/doctor.js")));
   cmd("down", "stop the local database, keeping its data").action(action(() => import("./commands/down.js")));
   cmd("destroy", "remove the database and everything ebdb made for it", { yes: true })
     .option("--skip-final-snapshot", "do not take a final snapshot first (AWS)")

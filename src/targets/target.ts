@@ -1,3 +1,4 @@
+import type { HealthObservation } from "../doctor/observation.js";
 import type { IoHost } from "../io.js";
 import type { Plan } from "../model/change.js";
 import type { Desired } from "../model/desired-types.js";
@@ -29,6 +30,41 @@ export interface ConnectionInfo {
    * Absent: the primary and `readers` only.
    */
   instances?: { name: string; role: "primary" | "replica" | "restored"; host: string; port: number }[];
+  /**
+   * The pooler in front of the primary (RDS Proxy on AWS, PgBouncer locally), which takes the same
+   * credentials and TLS settings: DB_POOL_HOST, DB_POOL_PORT, DATABASE_POOL_URL. Absent or null: none.
+   */
+  pooler?: { host: string; port: number } | null;
+}
+
+/** The pooler in front of the primary, as `status` shows it. */
+export interface PoolerStatus {
+  kind: "pgbouncer" | "rds-proxy";
+  name: string;
+  /** Local: running, stopped, crashed, not installed. AWS: RDS Proxy's status (available, creating, ...). */
+  state: string;
+  host: string | null;
+  port: number | null;
+  /** Local: PgBouncer's pid and version. */
+  pid?: number | null;
+  version?: string | null;
+  /** Server connections it may hold (PgBouncer's pool; RDS Proxy's MaxConnectionsPercent of max_connections). */
+  maxServerConnections: number | null;
+  /** Local: PgBouncer's SHOW POOLS, per database and user; null when it could not be asked. */
+  pools?:
+    | {
+        database: string;
+        user: string;
+        clientsActive: number;
+        clientsWaiting: number;
+        serversActive: number;
+        serversIdle: number;
+        /** Seconds the oldest waiting client has waited. */
+        maxWaitSeconds: number;
+      }[]
+    | null;
+  /** What the user should know (e.g. how to install PgBouncer; RDS Proxy's targets' health). */
+  note?: string | null;
 }
 
 export interface NodeStatus {
@@ -127,6 +163,8 @@ export interface StatusReport {
   orphans?: OrphanServer[];
   /** Local: the replication slots on the primary and the WAL each holds; null when the primary cannot be queried. */
   replicationSlots?: ReplicationSlotStatus[] | null;
+  /** The pooler in front of the primary (DB_RDS_PROXY_ENABLED); null or absent when there is none. */
+  pooler?: PoolerStatus | null;
 }
 
 /** A PostgreSQL server that runs from the project's data but belongs to no node (left by an interruption). */
@@ -171,6 +209,14 @@ export interface ApplyResult {
   applied: number;
 }
 
+/** What `doctor` and `top` ask of observeHealth. */
+export interface HealthOptions {
+  /** A replica's or restored instance's name (default: the primary). */
+  instance?: string;
+  /** `top`: only what the live view shows (no connectivity steps, no network path, no history kept). */
+  light?: boolean;
+}
+
 /** One per target. Day-2 operations in ops/ are written once against this interface. */
 export interface Target {
   readonly name: "local" | "aws";
@@ -211,8 +257,22 @@ export interface Target {
    */
   logs?(
     desired: Desired,
-    opts: { node?: string; follow?: boolean; lines?: number; signal?: AbortSignal },
+    opts: {
+      node?: string;
+      follow?: boolean;
+      lines?: number;
+      signal?: AbortSignal;
+      /** Only the slow-statement lines (log_min_duration_statement's `duration: ... ms`). */
+      slow?: boolean;
+      /** Only what was logged from then on. */
+      since?: Date;
+    },
   ): AsyncIterable<string>;
+  /**
+   * What `ebdb doctor` and `ebdb top` judge: the instance's state, the connectivity path, the
+   * server's statistics, replication, archive, storage and CPU (doctor/observation.ts). Reads only.
+   */
+  observeHealth?(desired: Desired, opts?: HealthOptions): Promise<HealthObservation>;
   /** Lines printed before a mutating command asks (AWS: account, region, identifier). */
   preamble?(desired: Desired): Promise<string[]>;
   /** Day-2 operations a target may offer; a target without one says so clearly. */

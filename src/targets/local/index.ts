@@ -20,12 +20,15 @@ import { dataDirs, markDestroying, removeState } from "./destroy.js";
 import { explained } from "./failures.js";
 import { faultPoint } from "./fault.js";
 import { withLock } from "./lock.js";
+import { localHealth } from "./health.js";
 import { localLogs } from "./logs.js";
 import { listMetas } from "./meta.js";
 import { caCertFile } from "./node-files.js";
 import { localObserve } from "./observe.js";
 import { stopServersUnder } from "./orphans.js";
 import type { PostmasterProc } from "./proc-scan.js";
+import { poolerAddress, stopLocalPooler } from "./pgbouncer.js";
+import { localPoolerStatus } from "./pgbouncer-status.js";
 import { inspect, stopServer } from "./process.js";
 import { literal } from "./pg-client.js";
 import { addReplica, nextReplicaName, removeReplica } from "./replicas.js";
@@ -100,7 +103,9 @@ export function createLocalTarget(ctx: CommandContext): Target {
       return locked(d, "up", (s) => localApply(s, plan, io), true);
     },
     async status(d) {
-      return localStatus(await session(d));
+      const s = await session(d);
+      const [report, pooler] = await Promise.all([localStatus(s), localPoolerStatus(s)]);
+      return { ...report, pooler };
     },
     async connection(d): Promise<ConnectionInfo> {
       const s = await session(d);
@@ -127,6 +132,7 @@ export function createLocalTarget(ctx: CommandContext): Target {
         sslmode: "verify-full",
         sslrootcert: caCertFile(s.layout),
         instances: ready.map((m) => ({ name: m.name, role: m.role, host: "127.0.0.1", port: m.port })),
+        pooler: await poolerAddress(s),
       };
     },
     snapshots: {
@@ -184,6 +190,7 @@ export function createLocalTarget(ctx: CommandContext): Target {
         const stopped = await Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name))));
         for (const [i, m] of metas.entries())
           if (stopped[i]) io.event({ type: "info", message: `Stopped ${m.name}.` });
+        if (await stopLocalPooler(s)) io.event({ type: "info", message: "Stopped PgBouncer." });
         for (const o of await stopServersUnder(s.layout.nodesDir, s.user)) io.event(orphanStopped(o));
       });
     },
@@ -199,6 +206,7 @@ export function createLocalTarget(ctx: CommandContext): Target {
           // undone by an `up` that would bring the database back without its backups.
           await markDestroying(s);
           faultPoint("destroy:marked");
+          await stopLocalPooler(s);
           await Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name), { timeoutMs: 10_000 })));
           // Then any server still running from under the data (no node owns it): never delete under one.
           for (const o of await stopServersUnder(s.layout.dataRoot, s.user, { timeoutMs: 10_000 }))
@@ -265,6 +273,9 @@ export function createLocalTarget(ctx: CommandContext): Target {
           hint: "Set DB_SLOW_QUERY_MS in config.env to keep it.",
         });
       });
+    },
+    async observeHealth(d, opts) {
+      return localHealth(await session(d), opts);
     },
     logs(d, opts) {
       const iter = async function* () {
