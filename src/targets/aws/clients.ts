@@ -1,9 +1,14 @@
+import { CloudFormationClient, type ServiceInputTypes as CfnIn } from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient, type ServiceInputTypes as CwIn } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchLogsClient, type ServiceInputTypes as LogsIn } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client, type ServiceInputTypes as Ec2In } from "@aws-sdk/client-ec2";
 import { ElasticBeanstalkClient, type ServiceInputTypes as EbIn } from "@aws-sdk/client-elastic-beanstalk";
 import { IAMClient, type ServiceInputTypes as IamIn } from "@aws-sdk/client-iam";
 import { KMSClient, type ServiceInputTypes as KmsIn } from "@aws-sdk/client-kms";
+import { LambdaClient, type ServiceInputTypes as LambdaIn } from "@aws-sdk/client-lambda";
 import { RDSClient, type ServiceInputTypes as RdsIn } from "@aws-sdk/client-rds";
+import { Route53Client, type ServiceInputTypes as R53In } from "@aws-sdk/client-route-53";
+import { SchedulerClient, type ServiceInputTypes as SchedIn } from "@aws-sdk/client-scheduler";
 import { SecretsManagerClient, type ServiceInputTypes as SmIn } from "@aws-sdk/client-secrets-manager";
 import { SNSClient, type ServiceInputTypes as SnsIn } from "@aws-sdk/client-sns";
 import { STSClient, type ServiceInputTypes as StsIn } from "@aws-sdk/client-sts";
@@ -31,11 +36,13 @@ export interface AwsSettings {
 
 /** The output type of an SDK command, read from its handler. */
 // biome-ignore lint/suspicious/noExplicitAny: matches the SDK's own Command signature.
-type OutputOf<C> = C extends { resolveMiddleware(...a: any[]): (...b: any[]) => Promise<{ output: infer O }> }
+export type OutputOf<C> = C extends {
+  resolveMiddleware(...a: any[]): (...b: any[]) => Promise<{ output: infer O }>;
+}
   ? O
   : never;
 // biome-ignore lint/suspicious/noExplicitAny: any SDK command of the service.
-type CommandOf<In> = { input: In; resolveMiddleware(...a: any[]): unknown };
+export type CommandOf<In> = { input: In; resolveMiddleware(...a: any[]): unknown };
 
 interface SdkClient {
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's overloaded send.
@@ -52,6 +59,11 @@ const SERVICES = {
   cw: { label: "CloudWatch", make: (c: object) => new CloudWatchClient(c) },
   sns: { label: "SNS", make: (c: object) => new SNSClient(c) },
   sts: { label: "STS", make: (c: object) => new STSClient(c) },
+  cfn: { label: "CloudFormation", make: (c: object) => new CloudFormationClient(c) },
+  lambda: { label: "Lambda", make: (c: object) => new LambdaClient(c) },
+  scheduler: { label: "Scheduler", make: (c: object) => new SchedulerClient(c) },
+  route53: { label: "Route53", make: (c: object) => new Route53Client(c) },
+  logs: { label: "CloudWatchLogs", make: (c: object) => new CloudWatchLogsClient(c) },
 } as const;
 
 type ServiceKey = keyof typeof SERVICES;
@@ -114,6 +126,21 @@ export class AwsClients {
   }
   sts<C extends CommandOf<StsIn>>(command: C): Promise<OutputOf<C>> {
     return this.send("sts", command);
+  }
+  cfn<C extends CommandOf<CfnIn>>(command: C): Promise<OutputOf<C>> {
+    return this.send("cfn", command);
+  }
+  lambda<C extends CommandOf<LambdaIn>>(command: C): Promise<OutputOf<C>> {
+    return this.send("lambda", command);
+  }
+  scheduler<C extends CommandOf<SchedIn>>(command: C): Promise<OutputOf<C>> {
+    return this.send("scheduler", command);
+  }
+  route53<C extends CommandOf<R53In>>(command: C): Promise<OutputOf<C>> {
+    return this.send("route53", command);
+  }
+  logs<C extends CommandOf<LogsIn>>(command: C): Promise<OutputOf<C>> {
+    return this.send("logs", command);
   }
 
   private client(key: ServiceKey): SdkClient {

@@ -191,16 +191,8 @@ export async function createPrimary(ctx: AwsCtx, sgId: string, password: string)
   }
 }
 
-/** The availability zone for the replica with `azIndex`: the zones other than the primary's first, in turn. */
-export function replicaZone(
-  zones: string[],
-  primaryZone: string | undefined,
-  azIndex: number,
-): string | undefined {
-  if (zones.length === 0) return undefined;
-  const order = [...zones.filter((z) => z !== primaryZone), ...zones.filter((z) => z === primaryZone)];
-  return order[azIndex % order.length];
-}
+// In a file of its own so the autoscaler's Lambda bundle takes it without the rest of this module.
+export { replicaZone } from "./zones.js";
 
 /** Creates one read replica of the primary in its zone. An existing one is fine. */
 export async function createReplica(
