@@ -41,8 +41,9 @@ async function tailText(file: string): Promise<string> {
 /**
  * The archiver's failures in the end of a server log, logged after `since` (all when null). A failure
  * is an ERROR of the archive module naming the archive directory (basic_archive), or an
- * archive_command's "archive command failed"; the periodic "failed too many times" WARNING is not
- * counted again. Reads only the last 256 KiB.
+ * archive_command's "archive command failed" (its error the line ebdb's archive command wrote just
+ * before, `could not archive <file> to <dir>: ...`); the periodic "failed too many times" WARNING is
+ * not counted again. Reads only the last 256 KiB.
  */
 export async function archiveFailures(
   logFile: string,
@@ -50,13 +51,20 @@ export async function archiveFailures(
   since: Date | null,
 ): Promise<ArchiveFailures> {
   const out: ArchiveFailures = { count: 0, first: null, last: null, lastError: null };
+  // The archive command's own stderr (no log prefix) comes just before PostgreSQL's line.
+  let said: string | null = null;
   for (const line of (await tailText(logFile)).split("\n")) {
     const m = LINE.exec(line);
-    if (!m) continue;
-    const [, day, time, level, message] = m;
+    if (!m) {
+      if (line.startsWith("could not archive ")) said = line;
+      continue;
+    }
+    const [, day, time, level, rest] = m;
+    const commandFailed = /archive command failed/.test(rest);
+    const message = commandFailed && said ? said : rest;
+    if (commandFailed) said = null;
     const failure =
-      ((level === "ERROR" || level === "FATAL") && message.includes(archiveDir)) ||
-      /archive command failed/.test(message);
+      ((level === "ERROR" || level === "FATAL") && message.includes(archiveDir)) || commandFailed;
     if (!failure) continue;
     const at = `${day}T${time}Z`;
     if (since && Date.parse(at) <= since.getTime()) continue;

@@ -21,6 +21,10 @@ const RELOADABLE = new Set([
   "wal_keep_size",
   "wal_retrieve_retry_interval",
   "archive_timeout",
+  // WAL compression (issue 13): the archiver picks the new way up at a reload.
+  "archive_command",
+  "archive_library",
+  "basic_archive.archive_directory",
 ]);
 
 function major(meta: NodeMeta): number {

@@ -6,6 +6,11 @@ export interface ServerSettings {
   role: "primary" | "replica" | "restored";
   /** WAL archive directory; null turns archiving off (backups disabled, replicas, restored instances). */
   archiveDir: string | null;
+  /**
+   * The tool that compresses archived segments (and so reads them back); absent or null: segments
+   * are archived as they are, with basic_archive. Reading back handles every form, whichever wrote.
+   */
+  compressor?: Compressor | null;
   major: number;
   /** max_slot_wal_keep_size in MB (PostgreSQL 13+): the most WAL a replication slot may hold. */
   maxSlotWalKeepMB?: number;
@@ -24,6 +29,25 @@ export interface ServerSettings {
   };
   /** Restored instances: where recovery reads WAL from, and where it stops. */
   recovery?: { archiveDir: string; target: RecoveryTarget };
+}
+
+/** A compression tool by absolute path: zstd (fast, about 4× on WAL) or gzip (everywhere). */
+export interface Compressor {
+  kind: "zstd" | "gzip";
+  path: string;
+}
+
+/** The suffix an archived segment compressed by `kind` has in the archive. */
+export const ARCHIVE_SUFFIX = { zstd: ".zst", gzip: ".gz" } as const;
+
+/** An archived WAL file's name as it appears in the archive: the segment (or .history/.backup) name, then how it is compressed. */
+export const ARCHIVED_RE =
+  /^([0-9A-F]{24}|[0-9A-F]{8}\.history|[0-9A-F]{24}\.[0-9A-F]{8}\.backup)(\.zst|\.gz)?$/;
+
+/** The segment name of an archived file of a WAL segment (not a .history or .backup file); null otherwise. */
+export function archivedSegment(file: string): string | null {
+  const m = /^([0-9A-F]{24})(\.zst|\.gz)?$/.exec(file);
+  return m ? m[1] : null;
 }
 
 export type RecoveryTarget =
@@ -63,6 +87,51 @@ export function sh(v: string): string {
   return `'${v.replace(/'/g, "'\\''")}'`;
 }
 
+/**
+ * max_connections of every local server. Fixed rather than RDS's memory formula for the class: a
+ * change needs a restart of every node (replicas no lower than their primary), and the pool sizing
+ * reads this figure on the local target, so its arithmetic is true of the servers that run here.
+ */
+export const MAX_CONNECTIONS = 100;
+
+/**
+ * archive_command compressing each segment into `dir` (run by sh as the server's user, from its data
+ * directory): to a temporary file, fsynced (`sync FILE`, coreutils 8.24+), then renamed, as
+ * basic_archive does. An archived file that exists already is success only when it holds the same
+ * WAL (the archiver may retry a segment it archived just before a crash), as the PostgreSQL
+ * documentation asks of an archive command ("Setting Up WAL Archiving"). A failure says why in one
+ * line of the server log, `could not archive <file> to <dir>: <the tool's error>`.
+ */
+export function archiveCommand(dir: string, c: Compressor): string {
+  const d = sh(dir);
+  const tool = sh(c.path);
+  const f = `${d}/%f${ARCHIVE_SUFFIX[c.kind]}`;
+  const compress = c.kind === "zstd" ? `${tool} -q -1 -f -o "$t" -- "%p"` : `${tool} -1 -c -- "%p" > "$t"`;
+  return [
+    `f=${f}; t="$f.tmp"`,
+    `if [ -e "$f" ]; then ${tool} -dc -- "$f" | cmp -s - "%p"; exit $?; fi`,
+    `e=$( { ${compress} && sync "$t" && mv -f "$t" "$f" && sync ${d}; } 2>&1 ) || { echo "could not archive %f to ${dir.replace(/["$`\\]/g, "")}: $e" >&2; rm -f "$t"; exit 1; }`,
+  ].join("; ");
+}
+
+/**
+ * restore_command reading a file back from the archive `dir`, whichever form it was archived in
+ * (zstd, gzip or as it is, by the tools' paths or names). A file not in the archive fails quietly
+ * (exit 1, nothing on stderr): a standby then goes on to streaming, a recovery ends.
+ */
+export function restoreCommand(dir: string, tools: { zstd?: string; gzip?: string } = {}): string {
+  const f = `${sh(dir)}/%f`;
+  const zstd = sh(tools.zstd ?? "zstd");
+  const gzip = sh(tools.gzip ?? "gzip");
+  return [
+    `f=${f}`,
+    `if [ -f "$f.zst" ]; then ${zstd} -q -d -f -o "%p" -- "$f.zst"`,
+    `elif [ -f "$f.gz" ]; then ${gzip} -dc -- "$f.gz" > "%p"`,
+    `elif [ -f "$f" ]; then cp -- "$f" "%p"`,
+    "else exit 1; fi",
+  ].join("; ");
+}
+
 /** postgresql.conf: everything ebdb manages, except the slow-query threshold (postgresql.auto.conf, ALTER SYSTEM). */
 export function postgresqlConf(s: ServerSettings): string {
   const lines: [string, string | number][] = [
@@ -71,7 +140,7 @@ export function postgresqlConf(s: ServerSettings): string {
     ["port", s.port],
     // No Unix socket: nothing to collide with a system PostgreSQL's /var/run/postgresql, no path-length limit.
     ["unix_socket_directories", q("")],
-    ["max_connections", 100],
+    ["max_connections", MAX_CONNECTIONS],
     // As on RDS: the application (not a superuser) cannot take the last slots, so ebdb's own
     // superuser can always connect, e.g. for `status` while the application uses every other slot.
     ["superuser_reserved_connections", 3],
@@ -104,8 +173,12 @@ export function postgresqlConf(s: ServerSettings): string {
   if (s.archiveDir) {
     lines.push(
       ["archive_mode", "on"],
-      ["archive_library", q("basic_archive")],
-      ["basic_archive.archive_directory", q(s.archiveDir)],
+      ...(s.compressor
+        ? [["archive_command", q(archiveCommand(s.archiveDir, s.compressor))] as [string, string]]
+        : [
+            ["archive_library", q("basic_archive")] as [string, string],
+            ["basic_archive.archive_directory", q(s.archiveDir)] as [string, string],
+          ]),
       // WAL reaches the archive at least once a minute, so the restorable window trails by at most that.
       ["archive_timeout", 60],
     );
@@ -129,14 +202,12 @@ export function postgresqlConf(s: ServerSettings): string {
     // A standby tries the archive, then pg_wal, then streaming, in turn (PostgreSQL docs, "Standby
     // Server Operation"): with this it catches up from the archive when the primary removed WAL it
     // still needed. A segment not (yet) archived fails quietly, without a line in the log.
-    if (s.standby.archiveDir) {
-      const f = `${sh(s.standby.archiveDir)}/%f`;
-      lines.push(["restore_command", q(`[ -f ${f} ] && cp ${f} "%p"`)]);
-    }
+    if (s.standby.archiveDir)
+      lines.push(["restore_command", q(restoreCommand(s.standby.archiveDir, toolsOf(s.compressor)))]);
   }
   if (s.recovery) {
     lines.push(
-      ["restore_command", q(`cp ${sh(s.recovery.archiveDir)}/%f "%p"`)],
+      ["restore_command", q(restoreCommand(s.recovery.archiveDir, toolsOf(s.compressor)))],
       ["recovery_target_timeline", q("current")],
     );
     const t = s.recovery.target;
@@ -153,6 +224,10 @@ export function postgresqlConf(s: ServerSettings): string {
   return `# Written by ebdb for ${s.name} (${s.role}); ebdb rewrites it. Use ALTER SYSTEM for your own settings.\n${lines
     .map(([k, v]) => `${k} = ${v}`)
     .join("\n")}\n`;
+}
+
+function toolsOf(c: Compressor | null | undefined): { zstd?: string; gzip?: string } {
+  return c ? { [c.kind]: c.path } : {};
 }
 
 /** Only TLS connections from this machine, with SCRAM passwords: as RDS with rds.force_ssl. */

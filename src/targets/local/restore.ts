@@ -39,7 +39,8 @@ export async function flushArchive(s: Session, primary: NodeMeta): Promise<Date>
   const deadline = started + 30_000;
   let look = started + 200;
   let looks = 0;
-  while (!existsSync(join(s.layout.archiveDir, wal))) {
+  const archived = () => ["", ".zst", ".gz"].some((x) => existsSync(join(s.layout.archiveDir, wal + x)));
+  while (!archived()) {
     if (Date.now() >= look) {
       look = Date.now() + 200;
       // A connection wakes the postmaster, which restarts an archiver lost in a crash only then.

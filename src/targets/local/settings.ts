@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { userError } from "../../errors.js";
+import { walCompressor } from "./compressor.js";
 import { type ServerSettings, slotWalKeepMB } from "./conf.js";
 import { pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta } from "./meta.js";
@@ -17,6 +18,7 @@ export function settingsFor(s: Session, meta: NodeMeta, major: number, primaryPo
     archiveDir: null,
     major,
     maxSlotWalKeepMB: slotWalKeepMB(s.config.storage.allocatedGiB),
+    compressor: walCompressor(s.ctx.env),
   };
   if (meta.role === "primary" && (meta.retentionDays ?? 0) > 0) base.archiveDir = s.layout.archiveDir;
   if (meta.role === "restored" && meta.state === "creating" && meta.recovery)

@@ -2,6 +2,7 @@ import * as fs from "node:fs/promises";
 import { join } from "node:path";
 import type { NodeStatus, ReplicationSlotStatus, StatusReport } from "../target.js";
 import { archiveFailures } from "./archive-log.js";
+import { archivedSegment } from "./conf.js";
 import { listBackups, pitrBases, toBackupInfo } from "./backups.js";
 import { dirSize, exists } from "./fs-util.js";
 import { logFileOf, pgdataOf } from "./layout.js";
@@ -271,10 +272,10 @@ export async function localStatus(s: Session): Promise<StatusReport> {
 /** The newest segment in the archive and when it arrived there (its mtime); null when there is none. */
 async function newestArchived(s: Session): Promise<{ name: string; at: Date } | null> {
   try {
-    const files = (await fs.readdir(s.layout.archiveDir)).filter((f) => /^[0-9A-F]{24}$/.test(f)).sort();
-    const name = files.at(-1);
-    if (!name) return null;
-    return { name, at: (await fs.stat(join(s.layout.archiveDir, name))).mtime };
+    const files = (await fs.readdir(s.layout.archiveDir)).filter((f) => archivedSegment(f)).sort();
+    const file = files.at(-1);
+    if (!file) return null;
+    return { name: archivedSegment(file)!, at: (await fs.stat(join(s.layout.archiveDir, file))).mtime };
   } catch {
     return null;
   }
