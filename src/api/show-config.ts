@@ -163,6 +163,10 @@ function effective(key: KeyName, c: Config, showSecrets: boolean): string | null
       return str(c.rdsProxy);
     case "DB_POOL_SIZE":
       return str(c.poolSize) ?? "";
+    case "DB_SECURITY_GROUP_NAME":
+      return c.names.dbSecurityGroup;
+    case "DB_SUBNET_GROUP_NAME":
+      return c.names.subnetGroup;
     case "DB_LOCAL_PORT":
       return str(c.local.port) ?? "";
   }

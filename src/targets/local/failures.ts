@@ -15,11 +15,16 @@ import { refusalOf } from "./status-probe.js";
 export async function explainFailure(s: Session, what: string, e: unknown): Promise<unknown> {
   const kind = classify(e);
   if (!kind) return e;
-  if (kind === "disk-full") {
+  // A server that cannot write its next WAL segment stops (PANIC): the client sees only a lost
+  // connection, but the cause is the disk, and that is what the user must fix.
+  const free = await freeBytes(s.layout.dataRoot);
+  const walFull = kind === "connection" && free !== null && free < WAL_SEGMENT_BYTES;
+  if (kind === "disk-full" || walFull) {
     const disk = await freeSpace(s.layout.dataRoot);
+    const why = walFull ? `the server could not write its WAL: ${detail(e)}` : detail(e);
     return new EbdbError({
       code: "DISK_FULL",
-      message: `${what} failed: the disk is full (${detail(e)}).`,
+      message: `${what} failed: the disk is full (${why}).`,
       hint: `Free some space on the disk holding ${s.layout.dataRoot}${disk ? ` (${disk})` : ""}, then run \`ebdb ${what}\` again. What it had begun was removed (or \`ebdb up\` removes it).`,
       fault: "system",
       cause: e,
@@ -110,6 +115,18 @@ async function nodesDown(s: Session): Promise<{ name: string; state: string }[]>
       out.push({ name: m.role === "primary" ? `the primary ${m.name}` : m.name, state: st });
   }
   return out;
+}
+
+/** The local servers' WAL segment size (conf.ts, wal_segment_size): what a server needs free to go on writing. */
+const WAL_SEGMENT_BYTES = 16 * 1048576;
+
+async function freeBytes(path: string): Promise<number | null> {
+  try {
+    const st = await fs.statfs(path);
+    return st.bavail * st.bsize;
+  } catch {
+    return null;
+  }
 }
 
 async function freeSpace(path: string): Promise<string | null> {

@@ -9,14 +9,17 @@ import { captureOutput } from "../../fixtures/output.js";
 
 // Item 12 of issue 7: a full disk during `snapshot create`, `restore` and `replica add` is a clear
 // error (exit 1) that names the command, says the disk is full and what to do, and leaves nothing
-// half-made; `status` on a full disk says what is true. The data lives on a real 192 MiB tmpfs
+// half-made; `status` on a full disk says what is true. The data lives on a real 320 MiB tmpfs
 // (EBDB_SYSTEM_DIR), filled up to what each case needs. Mounting needs root (as in CI): elsewhere
 // this file is skipped.
 
 const asRoot = process.getuid?.() === 0;
 const MiB = 1024 * 1024;
+// Free space in which a copy of the data directory (~40 MiB) cannot fit, but the primary can still
+// start a new 16 MiB WAL segment (with less, the primary itself stops: the last case).
+const COPY_FAILS = 24 * MiB;
 
-describe.skipIf(!asRoot)("a full disk (the data on a 192 MiB tmpfs)", () => {
+describe.skipIf(!asRoot)("a full disk (the data on a 320 MiB tmpfs)", () => {
   const base = mkdtempSync(join(tmpdir(), "ebdb-diskfull-"));
   // Where the server user can reach it (the tmpfs root is 0755).
   const sys = mkdtempSync(join(tmpdir(), "ebdb-diskfull-data-"));
@@ -63,7 +66,7 @@ describe.skipIf(!asRoot)("a full disk (the data on a 192 MiB tmpfs)", () => {
 
   beforeAll(async () => {
     mkdirSync(dir, { mode: 0o700 });
-    mount(sys, "size=192m,mode=0755");
+    mount(sys, "size=320m,mode=0755");
     mounted = true;
     writeFileSync(
       join(dir, "config.env"),
@@ -95,7 +98,7 @@ describe.skipIf(!asRoot)("a full disk (the data on a 192 MiB tmpfs)", () => {
   });
 
   test("snapshot create: exit 1, the disk is full and what to do; the partial copy is gone", async () => {
-    leaveFree(8 * MiB);
+    leaveFree(COPY_FAILS);
     const r = await ebdb("snapshot", "create", "before-full");
     failedClearly(r, "snapshot create");
     expect(readdirSync(join(dataRoot(), "backups"))).toEqual([autoBackup]);
@@ -105,7 +108,7 @@ describe.skipIf(!asRoot)("a full disk (the data on a 192 MiB tmpfs)", () => {
   });
 
   test("replica add: exit 1, nothing left of the replica, no slot holding WAL", async () => {
-    leaveFree(8 * MiB);
+    leaveFree(COPY_FAILS);
     const r = await ebdb("replica", "add", "--yes");
     failedClearly(r, "replica add");
     expect(readdirSync(join(dataRoot(), "nodes"))).toEqual([`${app}-dev-db`]);
@@ -115,17 +118,21 @@ describe.skipIf(!asRoot)("a full disk (the data on a 192 MiB tmpfs)", () => {
   });
 
   test("restore from a snapshot: exit 1, nothing left of the new instance", async () => {
-    leaveFree(8 * MiB);
+    leaveFree(COPY_FAILS);
     const r = await ebdb("restore", "--from-snapshot", autoBackup, "--name", "restored-full", "--yes");
     failedClearly(r, "restore");
     expect(readdirSync(join(dataRoot(), "nodes"))).toEqual([`${app}-dev-db`]);
   });
 
   test("the archive's disk full: restore --latest says the archiver fails, fast; status shows since when, how often, why", async () => {
-    // A full file system under the archive alone (the primary keeps writing WAL on its own disk).
+    // A full file system under the archive alone (the primary keeps writing WAL on its own disk,
+    // which has room again).
+    rmSync(filler, { force: true });
     const archive = join(dataRoot(), "archive");
     const st = statSync(archive);
     mount(archive, `size=64k,mode=0700,uid=${st.uid},gid=${st.gid}`);
+    // Filled: a compressed WAL segment is small enough to fit in what an empty 64k would hold.
+    spawnSync("dd", ["if=/dev/zero", `of=${join(archive, "filler")}`, "bs=4k"], { encoding: "utf8" });
     try {
       const t0 = Date.now();
       const r = await ebdb("restore", "--latest", "--yes");
