@@ -71,6 +71,9 @@ export interface VarsOptions {
  *   DB_USERNAME, DB_PASSWORD, DATABASE_URL (verify-full with the CA), DB_REPLICA_HOSTS (the read
  *   replicas as comma-separated host:port; empty without replicas, and for any instance but the
  *   primary);
+ * - with a pooler in front of the primary (RDS Proxy, the local PgBouncer): DB_POOL_HOST, DB_POOL_PORT
+ *   and DATABASE_POOL_URL, the same credentials and TLS settings through it, for the application's
+ *   many short connections; DATABASE_URL stays direct, for migrations and anything that needs a session;
  * - with `rdsNames`, EB's coupled-database names RDS_HOSTNAME, RDS_PORT, RDS_DB_NAME, RDS_USERNAME,
  *   RDS_PASSWORD (https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/create-deploy-python-rds.html);
  * - libpq's PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE, PGSSLROOTCERT, which every
@@ -90,6 +93,14 @@ export function connectionVars(c: ConnectionInfo, opts: VarsOptions = {}): Recor
     DATABASE_URL: connectionUrl(c, node),
     DB_REPLICA_HOSTS: node.role === "primary" ? c.readers.map((r) => `${r.host}:${r.port}`).join(",") : "",
   };
+  // The pooler serves the primary only: another instance's settings leave it out.
+  if (c.pooler && node.role === "primary") {
+    Object.assign(vars, {
+      DB_POOL_HOST: c.pooler.host,
+      DB_POOL_PORT: String(c.pooler.port),
+      DATABASE_POOL_URL: connectionUrl(c, c.pooler),
+    });
+  }
   if (opts.rdsNames) {
     Object.assign(vars, {
       RDS_HOSTNAME: node.host,

@@ -14,6 +14,7 @@ import { reloadConf } from "./conf-drift.js";
 import { addReplica, dropOrphanSlots, dropSlot, removeReplica } from "./replicas.js";
 import { recreateSlot } from "./slots.js";
 import { writeFileMode } from "./fs-safe.js";
+import { applyPooler } from "./pgbouncer.js";
 import { inspect, signalServer, stopServer } from "./process.js";
 import { setMasterPassword, statementsGrantSql } from "./roles.js";
 import type { Session } from "./session.js";
@@ -88,7 +89,7 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
   }
 
   // Starts: the primary first (replicas stream from it), then the others together.
-  const starts = changes.filter((c) => c.field === "state" && c.action === "update");
+  const starts = changes.filter((c) => c.field === "state" && c.action === "update" && c.kind !== "proxy");
   const startOne = async (c: Change) => {
     const meta = (await metas()).find((m) => m.name === c.resource);
     if (!meta) return;
@@ -226,6 +227,9 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
     }
   }
   if (changes.some((c) => c.kind === "backup" && c.action === "delete")) await expireBackups(s);
+
+  // The pooler last: it needs the primary running (its userlist comes from the primary's verifiers).
+  for (const c of changes.filter((x) => !done.has(x) && x.kind === "proxy")) await run(c, () => applyPooler(s, c));
 
   for (const c of changes) {
     if (done.has(c)) continue;

@@ -14,6 +14,7 @@ import { readPasswordFile } from "./secrets.js";
 import type { Session } from "./session.js";
 import { slotDrift } from "./slots.js";
 import { tlsDrift } from "./tls-drift.js";
+import { poolerDrift } from "./pgbouncer.js";
 import { type NodeView, viewNodes } from "./status.js";
 
 const DAY = 86_400_000;
@@ -212,8 +213,10 @@ export async function localObserve(s: Session): Promise<Observed> {
   // A primary an interrupted first `up` left half-made holds nothing of the user's yet: planned as
   // not there, and made again (createCluster removes what was left and says so).
   const localServer = plannedBinaries(d.config.engineMajor, { env: s.ctx.env, cwd: s.ctx.cwd });
+  // PgBouncer in front of the primary (DB_RDS_PROXY_ENABLED): its own changes, or why it cannot run.
+  const pooler = await poolerDrift(s);
   if (!primary || primary.meta.state === "creating")
-    return { target: "local", primary: null, replicas: [], localServer };
+    return { target: "local", primary: null, replicas: [], localServer, ...pooler };
   if (!primary.complete) {
     throw userError(
       "PRIMARY_MISSING",
@@ -241,7 +244,8 @@ export async function localObserve(s: Session): Promise<Observed> {
         shared_preload_libraries: "pg_stat_statements",
       },
     },
-    drift: await localDrift(s, views, primary),
+    drift: [...(await localDrift(s, views, primary)), ...pooler.drift],
+    refused: pooler.refused,
     localServer,
   };
 }
