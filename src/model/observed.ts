@@ -35,6 +35,8 @@ export interface ObservedInstance {
   lastStorageChangeAt: string | null;
   /** For replicas: the source instance. */
   sourceName: string | null;
+  /** For a replica ebdb adopted under another name: its index among ebdb's (tagged); otherwise from the name. */
+  replicaIndex?: number;
   /** The engine; undefined when the target cannot tell (then an engine change goes unnoticed). */
   engine?: Engine;
   /** The DB subnet group; undefined when the target has none (local). */
@@ -80,4 +82,10 @@ export interface Observed {
   drift?: Change[];
   /** Changes the target found it will not make (with the reason and the way out); merged into the plan's refused. */
   refused?: Change[];
+  /**
+   * AWS: the Elastic Beanstalk environment the primary is coupled to (EB made it in the environment's
+   * stack, and terminating or rebuilding the environment deletes it), or null. While coupled, ebdb
+   * changes nothing on it: `ebdb decouple` first.
+   */
+  coupled?: { environment: string; deletionPolicy: string } | null;
 }

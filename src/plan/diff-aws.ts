@@ -1,5 +1,6 @@
 import type { Change, Plan } from "../model/change.js";
 import type { Observed } from "../model/observed.js";
+import { coupledNote, refuseWhileCoupled } from "./coupled.js";
 import type { DiffContext } from "./diff-context.js";
 import { orderChanges } from "./order.js";
 
@@ -16,6 +17,19 @@ export function diffAws(ctx: DiffContext): void {
   for (const r of ctx.observed.refused ?? []) {
     if (!ctx.refused.some((x) => key(x) === key(r))) ctx.refused.push(r);
   }
+  mergeDrift(ctx);
+  // A database EB made in an environment's stack: changing it outside EB breaks EB's next updates.
+  const coupled = ctx.observed.coupled;
+  const id = ctx.observed.primary?.name;
+  if (coupled && id) {
+    const note = coupledNote(id, coupled);
+    if (!ctx.notes.includes(note)) ctx.notes.push(note);
+    ctx.refused.push(...ctx.changes.map((c) => refuseWhileCoupled(id, coupled, c)));
+    ctx.changes.length = 0;
+  }
+}
+
+function mergeDrift(ctx: DiffContext): void {
   const drift = ctx.observed.drift ?? [];
   if (drift.length === 0) return;
   const planned = new Set(ctx.changes.map(key));

@@ -35,7 +35,7 @@ export function diffReplicas(ctx: DiffContext): { names: string[]; endpointsChan
   const primaryName = ctx.observed.primary?.name ?? id;
   const ours: { n: number; have: ObservedInstance }[] = [];
   for (const r of ctx.observed.replicas) {
-    const n = replicaIndex(id, r.name);
+    const n = r.replicaIndex ?? replicaIndex(id, r.name);
     if (n === null || (r.sourceName !== null && r.sourceName !== primaryName && r.sourceName !== id)) {
       ctx.notes.push(
         `${r.name} is a replica ebdb did not make (or of another source); the plan leaves it alone.`,

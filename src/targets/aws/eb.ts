@@ -15,6 +15,8 @@ export const NS_ENV = "aws:elasticbeanstalk:application:environment";
 export const NS_SECRETS = "aws:elasticbeanstalk:application:environmentsecrets";
 export const NS_LAUNCH = "aws:autoscaling:launchconfiguration";
 export const NS_VPC = "aws:ec2:vpc";
+/** A database EB made in the environment's stack ("coupled"): HasCoupledDatabase, DBDeletionPolicy, DBUser, DBPassword... */
+export const NS_RDS = "aws:rds:dbinstance";
 /** Platform versions released from this day resolve Secrets Manager ARNs into environment variables. */
 export const SECRETS_SUPPORTED_FROM = Date.UTC(2025, 2, 26);
 /** Every variable ebdb may set, so it can also remove the ones the configuration no longer wants. */
@@ -65,6 +67,8 @@ export interface LiveEnv {
   instanceProfile: string | null;
   properties: Record<string, string>;
   secretRefs: Record<string, string>;
+  /** aws:rds:dbinstance options (a coupled database's); DBPassword is registered for redaction. */
+  rdsOptions: Record<string, string>;
 }
 
 function list(v: string | undefined): string[] {
@@ -121,10 +125,13 @@ export async function readEnvironment(aws: AwsClients, app: string, name: string
     options.find((o) => o.Namespace === ns && o.OptionName === key)?.Value;
   const properties: Record<string, string> = {};
   const secretRefs: Record<string, string> = {};
+  const rdsOptions: Record<string, string> = {};
   for (const o of options) {
     if (o.Namespace === NS_ENV && o.OptionName) properties[o.OptionName] = o.Value ?? "";
     if (o.Namespace === NS_SECRETS && o.OptionName) secretRefs[o.OptionName] = o.Value ?? "";
+    if (o.Namespace === NS_RDS && o.OptionName) rdsOptions[o.OptionName] = o.Value ?? "";
   }
+  if (rdsOptions.DBPassword) aws.redact(rdsOptions.DBPassword);
   return {
     application: app,
     name,
@@ -138,6 +145,7 @@ export async function readEnvironment(aws: AwsClients, app: string, name: string
     instanceProfile: get(NS_LAUNCH, "IamInstanceProfile") || null,
     properties,
     secretRefs,
+    rdsOptions,
   };
 }
 

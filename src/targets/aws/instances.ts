@@ -6,7 +6,7 @@ import {
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
 } from "@aws-sdk/client-rds";
-import { replicaName } from "../../model/desired.js";
+import { replicaIndex, replicaName } from "../../model/desired.js";
 import type { DesiredInstance } from "../../model/desired-types.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import { isAwsCode } from "./aws-errors.js";
@@ -22,13 +22,25 @@ const MAX_REPLICAS = 15;
 
 export interface LiveInstances {
   primary: DBInstance | null;
-  /** Our read replicas (`<id>-replica-<n>`), in index order. */
+  /** Our read replicas (`<id>-replica-<n>`, and those `ebdb adopt` tagged), in index order. */
   replicas: DBInstance[];
 }
 
-/** The primary and its replicas in one call (RDS filters by up to 16 identifiers). */
-export async function readInstances(aws: AwsClients, id: string): Promise<LiveInstances> {
-  const names = [id, ...Array.from({ length: MAX_REPLICAS }, (_, i) => replicaName(id, i + 1))];
+/**
+ * Tags `ebdb adopt` puts on a read replica it found under another name: the primary it replicates and
+ * its index among ebdb's replicas (it keeps its name: renaming would move its endpoint).
+ */
+export const REPLICA_OF_TAG = "ebdb:replica-of";
+export const REPLICA_INDEX_TAG = "ebdb:replica-index";
+
+/** A replica's index: from its name (`<id>-replica-<n>`) or, for an adopted one, its tag. */
+export function replicaIndexOf(id: string, i: DBInstance): number | null {
+  const tagged = Number(tagValue(i, REPLICA_INDEX_TAG));
+  if (tagValue(i, REPLICA_OF_TAG) === id && Number.isInteger(tagged) && tagged > 0) return tagged;
+  return replicaIndex(id, i.DBInstanceIdentifier ?? "");
+}
+
+async function describeByIds(aws: AwsClients, names: string[]): Promise<DBInstance[]> {
   const found: DBInstance[] = [];
   let marker: string | undefined;
   do {
@@ -41,10 +53,25 @@ export async function readInstances(aws: AwsClients, id: string): Promise<LiveIn
     found.push(...(r.DBInstances ?? []));
     marker = r.Marker;
   } while (marker);
+  return found;
+}
+
+/**
+ * The primary and its replicas in one call (RDS filters by up to 16 identifiers); a second call only
+ * when the primary has replicas under other names, to find those `ebdb adopt` tagged as ours.
+ */
+export async function readInstances(aws: AwsClients, id: string): Promise<LiveInstances> {
+  const names = [id, ...Array.from({ length: MAX_REPLICAS }, (_, i) => replicaName(id, i + 1))];
+  const found = await describeByIds(aws, names);
   const primary = found.find((i) => i.DBInstanceIdentifier === id) ?? null;
+  const others = (primary?.ReadReplicaDBInstanceIdentifiers ?? []).filter((n) => !names.includes(n));
+  if (others.length > 0) {
+    const adopted = await describeByIds(aws, others.slice(0, 100));
+    found.push(...adopted.filter((i) => tagValue(i, REPLICA_OF_TAG) === id));
+  }
   const replicas = found
     .filter((i) => i.DBInstanceIdentifier !== id && i.DBInstanceStatus !== "deleting")
-    .sort((a, b) => names.indexOf(a.DBInstanceIdentifier!) - names.indexOf(b.DBInstanceIdentifier!));
+    .sort((a, b) => (replicaIndexOf(id, a) ?? 99) - (replicaIndexOf(id, b) ?? 99));
   return { primary, replicas };
 }
 
@@ -136,6 +163,9 @@ export function toObserved(i: DBInstance, role: ObservedInstance["role"]): Obser
     pendingModifications: pending,
     lastStorageChangeAt: tagValue(i, STORAGE_TAG),
     sourceName: i.ReadReplicaSourceDBInstanceIdentifier ?? null,
+    ...(i.ReadReplicaSourceDBInstanceIdentifier && tagValue(i, REPLICA_OF_TAG)
+      ? { replicaIndex: Number(tagValue(i, REPLICA_INDEX_TAG)) || undefined }
+      : {}),
     subnetGroup: i.DBSubnetGroup?.DBSubnetGroupName ?? null,
     securityGroups: (i.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!),
     caCertificateIdentifier: i.CACertificateIdentifier,

@@ -6,6 +6,7 @@ import { systemError } from "../../errors.js";
 import type { Desired } from "../../model/desired-types.js";
 import type { Observed } from "../../model/observed.js";
 import { REDACTION } from "../../model/secret.js";
+import { type Coupling, readCoupling } from "./adopt-coupling.js";
 import { isAwsCode } from "./aws-errors.js";
 import type { AwsClients } from "./clients.js";
 import { all } from "./context.js";
@@ -51,6 +52,8 @@ export interface AwsLive {
   secretsSupported: boolean;
   /** The ARN of the configured KMS key (DB_KMS_KEY_ID may be an alias or id); null when none is configured. */
   kmsKeyArn: string | null;
+  /** The EB environment's coupled database (EB made it in its stack), when it has one. */
+  coupling: Coupling | null;
 }
 
 /** The ARN behind a key id, alias or ARN, or null when KMS does not know it. */
@@ -140,7 +143,7 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
   const refOk = envSecrets.password !== null && env.secretRefs.DB_PASSWORD === envSecrets.password.arn;
   const kmsRef =
     desired.primary.storage.encrypted && instances.primary ? desired.primary.storage.kmsKeyId : null;
-  const [sgs, ebSgs, role, topic, supported, kmsKeyArn] = (await all<unknown>([
+  const [sgs, ebSgs, role, topic, supported, kmsKeyArn, coupling] = (await all<unknown>([
     () => readSecurityGroups(aws, vpcId, names),
     () =>
       desired.network.accessMode === "eb-sg" ? ebManagedGroups(aws, env, vpcId, names) : Promise.resolve([]),
@@ -148,7 +151,16 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     () => readTopic(aws, arn, desired.monitoring.email !== null),
     () => (refOk ? Promise.resolve(true) : platformSupportsSecrets(aws, env.platformArn)),
     () => keyArn(aws, kmsRef),
-  ])) as [Map<string, LiveSg>, string[], LiveRole | null, LiveTopic | null, boolean, string | null];
+    () => readCoupling(aws, env),
+  ])) as [
+    Map<string, LiveSg>,
+    string[],
+    LiveRole | null,
+    LiveTopic | null,
+    boolean,
+    string | null,
+    Coupling | null,
+  ];
 
   return {
     account,
@@ -169,6 +181,7 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     role,
     secretsSupported: supported,
     kmsKeyArn,
+    coupling,
   };
 }
 
@@ -248,5 +261,9 @@ export function toObservedState(live: AwsLive, desired: Desired): Observed {
     },
     drift: driftOf(live, desired),
     refused: refusedOf(live, desired),
+    coupled:
+      live.coupling && primary && live.coupling.instanceId === primary.name
+        ? { environment: live.coupling.environment, deletionPolicy: live.coupling.deletionPolicy }
+        : null,
   };
 }
