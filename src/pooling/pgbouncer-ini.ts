@@ -50,7 +50,8 @@ function settingsLines(p: PoolSettings): string[] {
 
 /** A PgBouncer [databases] line: `name = host=H port=P dbname=D`, values quoted as PgBouncer's connection strings read them. */
 export function databaseLine(name: string, host: string, port: number, dbname: string): string {
-  const v = (s: string) => (/^[A-Za-z0-9_.-]+$/.test(s) ? s : `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`);
+  const v = (s: string) =>
+    /^[A-Za-z0-9_.-]+$/.test(s) ? s : `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
   return `${name} = host=${v(host)} port=${port} dbname=${v(dbname)}`;
 }
 

@@ -52,7 +52,11 @@ export interface PoolSizing {
    * The pooler's cap on server connections: RDS Proxy's MaxConnectionsPercent (of max_connections),
    * and the local PgBouncer's pool (default_pool_size, max_db_connections); null without a pooler.
    */
-  pooler: { kind: "rds-proxy" | "pgbouncer"; serverConnections: number; maxConnectionsPercent: number } | null;
+  pooler: {
+    kind: "rds-proxy" | "pgbouncer";
+    serverConnections: number;
+    maxConnectionsPercent: number;
+  } | null;
   /** The arithmetic, one step a line, for `plan`. */
   lines: string[];
   /** What makes the configuration unable to hold (empty when it fits). */

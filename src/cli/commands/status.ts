@@ -10,6 +10,7 @@ import {
   stateText,
   storageLine,
 } from "../render/status-health.js";
+import { poolerLines } from "../render/status-pooler.js";
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -50,6 +51,8 @@ export function statusLines(r: StatusReport): string[] {
     const slots = slotLines(r.replicationSlots);
     if (slots.length) lines.push(...slots, "");
   }
+  const pooler = poolerLines(r.pooler);
+  if (pooler.length) lines.push(...pooler, "");
   const b = r.backups;
   lines.push(
     b.enabled ? `Backups: on, kept ${b.retentionDays} days` : "Backups: off (no point-in-time restore)",

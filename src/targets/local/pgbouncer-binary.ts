@@ -56,7 +56,9 @@ export function versionAtLeast(a: string, b: string): boolean {
  * The pgbouncer executable: `EBDB_PGBOUNCER` (a path), else the first on PATH, else Debian's and
  * the usual places (/usr/sbin is not on a normal user's PATH). Null when there is none.
  */
-export function findPgbouncer(env: Readonly<Record<string, string | undefined>>): Promise<PgbouncerBinary | null> {
+export function findPgbouncer(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<PgbouncerBinary | null> {
   const key = `${env.EBDB_PGBOUNCER ?? ""}\0${env.PATH ?? ""}`;
   let p = cache.get(key);
   if (!p) {

@@ -81,7 +81,9 @@ export async function inspectPooler(l: Layout): Promise<PoolerProcess> {
   if (!r) return { state: "stopped", pid: null, port: null };
   if (r.pid === undefined) return { state: "stopped", pid: null, port: r.port };
   const same = living(r.pid) && (processStart(r.pid) === (r.startTime ?? "") || r.startTime === "");
-  return same ? { state: "running", pid: r.pid, port: r.port } : { state: "crashed", pid: null, port: r.port };
+  return same
+    ? { state: "running", pid: r.pid, port: r.port }
+    : { state: "crashed", pid: null, port: r.port };
 }
 
 /** Resolves once 127.0.0.1:port accepts a TCP connection, or false after `ms`. */
@@ -169,7 +171,8 @@ async function stopPid(pid: number, timeoutMs: number): Promise<void> {
     const until = Date.now() + wait;
     while (!gone() && Date.now() < until) await sleep(5);
   }
-  if (!gone()) throw systemError("POOLER_STOP_TIMEOUT", `PgBouncer (pid ${pid}) did not stop, even on SIGKILL.`);
+  if (!gone())
+    throw systemError("POOLER_STOP_TIMEOUT", `PgBouncer (pid ${pid}) did not stop, even on SIGKILL.`);
 }
 
 /**

@@ -130,7 +130,7 @@ export async function poolerDrift(s: Session): Promise<{ drift: Change[]; refuse
     };
   }
   const bin = await findPgbouncer(s.ctx.env);
-  if (!bin || !bin.supported) {
+  if (!bin?.supported) {
     return {
       drift: [],
       refused: [
@@ -157,7 +157,14 @@ export async function poolerDrift(s: Session): Promise<{ drift: Change[]; refuse
           : "it was stopped";
     return {
       drift: [
-        { ...base, action: "update", field: "state", from: proc.state, to: "running", reason: `Starts ${what}: ${why}` },
+        {
+          ...base,
+          action: "update",
+          field: "state",
+          from: proc.state,
+          to: "running",
+          reason: `Starts ${what}: ${why}`,
+        },
       ],
       refused: [],
     };
