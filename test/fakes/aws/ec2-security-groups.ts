@@ -261,11 +261,12 @@ export const ec2SecurityGroupHandlers: Handlers = {
       i.vpcSecurityGroupIds.includes(sg.GroupId),
     );
     const usedByEb = ebSecurityGroupsInUse(ctx.r).has(sg.GroupId);
+    const usedByProxy = [...ctx.r.rds.proxies.values()].some((p) => p.securityGroupIds.includes(sg.GroupId));
     const referenced = [...ctx.r.ec2.securityGroups.values()].some(
       (g) =>
         g.GroupId !== sg.GroupId && [...g.ingress, ...g.egress].some((r) => r.sourceGroupId === sg.GroupId),
     );
-    if (usedByDb || usedByEb || referenced) {
+    if (usedByDb || usedByEb || usedByProxy || referenced) {
       throw ctx.err("DependencyViolation", `resource ${sg.GroupId} has a dependent object`);
     }
     ctx.r.ec2.securityGroups.delete(sg.GroupId);

@@ -1,5 +1,6 @@
 import type {
   CreateRoleCommandInput,
+  DeleteRoleCommandInput,
   DeleteRolePolicyCommandInput,
   GetInstanceProfileCommandInput,
   GetRoleCommandInput,
@@ -66,6 +67,21 @@ export const iamHandlers: Handlers = {
     ctx.w.iam.roles.set(name, role);
     ctx.w.created("IAMRole", "global", name);
     return { Role: roleShape(role) };
+  }),
+
+  DeleteRole: write<DeleteRoleCommandInput>((ctx, input) => {
+    const role = getRole(ctx, input.RoleName);
+    if (role.policies.size > 0)
+      throw ctx.err("DeleteConflictException", "Cannot delete entity, must delete policies first.", 409);
+    const inProfile = [...ctx.w.iam.instanceProfiles.values()].some((p) => p.roles.includes(role.name));
+    if (inProfile)
+      throw ctx.err(
+        "DeleteConflictException",
+        "Cannot delete entity, must remove roles from instance profile first.",
+        409,
+      );
+    ctx.w.iam.roles.delete(role.name);
+    return {};
   }),
 
   GetInstanceProfile: read<GetInstanceProfileCommandInput>((ctx, input) => {

@@ -14,6 +14,7 @@ export {
   installFakeAws,
 } from "./install.js";
 export { RDS_TIMES } from "./rds-model.js";
+export { PROXY_PORTS, PROXY_TIMES } from "./rds-proxy-health.js";
 export {
   LEGACY_PLATFORM_RELEASE,
   MODERN_PLATFORM_RELEASE,

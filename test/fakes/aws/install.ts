@@ -5,6 +5,7 @@ import { ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -12,6 +13,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { FakeClock, type SimClock } from "./clock.js";
 import { cloudformationHandlers } from "./cloudformation.js";
 import { cloudwatchHandlers, putMetric, setAlarmState } from "./cloudwatch.js";
+import { cloudwatchPutHandlers } from "./cloudwatch-put.js";
 import { ebHandlers } from "./eb.js";
 import { ec2Handlers } from "./ec2.js";
 import { SimulatedCrash, type ServiceName, THROTTLE_ERROR } from "./errors.js";
@@ -24,8 +26,12 @@ import { rdsCertificateHandlers } from "./rds-certificates.js";
 import { rdsGroupHandlers } from "./rds-groups.js";
 import { rdsInstanceHandlers } from "./rds-instances.js";
 import { rdsMiscHandlers } from "./rds-misc.js";
+import { rdsProxyHandlers } from "./rds-proxy.js";
 import { rdsReplicaHandlers } from "./rds-replicas.js";
 import { rdsSnapshotHandlers } from "./rds-snapshots.js";
+import type { Route53State } from "./route53-model.js";
+import { route53Handlers } from "./route53.js";
+import { rdsStopStartHandlers } from "./rds-stop-start.js";
 import { secretsHandlers } from "./secrets.js";
 import { Seeder } from "./seed.js";
 import { snsHandlers } from "./sns.js";
@@ -67,6 +73,8 @@ export interface FakeState {
   /** A region's resources (created empty on first use); the fake's default region when omitted. */
   region(name?: string): RegionState;
   readonly iam: IamState;
+  /** Route 53 (global): hosted zones with their record sets. */
+  readonly route53: Route53State;
   readonly regions: ReadonlyMap<string, RegionState>;
 }
 
@@ -135,6 +143,8 @@ const SERVICES: [ServiceName, { prototype: unknown; name: string }, Handlers][] 
       ...rdsGroupHandlers,
       ...rdsMiscHandlers,
       ...rdsCertificateHandlers,
+      ...rdsProxyHandlers,
+      ...rdsStopStartHandlers,
     },
   ],
   ["ec2", EC2Client, ec2Handlers],
@@ -142,9 +152,10 @@ const SERVICES: [ServiceName, { prototype: unknown; name: string }, Handlers][] 
   ["kms", KMSClient, kmsHandlers],
   ["iam", IAMClient, iamHandlers],
   ["elasticbeanstalk", ElasticBeanstalkClient, ebHandlers],
-  ["cloudwatch", CloudWatchClient, cloudwatchHandlers],
+  ["cloudwatch", CloudWatchClient, { ...cloudwatchHandlers, ...cloudwatchPutHandlers }],
   ["sns", SNSClient, snsHandlers],
   ["cloudformation", CloudFormationClient, cloudformationHandlers],
+  ["route53", Route53Client, route53Handlers],
 ];
 
 const SECRET_KEYS =
@@ -215,7 +226,7 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
     clock.touch();
     const name = (command?.constructor?.name ?? "Unknown").replace(/Command$/, "");
     const input = (command?.input ?? {}) as Record<string, unknown>;
-    const callRegion = service === "iam" ? region : await providerValue(client, "region", region);
+    const callRegion = service === "iam" || service === "route53" ? region : await providerValue(client, "region", region);
     const maxAttempts = sdkRetries ? await providerValue(client, "maxAttempts", 3) : 1;
     const spec = handlers[name];
     for (let attempt = 1; ; attempt++) {
@@ -281,6 +292,7 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
     state: {
       region: (name?: string) => world.region(name ?? region),
       iam: world.iam,
+      route53: world.route53,
       regions: world.regions,
     },
     calls,

@@ -78,6 +78,48 @@ export interface DbInstance {
   epoch: number;
 }
 
+/** An RDS Proxy's authentication entry (UserAuthConfig), as created. */
+export interface DbProxyAuth {
+  description: string | undefined;
+  authScheme: string;
+  secretArn: string;
+  iamAuth: string;
+  clientPasswordAuthType: string | undefined;
+}
+
+/** An RDS Proxy with its one target group ("default") and the instance registered there (see rds-proxy.ts). */
+export interface DbProxy {
+  name: string;
+  arn: string;
+  status: string;
+  engineFamily: string;
+  auth: DbProxyAuth[];
+  roleArn: string;
+  vpcId: string;
+  subnetIds: string[];
+  securityGroupIds: string[];
+  requireTls: boolean;
+  idleClientTimeout: number;
+  debugLogging: boolean;
+  endpoint: string;
+  createdAt: number;
+  updatedAt: number;
+  tags: Tag[];
+  targetGroup: {
+    arn: string;
+    maxConnectionsPercent: number;
+    maxIdleConnectionsPercent: number;
+    connectionBorrowTimeout: number;
+    initQuery: string | undefined;
+    sessionPinningFilters: string[];
+    createdAt: number;
+    updatedAt: number;
+  };
+  /** Registered instances (RDS allows one per target group), with when they were registered. */
+  targets: { instanceId: string; registeredAt: number }[];
+  epoch: number;
+}
+
 export interface DbSnapshot {
   id: string;
   arn: string;
@@ -269,6 +311,9 @@ export interface MetricPoint {
   dimensions: Record<string, string>;
   value: number;
   at: number;
+  /** A statistic set (PutMetricData StatisticValues); `value` is then its mean. */
+  stats?: { count: number; sum: number; min: number; max: number };
+  unit?: string;
 }
 
 export interface SnsSubscription {
@@ -316,6 +361,8 @@ export interface RegionState {
     endpointSuffix: string;
     /** The account's CA for new instances in this region (ModifyCertificates); RDS's default when unset. */
     caOverride?: string;
+    /** RDS Proxies by name (rds-proxy.ts). */
+    proxies: Map<string, DbProxy>;
   };
   ec2: {
     vpcs: Map<string, Vpc>;
@@ -368,6 +415,7 @@ export function emptyRegion(name: string, endpointSuffix: string): RegionState {
       parameterGroups: new Map(),
       subnetGroups: new Map(),
       endpointSuffix,
+      proxies: new Map(),
     },
     ec2: { vpcs: new Map(), subnets: new Map(), routeTables: new Map(), securityGroups: new Map() },
     secrets: new Map(),
