@@ -1,6 +1,6 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { systemError } from "../../errors.js";
+import { systemError, userError } from "../../errors.js";
 import type { Compressor } from "./conf.js";
 
 const DIRS = ["/usr/bin", "/bin", "/usr/local/bin", "/opt/homebrew/bin"];
@@ -34,7 +34,7 @@ export function walCompressor(env: Readonly<Record<string, string | undefined>>)
   const asked = env.EBDB_WAL_COMPRESSION?.trim().toLowerCase();
   if (asked === "off") return null;
   if (asked && asked !== "zstd" && asked !== "gzip")
-    throw systemError(
+    throw userError(
       "BAD_WAL_COMPRESSION",
       `EBDB_WAL_COMPRESSION is "${env.EBDB_WAL_COMPRESSION}"; it may be zstd, gzip or off.`,
       "Set it to one of those, or unset it (zstd when installed, else gzip).",

@@ -58,10 +58,23 @@ export async function confDrift(s: Session, views: NodeView[], primary: NodeView
       from: show(have),
       to: show(want),
       impact: "none",
-      reason: `Sets ${keys.map((k) => (want.has(k) ? `${k} = ${want.get(k)}` : `${k} (removed)`)).join(", ")} on ${v.meta.name} (reloaded, no restart)`,
+      reason: `Sets ${keys.map((k) => shown(k, want.get(k))).join(", ")} on ${v.meta.name} (reloaded, no restart)`,
     });
   }
   return changes;
+}
+
+const COMMANDS: Record<string, string> = {
+  archive_command: "copies each finished WAL segment, compressed, into the archive",
+  restore_command: "reads a WAL segment back from the archive, whatever its compression",
+};
+
+/** A setting as the plan says it: shell commands (archive_command, restore_command) by what they are, not their text. */
+function shown(key: string, value: string | undefined): string {
+  if (value === undefined) return `${key} (removed)`;
+  if (value.length <= 80) return `${key} = ${value}`;
+  const what = COMMANDS[key] ?? `ebdb's ${value.length}-character value`;
+  return `${key} (${what}; postgresql.conf holds it)`;
 }
 
 /** Rewrites a node's configuration from its record and reloads it when it runs (a "conf" change). */

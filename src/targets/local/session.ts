@@ -6,6 +6,7 @@ import type { Config } from "../../model/config.js";
 import type { Desired } from "../../model/desired-types.js";
 import type { Secret } from "../../model/secret.js";
 import { checkMajor, findBinaries, type PgBinaries } from "./binaries.js";
+import { walCompressor } from "./compressor.js";
 import { destroyMark } from "./destroy.js";
 import { readFileSafe } from "./fs-safe.js";
 import { cacheRoot, createLayout, findLayout, isLegacyLayout, type Layout } from "./layout.js";
@@ -63,6 +64,9 @@ export async function openSession(
     );
   }
   checkMajor(config.engineMajor);
+  // EBDB_WAL_COMPRESSION is read when a server's settings are written: a bad value is refused here,
+  // before any command has begun.
+  walCompressor(ctx.env);
   const projectDir = dirname(config.file);
   let user = resolveServerUser(ctx.env, { dir: projectDir, identifier: config.identifier }, opts.create);
   const layout = await findLayout(projectDir, config.identifier, user, ctx.env);
