@@ -73,7 +73,19 @@ export interface PgFacts {
   longQueries: PgSession[];
   blocked: BlockedSession[];
   statements: StatementsFacts;
-  cache: { heapHit: number; heapRead: number; indexHit: number; indexRead: number };
+  /**
+   * Block accesses since the statistics were reset (pg_statio_user_tables): hits in shared_buffers,
+   * reads from outside, and the reads past the first passes over each relation (thresholds.ts
+   * cacheColdPasses), which are what a cache too small for the working set causes.
+   */
+  cache: {
+    heapHit: number;
+    heapRead: number;
+    indexHit: number;
+    indexRead: number;
+    heapRereads: number;
+    indexRereads: number;
+  };
   unusedIndexes: { index: string; table: string; sizeBytes: number; scans: number }[];
   duplicateIndexes: { table: string; indexes: string[]; sizeBytes: number }[];
   foreignKeysWithoutIndex: { table: string; constraint: string; columns: string[]; references: string }[];
@@ -178,6 +190,17 @@ export interface NetworkPathFacts {
   dbGroup: { id: string | null; name: string; attached: boolean; admitsSource: boolean };
 }
 
+/**
+ * AWS: connections as CloudWatch counts them (DatabaseConnections, the latest 5-minute maximum)
+ * against max_connections as RDS computes it; the connections check reads it when `pg` is null.
+ */
+export interface ConnectionMetric {
+  used: number | null;
+  max: number | null;
+  /** Where max comes from (the parameter group's value, or RDS's default formula for the class). */
+  maxSource: string;
+}
+
 export interface HealthObservation {
   target: "local" | "aws";
   identifier: string;
@@ -207,4 +230,6 @@ export interface HealthObservation {
   archive: ArchiveFacts | null;
   storage: StorageFacts | null;
   cpu: CpuFacts | null;
+  /** AWS: DatabaseConnections against max_connections (absent locally: `pg` has the real figures). */
+  connectionMetric?: ConnectionMetric | null;
 }

@@ -63,11 +63,23 @@ SELECT json_build_object(
 ) AS j`,
   },
   {
+    // Besides the totals, the reads beyond the first pass over each table and its indexes: a block
+    // written new (a load, an index build) or read for the first time after a restart is a read
+    // whatever the cache's size, so only reads past twice the relation's size (pg_class.relpages,
+    // no lock taken) say the working set does not fit. A relation never sized yet (relpages 0, not
+    // vacuumed or analyzed since it was made) has all its reads counted as first ones.
     id: "cache",
     sql: `SELECT json_build_object(
-  'heapHit', COALESCE(sum(heap_blks_hit), 0), 'heapRead', COALESCE(sum(heap_blks_read), 0),
-  'indexHit', COALESCE(sum(idx_blks_hit), 0), 'indexRead', COALESCE(sum(idx_blks_read), 0)
-) AS j FROM pg_statio_user_tables`,
+  'heapHit', COALESCE(sum(s.heap_blks_hit), 0), 'heapRead', COALESCE(sum(s.heap_blks_read), 0),
+  'indexHit', COALESCE(sum(s.idx_blks_hit), 0), 'indexRead', COALESCE(sum(s.idx_blks_read), 0),
+  'heapRereads', COALESCE(sum(CASE WHEN c.relpages > 0
+      THEN GREATEST(s.heap_blks_read - ${LIMITS.cacheColdPasses} * c.relpages::bigint, 0) ELSE 0 END), 0),
+  'indexRereads', COALESCE(sum(CASE WHEN x.pages > 0
+      THEN GREATEST(COALESCE(s.idx_blks_read, 0) - ${LIMITS.cacheColdPasses} * x.pages, 0) ELSE 0 END), 0)
+) AS j
+  FROM pg_statio_user_tables s JOIN pg_class c ON c.oid = s.relid
+  LEFT JOIN LATERAL (SELECT sum(ic.relpages)::bigint AS pages FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                      WHERE i.indrelid = s.relid) x ON true`,
   },
   {
     id: "unusedIndexes",

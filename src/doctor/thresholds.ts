@@ -32,8 +32,13 @@ export const LIMITS = {
   /** Heroku's pg:diagnose: bloat more than 10 times the estimate and more than 50 MB wasted. */
   bloatMinFactor: 10,
   bloatMinWasteBytes: 50 * 1024 * 1024,
-  /** Too few block reads to judge a hit rate (a fresh database reads everything once). */
+  /** Too few block accesses (beyond the first reads) to judge a hit rate. */
   cacheMinBlocks: 10_000,
+  /**
+   * Reads of a relation up to this many times its size are first reads (a new block is counted as a
+   * read when written; every block is read once after a restart): left out of the judged rate.
+   */
+  cacheColdPasses: 2,
   /** A table's HOT share of its updates under which the check is yellow, from this many updates. */
   hotMinUpdates: 10_000,
   hotMinRatio: 0.5,
