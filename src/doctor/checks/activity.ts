@@ -1,5 +1,6 @@
 import { clean, duration, listOf, pct } from "../format.js";
 import type { PgSession } from "../observation.js";
+import { connectionsFromMetric } from "./connections-metric.js";
 import { type Check, graded, green, psqlHint, red, withPg, yellow } from "./common.js";
 
 /** "pid 123 (app, 42 s): SELECT ..." */
@@ -22,28 +23,31 @@ export const ACTIVITY_CHECKS: Check[] = [
     id: "connections",
     title: "Connections",
     run: (o, t) =>
-      withPg(o, (pg) => {
-        const c = pg.connections;
-        const share = c.max > 0 ? c.used / c.max : 0;
-        const level = share >= t.connectionsRed ? "red" : share >= t.connectionsYellow ? "yellow" : "green";
-        const top = c.byApplication
-          .slice(0, 4)
-          .map((a) => `${a.count} ${clean(a.application, 30)} ${a.state}`)
-          .join(", ");
-        const observed = {
-          used: c.used,
-          max: c.max,
-          reservedForSuperuser: c.reservedForSuperuser,
-          share: Math.round(share * 1000) / 1000,
-          byApplication: c.byApplication.map((a) => ({ ...a, application: clean(a.application, 60) })),
-        };
-        return graded(
-          level,
-          `${c.used} of ${c.max} connections in use (${pct(share)})${top ? `: ${top}` : ""}`,
-          observed,
-          `Close idle connections or pool them (PgBouncer in front of the application, or RDS Proxy on AWS: DB_RDS_PROXY=true); a bigger instance class has a larger max_connections. New connections fail at ${c.max - c.reservedForSuperuser}.`,
-        );
-      }),
+      !o.pg && o.connectionMetric
+        ? connectionsFromMetric(o.connectionMetric, t)
+        : withPg(o, (pg) => {
+            const c = pg.connections;
+            const share = c.max > 0 ? c.used / c.max : 0;
+            const level =
+              share >= t.connectionsRed ? "red" : share >= t.connectionsYellow ? "yellow" : "green";
+            const top = c.byApplication
+              .slice(0, 4)
+              .map((a) => `${a.count} ${clean(a.application, 30)} ${a.state}`)
+              .join(", ");
+            const observed = {
+              used: c.used,
+              max: c.max,
+              reservedForSuperuser: c.reservedForSuperuser,
+              share: Math.round(share * 1000) / 1000,
+              byApplication: c.byApplication.map((a) => ({ ...a, application: clean(a.application, 60) })),
+            };
+            return graded(
+              level,
+              `${c.used} of ${c.max} connections in use (${pct(share)})${top ? `: ${top}` : ""}`,
+              observed,
+              `Close idle connections or pool them (PgBouncer in front of the application, or RDS Proxy on AWS: DB_RDS_PROXY=true); a bigger instance class has a larger max_connections. New connections fail at ${c.max - c.reservedForSuperuser}.`,
+            );
+          }),
   },
   {
     id: "idle-in-transaction",

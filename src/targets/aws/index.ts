@@ -13,6 +13,7 @@ import type { DBInstance } from "@aws-sdk/client-rds";
 import { EB_SSLMODE } from "./app-env.js";
 import { readInstances, readRestored, waitReady } from "./instances.js";
 import { EB_RDS_CA_PATH } from "./rds-ca.js";
+import { observeAwsHealth } from "./health.js";
 import { type AwsLive, gather, readAccount, toObservedState } from "./observe.js";
 import { addReplica, listReplicas, removeReplica } from "./replicas.js";
 import { restoreInstance } from "./restore.js";
@@ -230,6 +231,7 @@ export function createAwsTarget(ctx: CommandContext, deps: AwsDeps = {}): Target
       return destroyAll(at(desired, io), opts.skipFinalSnapshot);
     },
 
+    observeHealth: (desired, opts) => observeAwsHealth(awsFor(desired), clock, desired, opts),
     scale: (desired, req, io) => scale(at(desired, io), req),
     setSlowQueryMs: (desired, ms, io) => setSlowQueryMs(at(desired, io), ms),
     enableInsights: (desired, days, io) => enableInsights(at(desired, io), days),

@@ -50,3 +50,16 @@ export function ebFiles(): { path: string; content: string; mode: number }[] {
     { path: EBEXTENSION_FILE, content: config, mode: 0o644 },
   ];
 }
+
+/**
+ * The RDS certificate authorities and when their root certificates expire (RDS User Guide, "Using
+ * SSL/TLS to encrypt a connection to a DB instance or cluster": certificate authorities). Used when
+ * DescribeCertificates no longer lists an instance's CA (RDS stops offering a CA once it expires).
+ */
+export const RDS_CA_EXPIRY: Readonly<Record<string, string>> = {
+  "rds-ca-rsa2048-g1": "2061-05-25T23:34:57Z",
+  "rds-ca-rsa4096-g1": "2121-05-25T23:38:35Z",
+  "rds-ca-ecc384-g1": "2121-05-25T23:41:55Z",
+  "rds-ca-2019": "2024-08-22T17:08:50Z",
+  "rds-ca-2015": "2020-03-05T21:54:04Z",
+};

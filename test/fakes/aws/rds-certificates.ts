@@ -8,10 +8,12 @@ import { type Ctx, type Handlers, read, write } from "./kit.js";
 /**
  * The CA certificates RDS offers for instances' server certificates (DescribeCertificates), with the
  * validity of their root certificates as AWS publishes them in the global bundle. rds-ca-2019 expired
- * on 2024-08-22 and is no longer offered. (RDS User Guide, "Using SSL/TLS to encrypt a connection to a
- * DB instance or cluster": certificate authorities.)
+ * on 2024-08-22: offered (DescribeCertificates, CACertificateIdentifier) only until then, so a fake
+ * started before that date (`installFakeAws({ start })`) can hold an instance on it. (RDS User Guide,
+ * "Using SSL/TLS to encrypt a connection to a DB instance or cluster": certificate authorities.)
  */
 export const CA_CERTIFICATES: readonly { id: string; validFrom: string; validTill: string }[] = [
+  { id: "rds-ca-2019", validFrom: "2019-08-22T17:08:50Z", validTill: "2024-08-22T17:08:50Z" },
   { id: "rds-ca-ecc384-g1", validFrom: "2021-05-25T23:41:55Z", validTill: "2121-05-25T23:41:55Z" },
   { id: "rds-ca-rsa2048-g1", validFrom: "2021-05-25T23:34:57Z", validTill: "2061-05-25T23:34:57Z" },
   { id: "rds-ca-rsa4096-g1", validFrom: "2021-05-25T23:38:35Z", validTill: "2121-05-25T23:38:35Z" },
@@ -28,9 +30,24 @@ export function caFor(ctx: Ctx, requested: string | undefined): string {
 
 /** A CA identifier RDS offers (case-insensitive, as RDS reads it); CertificateNotFoundFault otherwise. */
 export function checkCa(ctx: Ctx, id: string): string {
-  const found = CA_CERTIFICATES.find((c) => c.id === id.toLowerCase());
+  const found = offered(ctx).find((c) => c.id === id.toLowerCase());
   if (!found) throw ctx.err("CertificateNotFoundFault", `CertificateIdentifier ${id} not found.`, 404);
   return found.id;
+}
+
+/** The CAs RDS offers now: those not yet expired on the clock. */
+function offered(ctx: Ctx): (typeof CA_CERTIFICATES)[number][] {
+  return CA_CERTIFICATES.filter((c) => Date.parse(c.validTill) > ctx.w.now());
+}
+
+/**
+ * The expiry of an instance's server certificate (DBInstance CertificateDetails.ValidTill): never
+ * later than its CA's (rds-ca-2019's server certificates ended with it on 2024-08-22).
+ */
+export function serverCertificateValidTill(ca: string): Date {
+  const caTill = CA_CERTIFICATES.find((c) => c.id === ca)?.validTill;
+  const fixed = Date.UTC(2061, 0, 1);
+  return new Date(caTill ? Math.min(Date.parse(caTill), fixed) : fixed);
 }
 
 function shape(ctx: Ctx, c: (typeof CA_CERTIFICATES)[number]): Certificate {
@@ -55,7 +72,7 @@ export const rdsCertificateHandlers: Handlers = {
     }
     const list = input.CertificateIdentifier
       ? [CA_CERTIFICATES.find((c) => c.id === checkCa(ctx, input.CertificateIdentifier!))!]
-      : [...CA_CERTIFICATES];
+      : offered(ctx);
     const page = ctx.w.page("rds", list, input.Marker, input.MaxRecords, {
       min: 20,
       max: 100,

@@ -1,5 +1,6 @@
 import type { DBInstance, DBSubnetGroup as SdkSubnetGroup } from "@aws-sdk/client-rds";
 import type { Ctx } from "./kit.js";
+import { serverCertificateValidTill } from "./rds-certificates.js";
 import type { DbInstance, DbSubnetGroup, RegionState } from "./state.js";
 import type { World } from "./world.js";
 
@@ -201,7 +202,7 @@ export function instanceShape(ctx: Ctx, inst: DbInstance): DBInstance {
     CustomerOwnedIpEnabled: false,
     BackupTarget: "region",
     NetworkType: "IPV4",
-    CertificateDetails: { CAIdentifier: inst.caCert, ValidTill: new Date(Date.UTC(2061, 0, 1)) },
+    CertificateDetails: { CAIdentifier: inst.caCert, ValidTill: serverCertificateValidTill(inst.caCert) },
     DedicatedLogVolume: false,
     IsStorageConfigUpgradeAvailable: false,
     EngineLifecycleSupport: "open-source-rds-extended-support",
