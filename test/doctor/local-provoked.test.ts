@@ -148,6 +148,74 @@ describe("doctor on the local target, each cause provoked for real", () => {
     expect((await check("unused-indexes")).status).toBe("green");
   }, 60_000);
 
+  test("a session idle in its transaction: idle-in-transaction and long-transactions yellow naming it; committed, green", async () => {
+    const idle = await client(p);
+    held.push(idle);
+    const pid = (await idle.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+    await idle.query("BEGIN; SELECT count(*) FROM orders");
+    // The defaults are a minute and five minutes (thresholds.ts); one second here.
+    const t = { idleInTransactionSeconds: 1, longTransactionYellowSeconds: 1 };
+    const r = await eventually(async () => {
+      const x = await report(t);
+      return x.get("idle-in-transaction")!.status === "yellow" &&
+        x.get("long-transactions")!.status === "yellow"
+        ? x
+        : undefined;
+    });
+    expect(r.get("idle-in-transaction")!.summary).toMatch(new RegExp(`pid ${pid} .*idle in transaction`));
+    expect(r.get("idle-in-transaction")!.fix).toMatch(
+      /pg_terminate_backend\(\d+\).*idle_in_transaction_session_timeout/,
+    );
+    expect(r.get("long-transactions")!.fix).toContain(`pg_terminate_backend(${pid})`);
+    expect((await report()).get("idle-in-transaction")!.status).toBe("green");
+    await idle.query("COMMIT");
+    const after = await report(t);
+    expect(after.get("idle-in-transaction")!.status).toBe("green");
+    expect(after.get("long-transactions")!.status).toBe("green");
+  }, 30_000);
+
+  test("an unlogged table and a hundred schemas are yellow with their fixes; set logged and dropped, green", async () => {
+    await app.query("CREATE UNLOGGED TABLE sessions_cache (k text PRIMARY KEY, v text)");
+    await app.query(
+      "DO $$ BEGIN FOR i IN 1..100 LOOP EXECUTE format('CREATE SCHEMA tenant_%s', i); END LOOP; END $$",
+    );
+    const r = await report();
+    expect(r.get("unlogged-tables")).toMatchObject({
+      status: "yellow",
+      summary: "1 unlogged table(s): public.sessions_cache",
+      fix: expect.stringContaining("ALTER TABLE public.sessions_cache SET LOGGED;"),
+    });
+    expect(r.get("schemas")).toMatchObject({ status: "yellow", summary: "101 schemas" });
+    await app.query("ALTER TABLE sessions_cache SET LOGGED");
+    await app.query(
+      "DO $$ BEGIN FOR i IN 1..100 LOOP EXECUTE format('DROP SCHEMA tenant_%s', i); END LOOP; END $$",
+    );
+    const after = await report();
+    expect(after.get("unlogged-tables")!.status).toBe("green");
+    expect(after.get("schemas")).toMatchObject({ status: "green", summary: "1 schema(s)" });
+  }, 30_000);
+
+  test("a table read over and over through a cache too small for it: cache hit rate red; dropped, green", async () => {
+    // 40 MB is more than a quarter of shared_buffers (128 MB), so each sequential scan goes through
+    // a small ring of buffers and reads every block again (PostgreSQL's BAS_BULKREAD strategy).
+    await app.query(
+      "CREATE TABLE big_scan AS SELECT g AS id, repeat('x', 100) AS pad FROM generate_series(1, 300000) g",
+    );
+    await app.query("ANALYZE big_scan"); // what autovacuum does within a minute of the load
+    let r = await check("cache-hit");
+    expect(r.status).toBe("green"); // the load itself: first reads, not judged
+    for (let i = 0; i < 6; i++) await app.query("SELECT count(*) FROM big_scan WHERE pad <> ''");
+    // Each backend sends its counters within a second or so of going idle.
+    r = await eventually(async () => {
+      const x = await check("cache-hit");
+      return x.status === "red" ? x : undefined;
+    });
+    expect(r.summary).toMatch(/^tables \d+(\.\d)?%, indexes [\d.]+% read from memory/);
+    expect(r.fix).toMatch(/shared_buffers/);
+    await app.query("DROP TABLE big_scan");
+    expect((await check("cache-hit")).status).toBe("green");
+  }, 60_000);
+
   test("a burnt sequence (95% of an integer column's range) is red; widened to bigint, green", async () => {
     await app.query("CREATE TABLE events (id serial PRIMARY KEY, at timestamptz DEFAULT now())");
     await app.query("SELECT setval('events_id_seq', 2040109465)");
@@ -223,13 +291,28 @@ describe("doctor on the local target, each cause provoked for real", () => {
     );
   }, 150_000);
 
-  test("top queries come from pg_stat_statements with PostgreSQL 15's column names", async () => {
-    const c = await check("top-queries");
+  test("top queries come from pg_stat_statements with PostgreSQL 15's column names; without the extension, yellow saying so; `up` brings it back", async () => {
+    let c = await check("top-queries");
     expect(c.status).toBe("green");
     expect(c.observed).toMatchObject({ state: "ok", totalColumn: "total_exec_time", schema: "public" });
     expect(c.summary).toMatch(/by total time: \d+% /);
     expect(JSON.stringify(c.observed)).not.toMatch(/rdsadmin|pg_stat_statements\(true\)/);
-  });
+    const admin = await adminClient(p, undefined, p.config.dbName);
+    try {
+      await admin.query("DROP EXTENSION pg_stat_statements");
+    } finally {
+      await admin.end();
+    }
+    c = await check("top-queries");
+    expect(c).toMatchObject({
+      status: "yellow",
+      summary: "the pg_stat_statements extension is not created in this database: no per-query statistics",
+      observed: { state: "missing" },
+    });
+    expect(c.fix).toMatch(/ebdb up.*CREATE EXTENSION pg_stat_statements/);
+    await upProject(p);
+    expect((await check("top-queries")).status).toBe("green");
+  }, 60_000);
 
   test("afterwards, all green again", async () => {
     expect(notGreen(await report())).toEqual([]);
