@@ -1,0 +1,293 @@
+import { bashQuote } from "../config/template.js";
+import { KEYS, type KeyDef, SECTIONS } from "../config/schema.js";
+
+/**
+ * An RDS instance ebdb did not make, as `ebdb adopt` reads it: plain values (no SDK shape), each
+ * field named for the RDS (or EB) setting it comes from.
+ */
+export interface AdoptedDatabase {
+  region: string;
+  /** --profile/AWS_PROFILE in use when adopting; null: the standard chain. */
+  profile: string | null;
+  identifier: string;
+  engine: string;
+  engineVersion: string;
+  instanceClass: string;
+  /** DBName: null when the instance was made without one. */
+  dbName: string | null;
+  masterUsername: string;
+  port: number;
+  multiAz: boolean;
+  deletionProtection: boolean;
+  storageType: string;
+  allocatedGiB: number;
+  /** MaxAllocatedStorage: null when storage autoscaling is off. */
+  maxAllocatedGiB: number | null;
+  /** Iops and StorageThroughput beyond the storage type's baseline (null: the baseline). */
+  iops: number | null;
+  throughputMiBps: number | null;
+  encrypted: boolean;
+  kmsKeyId: string | null;
+  backupRetentionDays: number;
+  backupWindow: string;
+  maintenanceWindow: string;
+  autoMinorVersionUpgrade: boolean;
+  performanceInsights: { enabled: boolean; retentionDays: number | null };
+  /** The DB parameter group the instance uses (default.postgres16 for one EB made). */
+  parameterGroup: string;
+  /** log_min_duration_statement in that group (null: not set, PostgreSQL's -1). */
+  slowQueryMs: number | null;
+  securityGroups: { id: string; name: string }[];
+  subnetGroup: string;
+  /** Read replicas, in the order they keep as ebdb's replicas (1, 2, ...). */
+  replicas: { name: string; instanceClass: string }[];
+  /** The EB environment that uses the database, when one was found. */
+  eb: {
+    application: string;
+    environment: string;
+    /** EB made it in the environment's stack (aws:rds:dbinstance HasCoupledDatabase=true). */
+    coupled: boolean;
+    /** aws:rds:dbinstance DBDeletionPolicy (coupled only). */
+    deletionPolicy: string | null;
+    /** How it was found: the instance's elasticbeanstalk tags, the stack, or a property naming its endpoint. */
+    foundBy: string;
+    /** The application reads RDS_* (EB gives them to a coupled database, or properties set them). */
+    readsRdsNames: boolean;
+    /** One of the instance's security groups admits the environment's instances on the port. */
+    admitsEbInstances: boolean;
+  } | null;
+  /** A Secrets Manager secret holding the master password (RDS-managed, MasterUserSecret), if any. */
+  masterUserSecretArn: string | null;
+}
+
+export interface AdoptedConfig {
+  /** The config.env text: every key, each with where its value came from. */
+  text: string;
+  /** The values written (keys missing are written commented out: their default is derived). */
+  values: Record<string, string>;
+  /** Keys whose live value differs from ebdb's production default: key, live value, the default. */
+  differences: { key: string; live: string; production: string }[];
+}
+
+const RDS = "RDS DescribeDBInstances";
+
+/** A name usable as APP_NAME/ENV_NAME: lower case, letters, digits and hyphens, a letter first. */
+function nameOf(s: string, fallback: string): string {
+  const n = s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^[^a-z]+|-+$/g, "");
+  return n || fallback;
+}
+
+/** APP_NAME and ENV_NAME from the EB names: `shop` and `shop-prod` give `shop` and `prod`. */
+function appAndEnv(db: AdoptedDatabase): { app: string; env: string } {
+  if (!db.eb) return { app: nameOf(db.identifier, "app"), env: "prod" };
+  const app = nameOf(db.eb.application, "app");
+  const envName = nameOf(db.eb.environment, "prod");
+  const rest = envName.startsWith(`${app}-`) ? envName.slice(app.length + 1) : envName;
+  return { app, env: nameOf(rest, "prod") };
+}
+
+/**
+ * The config.env that describes an existing instance, so that `plan` finds nothing to change in it:
+ * every key of the schema in its section, each with a comment saying where the value came from (an
+ * RDS or EB field, or ebdb's default where RDS has no such setting). Where the live value is below
+ * ebdb's production default (Multi-AZ off, not encrypted, 1 day of backups...), the comment gives the
+ * default, and `differences` lists it. DB_DELETION_PROTECTION is written true whatever the instance
+ * has: ebdb never plans to unprotect a database it adopts (decouple and up turn it on). The master
+ * password is never written: ebdb keeps it in Secrets Manager. Pure.
+ */
+export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
+  const { app, env } = appAndEnv(db);
+  const sg = db.securityGroups[0];
+  const replicaClass = db.replicas[0]?.instanceClass ?? db.instanceClass;
+  const n = db.replicas.length;
+  const eb = db.eb;
+  const piRetention = db.performanceInsights.retentionDays ?? 7;
+  const autoscaling = db.maxAllocatedGiB !== null;
+  const ebSrc = eb ? `EB environment ${eb.application}/${eb.environment} (${eb.foundBy})` : "";
+  const v: Record<string, [string, string]> = {
+    APP_NAME: [app, eb ? `from the EB application name ${eb.application}` : "from the identifier"],
+    ENV_NAME: [env, eb ? `from the EB environment name ${eb.environment}` : "ebdb's default"],
+    ...(eb
+      ? {
+          EB_APPLICATION_NAME: [eb.application, `the application of ${ebSrc}`],
+          EB_ENVIRONMENT_NAME: [eb.environment, ebSrc],
+        }
+      : {}),
+    EB_RDS_PROPERTIES: [
+      String(eb?.readsRdsNames ?? false),
+      eb?.coupled
+        ? "EB gives a coupled database's application RDS_*: ebdb keeps giving them"
+        : eb?.readsRdsNames
+          ? "the environment's properties set RDS_*"
+          : "the application reads no RDS_*",
+    ],
+    AWS_REGION: [db.region, "the region the instance was read in"],
+    AWS_PROFILE: [
+      db.profile ?? "",
+      db.profile ? "the profile used to adopt" : "the standard credential chain",
+    ],
+    DB_ENGINE: [db.engine, `${RDS} Engine`],
+    DB_ENGINE_VERSION: [db.engineVersion, `${RDS} EngineVersion`],
+    DB_INSTANCE_IDENTIFIER: [db.identifier, `${RDS} DBInstanceIdentifier`],
+    DB_NAME: [
+      db.dbName ?? (db.engine === "postgres" ? "postgres" : "mysql"),
+      db.dbName ? `${RDS} DBName` : "the engine's own database (the instance has no DBName)",
+    ],
+    DB_MASTER_USERNAME: [db.masterUsername, `${RDS} MasterUsername`],
+    DB_MASTER_PASSWORD: [
+      "",
+      eb?.coupled
+        ? "never written here: `ebdb decouple` moves EB's DBPassword into Secrets Manager"
+        : db.masterUserSecretArn
+          ? `never written here: RDS keeps it in ${db.masterUserSecretArn}`
+          : "never written here: ebdb keeps it in Secrets Manager",
+    ],
+    DB_PORT: [String(db.port), `${RDS} Endpoint.Port`],
+    DB_INSTANCE_CLASS: [db.instanceClass, `${RDS} DBInstanceClass`],
+    DB_MULTI_AZ: [String(db.multiAz), `${RDS} MultiAZ`],
+    DB_DELETION_PROTECTION: [
+      "true",
+      db.deletionProtection
+        ? `${RDS} DeletionProtection`
+        : `${RDS} DeletionProtection is false: ebdb turns it on (decouple, or up) and never plans to turn it off`,
+    ],
+    DB_STORAGE_TYPE: [db.storageType, `${RDS} StorageType`],
+    DB_ALLOCATED_STORAGE: [String(db.allocatedGiB), `${RDS} AllocatedStorage`],
+    DB_STORAGE_AUTOSCALING_ENABLED: [
+      String(autoscaling),
+      `${RDS} MaxAllocatedStorage ${autoscaling ? "is set" : "is not set"}`,
+    ],
+    DB_MAX_ALLOCATED_STORAGE: [
+      String(db.maxAllocatedGiB ?? Math.max(100, Math.ceil((db.allocatedGiB * 11) / 10))),
+      autoscaling ? `${RDS} MaxAllocatedStorage` : "unused while storage autoscaling is off",
+    ],
+    DB_IOPS: [
+      db.iops === null ? "" : String(db.iops),
+      db.iops === null ? "the storage type's baseline" : `${RDS} Iops`,
+    ],
+    DB_STORAGE_THROUGHPUT: [
+      db.throughputMiBps === null ? "" : String(db.throughputMiBps),
+      db.throughputMiBps === null ? "the baseline" : `${RDS} StorageThroughput`,
+    ],
+    DB_STORAGE_ENCRYPTED: [String(db.encrypted), `${RDS} StorageEncrypted`],
+    DB_KMS_KEY_ID: [db.kmsKeyId ?? "", db.kmsKeyId ? `${RDS} KmsKeyId` : "not encrypted: no key"],
+    DB_BACKUP_RETENTION_DAYS: [String(db.backupRetentionDays), `${RDS} BackupRetentionPeriod`],
+    DB_BACKUP_WINDOW: [db.backupWindow, `${RDS} PreferredBackupWindow`],
+    DB_MAINTENANCE_WINDOW: [db.maintenanceWindow, `${RDS} PreferredMaintenanceWindow`],
+    DB_AUTO_MINOR_VERSION_UPGRADE: [String(db.autoMinorVersionUpgrade), `${RDS} AutoMinorVersionUpgrade`],
+    DB_READ_REPLICA_ENABLED: [String(n > 0), `${RDS} ReadReplicaDBInstanceIdentifiers (${n})`],
+    DB_READ_REPLICA_COUNT: [
+      String(Math.max(n, 1)),
+      n > 0
+        ? `the ${n} read replica(s): ${db.replicas.map((r) => r.name).join(", ")}`
+        : "ebdb's default (replicas are off)",
+    ],
+    DB_READ_REPLICA_MIN_CAPACITY: [
+      String(n > 0 ? n : 1),
+      n > 0 ? "the replicas there are" : "ebdb's default",
+    ],
+    DB_READ_REPLICA_MAX_CAPACITY: [String(Math.max(n, 3)), "ebdb's default, or the replicas there are"],
+    DB_READ_REPLICA_INSTANCE_CLASS: [
+      replicaClass,
+      n > 0 ? `${RDS} DBInstanceClass of ${db.replicas[0].name}` : "the primary's class",
+    ],
+    DB_PERFORMANCE_INSIGHTS_ENABLED: [
+      String(db.performanceInsights.enabled),
+      `${RDS} PerformanceInsightsEnabled`,
+    ],
+    DB_PERFORMANCE_INSIGHTS_RETENTION: [
+      String(piRetention),
+      db.performanceInsights.retentionDays === null
+        ? "ebdb's default (Performance Insights is off)"
+        : `${RDS} PerformanceInsightsRetentionPeriod`,
+    ],
+    DB_SLOW_QUERY_MS: [
+      String(db.slowQueryMs ?? 1000),
+      db.slowQueryMs === null
+        ? `ebdb's default: parameter group ${db.parameterGroup} logs no slow statements; ebdb's own group will`
+        : `log_min_duration_statement of parameter group ${db.parameterGroup}`,
+    ],
+    DB_ACCESS_MODE: [
+      eb?.admitsEbInstances ? "eb-sg" : "client-sg",
+      eb?.admitsEbInstances
+        ? `security group ${sg?.name} admits the EB instances' own group`
+        : "ebdb's default: a client security group for the EB instances",
+    ],
+    ...(sg
+      ? { DB_SECURITY_GROUP_NAME: [sg.name, `${RDS} VpcSecurityGroups (${sg.id})`] as [string, string] }
+      : {}),
+    DB_SUBNET_GROUP_NAME: [db.subnetGroup, `${RDS} DBSubnetGroup`],
+  };
+  const values: Record<string, string> = {};
+  for (const [k, [value]] of Object.entries(v)) values[k] = value;
+  const differences = productionDifferences(db);
+  const out = [
+    `# ebdb configuration written by \`ebdb adopt --identifier ${db.identifier}\` from the live instance.`,
+    "# Each value says where it came from. `ebdb plan --target aws` shows what differs from it;",
+    "# change a value here to have `ebdb up --target aws` change the instance (the plan shows each impact).",
+    ...(eb?.coupled
+      ? [
+          `# The instance is coupled to EB environment ${eb.environment} (EB made it in its stack):`,
+          "# run `ebdb decouple --target aws` before anything else.",
+        ]
+      : []),
+  ];
+  for (const section of SECTIONS) {
+    const defs = (KEYS as readonly KeyDef[]).filter((d) => d.section === section);
+    out.push("", `# --- ${section} ---`);
+    for (const d of defs) {
+      const entry = v[d.key];
+      const diff = differences.find((x) => x.key === d.key);
+      if (!entry) {
+        const doc = (d.defaultDoc ?? d.default ?? "").replace(/`/g, "");
+        out.push(`# ${d.key}: not set (default ${doc}).`, `# ${d.key}=""`);
+        continue;
+      }
+      const [value, source] = entry;
+      const note = diff ? ` Production default: ${diff.production}.` : "";
+      out.push(`# ${d.key}: ${source}.${note}`, `${d.key}=${quote(value)}`);
+    }
+  }
+  return { text: `${out.join("\n")}\n`, values, differences };
+}
+
+/** Single quotes when the value holds a `$` (bash would expand it in double quotes). */
+function quote(value: string): string {
+  return value.includes("$") ? `'${value.replace(/'/g, "'\\''")}'` : bashQuote(value);
+}
+
+/**
+ * Settings of the live instance below the production defaults of ebdb's schema (the spec's guide):
+ * Multi-AZ, encryption, backups, deletion protection, gp3, storage autoscaling, Performance Insights,
+ * TLS enforcement and the slow-query log (from ebdb's own parameter group).
+ */
+export function productionDifferences(
+  db: AdoptedDatabase,
+): { key: string; live: string; production: string }[] {
+  const def = (key: string) => (KEYS as readonly KeyDef[]).find((d) => d.key === key)?.default ?? "";
+  const out: { key: string; live: string; production: string }[] = [];
+  const check = (key: string, live: string, below: boolean) => {
+    if (below) out.push({ key, live, production: def(key) });
+  };
+  check("DB_MULTI_AZ", String(db.multiAz), !db.multiAz);
+  check("DB_DELETION_PROTECTION", String(db.deletionProtection), !db.deletionProtection);
+  check("DB_STORAGE_TYPE", db.storageType, db.storageType === "gp2");
+  check("DB_STORAGE_AUTOSCALING_ENABLED", String(db.maxAllocatedGiB !== null), db.maxAllocatedGiB === null);
+  check("DB_STORAGE_ENCRYPTED", String(db.encrypted), !db.encrypted);
+  check(
+    "DB_BACKUP_RETENTION_DAYS",
+    String(db.backupRetentionDays),
+    db.backupRetentionDays < Number(def("DB_BACKUP_RETENTION_DAYS")),
+  );
+  check(
+    "DB_PERFORMANCE_INSIGHTS_ENABLED",
+    String(db.performanceInsights.enabled),
+    !db.performanceInsights.enabled,
+  );
+  check("DB_AUTO_MINOR_VERSION_UPGRADE", String(db.autoMinorVersionUpgrade), !db.autoMinorVersionUpgrade);
+  return out;
+}

@@ -1,0 +1,201 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { type AdoptedConfig, configFromInstance } from "../adopt/config-from-instance.js";
+import { encryptionPath } from "../adopt/encryption-path.js";
+import { fileLabel } from "../config/format-problem.js";
+import { parseEnv } from "../config/parse.js";
+import { configPathFor } from "../config/read.js";
+import { resolveConfig } from "../config/resolve.js";
+import { systemError, userError } from "../errors.js";
+import type { Change } from "../model/change.js";
+import { deriveDesired } from "../model/desired.js";
+import { coupledNote } from "../plan/coupled.js";
+import { diff } from "../plan/diff.js";
+import type { Clock } from "../targets/aws/clients.js";
+import type { CommandContext } from "./context.js";
+
+export interface AdoptOptions {
+  /** --identifier: the RDS instance to adopt. */
+  identifier: string;
+  /** Simulated time (tests). */
+  clock?: Clock;
+}
+
+export interface AdoptResult {
+  identifier: string;
+  /** Absolute path of config.env. */
+  file: string;
+  /** written: new; rewritten: it described the same instance and differed; unchanged: identical. */
+  config: "written" | "rewritten" | "unchanged";
+  /** Keys an earlier config.env of the same instance had with other values (now the live ones). */
+  replacedKeys: string[];
+  replicas: string[];
+  environment: { application: string; name: string; coupled: boolean; deletionPolicy: string | null } | null;
+  /** Instances whose tags adopt wrote (empty on a second run). */
+  tagged: string[];
+  /** Live settings below ebdb's production defaults, each with what setting the default would do. */
+  differences: { key: string; live: string; production: string; changes: Change[] }[];
+  /** The coupled database's risk and what decouple does; the encryption path; what is next. */
+  notes: string[];
+}
+
+const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/;
+
+/** The identifier an existing config.env describes, or null when it does not parse to a configuration. */
+function identifierOf(file: string, text: string): string | null {
+  const parsed = parseEnv(Buffer.from(text), {});
+  return resolveConfig(file, parsed.entries).config?.identifier ?? null;
+}
+
+/** config.env's values for the keys that differ from `values` (for saying what a rewrite replaced). */
+function changedKeys(text: string, values: Record<string, string>): string[] {
+  const parsed = parseEnv(Buffer.from(text), {});
+  const old = new Map(parsed.entries.map((e) => [e.key, e.value]));
+  return Object.keys(values).filter((k) => (old.get(k) ?? "") !== values[k] && k !== "DB_MASTER_PASSWORD");
+}
+
+/**
+ * `ebdb adopt --identifier ID`: reads a live RDS instance ebdb did not make (its replicas, parameter
+ * group, subnet and security groups, an RDS-managed secret, the EB environment that uses it, coupled
+ * or not), writes the config.env that describes it, every value commented with its source, and tags
+ * it and its replicas as ebdb's. Nothing else changes. An existing config.env is replaced only when
+ * it describes the same identifier. Running it again changes nothing. The result lists the settings
+ * below ebdb's production defaults with what changing each would do (the planner's changes and
+ * impacts), and for a database EB made, why to decouple it first.
+ */
+export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<AdoptResult> {
+  const id = opts.identifier;
+  if (!IDENTIFIER.test(id) || id.includes("--") || id.endsWith("-")) {
+    throw userError(
+      "BAD_IDENTIFIER",
+      `--identifier ${JSON.stringify(id)} is not an RDS instance identifier.`,
+      "Pass the DBInstanceIdentifier: 1-63 letters, digits and hyphens, a letter first, no `--`, no hyphen last.",
+    );
+  }
+  const file = configPathFor(ctx);
+  const label = fileLabel(file, ctx.cwd);
+  const before = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return null;
+    throw userError("CONFIG_UNREADABLE", `Cannot read ${label}: ${e.message}`, "Check its permissions.");
+  });
+  if (before !== null) {
+    const has = identifierOf(file, before);
+    if (has?.toLowerCase() !== id.toLowerCase()) {
+      throw userError(
+        "CONFIG_EXISTS",
+        `${label} already exists and describes ${has ? `another instance, ${has}` : "no valid configuration"}; adopt leaves it as it is.`,
+        "Run adopt in another folder, or pass --config with a new file's path.",
+      );
+    }
+  }
+
+  const [{ AwsClients, realClock }, { readForAdopt, tagAdopted }, { createAwsTarget }] = await Promise.all([
+    import("../targets/aws/clients.js"),
+    import("../targets/aws/adopt-read.js"),
+    import("../targets/aws/index.js"),
+  ]);
+  const profile = ctx.aws?.profile || ctx.env.AWS_PROFILE || null;
+  const settings = {
+    region: ctx.aws?.region || ctx.env.AWS_REGION || ctx.env.AWS_DEFAULT_REGION || "us-east-1",
+    profile,
+    endpoint: ctx.env.AWS_ENDPOINT_URL || null,
+  };
+  const clock = opts.clock ?? realClock;
+  const aws = new AwsClients(settings, clock);
+  const read = await readForAdopt(aws, id, profile);
+  const adopted: AdoptedConfig = configFromInstance(read.db);
+  // What adopt writes must be a valid configuration: anything else is ebdb's bug, found before writing.
+  const check = resolveConfig(file, parseEnv(Buffer.from(adopted.text), {}).entries);
+  if (!check.config) {
+    throw systemError(
+      "INTERNAL",
+      `Internal error (a bug in ebdb): adopt made a configuration that does not validate: ${check.problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`,
+      "Nothing was written. Please report it with this message.",
+    );
+  }
+  const config = check.config;
+
+  let state: AdoptResult["config"] = "written";
+  let replacedKeys: string[] = [];
+  if (before === adopted.text) state = "unchanged";
+  else {
+    if (before !== null) {
+      state = "rewritten";
+      replacedKeys = changedKeys(before, adopted.values);
+    }
+    await writeFile(file, adopted.text, { mode: 0o644 });
+  }
+  const tagged = await tagAdopted(aws, read, config.appName, config.envName);
+
+  // What the production defaults would change, planned as `up` would (against what was just read).
+  const target = createAwsTarget(ctx, { clock, settings });
+  const prodText = adopted.differences.reduce(
+    (t, d) => t.replace(new RegExp(`^${d.key}=.*$`, "m"), `${d.key}="${d.production}"`),
+    adopted.text,
+  );
+  const prod = resolveConfig(file, parseEnv(Buffer.from(prodText), {}).entries).config;
+  const differences: AdoptResult["differences"] = [];
+  if (prod) {
+    const desired = deriveDesired(prod, "aws");
+    const observed = await target.observe(desired);
+    const plan = diff(desired, { ...observed, coupled: null }, { now: clock.now() });
+    const all = [...plan.changes, ...plan.refused].filter(
+      (c) => c.kind === "instance" || c.kind === "replica",
+    );
+    for (const d of adopted.differences) {
+      const field = FIELD_OF[d.key];
+      differences.push({ ...d, changes: all.filter((c) => c.resource === id && c.field === field) });
+    }
+  }
+
+  const notes: string[] = [];
+  if (read.coupling) {
+    notes.push(
+      coupledNote(id, {
+        environment: read.coupling.environment,
+        deletionPolicy: read.coupling.deletionPolicy,
+      }),
+    );
+  }
+  if (!read.db.encrypted) notes.push(encryptionPath(id, read.db.allocatedGiB, read.replicas.length));
+  notes.push(
+    read.coupling
+      ? "Next: `ebdb decouple --target aws`, then `ebdb plan --target aws`."
+      : "Next: `ebdb plan --target aws` shows what ebdb would add (its secret, parameter group, alarms, EB wiring).",
+  );
+  ctx.io.event({
+    type: "result",
+    message: `${id}: ${state === "unchanged" ? `${label} already describes it` : `${label} ${state}`}; ${
+      tagged.length > 0 ? `tagged ${tagged.join(", ")} as ebdb's` : "tags already ebdb's"
+    }. Nothing else was changed.`,
+  });
+  return {
+    identifier: id,
+    file,
+    config: state,
+    replacedKeys,
+    replicas: read.replicas.map((r) => r.DBInstanceIdentifier!),
+    environment: read.db.eb
+      ? {
+          application: read.db.eb.application,
+          name: read.db.eb.environment,
+          coupled: read.db.eb.coupled,
+          deletionPolicy: read.db.eb.deletionPolicy,
+        }
+      : null,
+    tagged,
+    differences,
+    notes,
+  };
+}
+
+/** The plan's field for each configuration key adopt compares with the production defaults. */
+const FIELD_OF: Record<string, string> = {
+  DB_MULTI_AZ: "multiAz",
+  DB_DELETION_PROTECTION: "deletionProtection",
+  DB_STORAGE_TYPE: "storage.type",
+  DB_STORAGE_AUTOSCALING_ENABLED: "storage.maxAllocatedGiB",
+  DB_STORAGE_ENCRYPTED: "storage.encrypted",
+  DB_BACKUP_RETENTION_DAYS: "backup.retentionDays",
+  DB_PERFORMANCE_INSIGHTS_ENABLED: "performanceInsights.enabled",
+  DB_AUTO_MINOR_VERSION_UPGRADE: "autoMinorVersionUpgrade",
+};

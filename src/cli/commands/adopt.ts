@@ -1,0 +1,52 @@
+import { adopt } from "../../api/adopt.js";
+import { fileLabel } from "../../config/format-problem.js";
+import { userError } from "../../errors.js";
+import { type CliContext, type GlobalFlags, printJson } from "../output.js";
+
+type AdoptFlags = GlobalFlags & { identifier: string };
+
+/**
+ * `ebdb adopt --identifier ID [--region R] [--profile P] [--json]`: describe an existing RDS instance
+ * in config.env and tag it as ebdb's; nothing else changes. JSON: the AdoptResult.
+ */
+export async function run(cli: CliContext): Promise<number> {
+  const flags = cli.flags as AdoptFlags;
+  if (flags.target === "local") {
+    throw userError(
+      "NOT_ON_LOCAL",
+      "adopt reads an RDS instance: it works on the AWS target only (--target local was given).",
+      "Leave --target out, or pass --target aws.",
+    );
+  }
+  const r = await adopt(cli.ctx, { identifier: flags.identifier });
+  if (flags.json) {
+    printJson(cli.output, r);
+    return 0;
+  }
+  const label = fileLabel(r.file, cli.ctx.cwd);
+  const env = r.environment;
+  const lines = [
+    `Adopted ${r.identifier}${env ? ` (EB environment ${env.application}/${env.name}${env.coupled ? `, coupled: DBDeletionPolicy ${env.deletionPolicy}` : ""})` : " (no EB environment uses it)"}${
+      r.replicas.length ? `; read replicas ${r.replicas.join(", ")}` : ""
+    }.`,
+    r.config === "unchanged"
+      ? `${label} already describes it.`
+      : `${r.config === "written" ? "Wrote" : "Rewrote"} ${label}: every key, each with where its value came from.${
+          r.replacedKeys.length ? ` It had other values for ${r.replacedKeys.join(", ")}.` : ""
+        }`,
+    r.tagged.length ? `Tagged ${r.tagged.join(", ")} as ebdb's.` : "Its tags were already ebdb's.",
+    "Nothing else was changed.",
+  ];
+  if (r.differences.length) {
+    lines.push("", "Below ebdb's production defaults (set the default in config.env and `ebdb up` does it):");
+    for (const d of r.differences) {
+      const c = d.changes[0];
+      lines.push(
+        `  ${d.key}="${d.live}" (default "${d.production}")${c ? `: ${c.reason} [impact: ${c.impact}]` : ""}`,
+      );
+    }
+  }
+  if (r.notes.length) lines.push("", ...r.notes.map((n) => `• ${n}`));
+  cli.output.out(lines.join("\n"));
+  return 0;
+}
