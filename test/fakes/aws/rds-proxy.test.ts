@@ -220,7 +220,7 @@ describe("RDS Proxy", () => {
       ),
     ).rejects.toMatchObject({ name: "InvalidParameterCombination" });
     await expect(
-      rds.send(new CreateDBProxyCommand({ ...request, EngineFamily: "ORACLE" })),
+      rds.send(new CreateDBProxyCommand({ ...request, EngineFamily: "ORACLE" as never })),
     ).rejects.toMatchObject({
       name: "InvalidParameterValue",
     });
