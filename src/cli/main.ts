@@ -111,11 +111,32 @@ export function buildProgram(
     )
     .allowUnknownOption()
     .action(action(() => import("./commands/exec.js")));
+  cmd(
+    "migrate",
+    "run the project's migrations (Django, Alembic, Flyway, Liquibase, Prisma) against the primary, directly",
+  )
+    .addOption(
+      new Option("--tool <tool>", "the migration tool; auto finds it from the project's files")
+        .choices(["auto", "django", "alembic", "flyway", "liquibase", "prisma"])
+        .default("auto"),
+    )
+    .argument("[args...]", "more arguments for the tool, after -- (`ebdb migrate -- --fake-initial`)")
+    .action(action(() => import("./commands/migrate.js")));
   cmd("eb-files", "write the files that put the RDS CA bundle on the EB instances (for verify-full)", {
     target: false,
   })
     .option("--out <dir>", "the application's source bundle root (default: the current directory)")
     .action(action(() => import("./commands/eb-files.js")));
+  const pooler = program.command("pooler").description("connection poolers beside the application");
+  addCommon(
+    pooler
+      .command("pgbouncer")
+      .description("write PgBouncer's files for the application: pgbouncer.ini, start script, Dockerfile lines, EB hook"),
+  )
+    .option("--out <dir>", "the application's source bundle root (default: the current directory)")
+    .option("--port <port>", "the port PgBouncer listens on, on 127.0.0.1 (default 6432)")
+    .option("--max-instances <n>", "application instances at most (EB's aws:autoscaling:asg MaxSize), for the pool size")
+    .action(action(() => import("./commands/pooler-pgbouncer.js")));
   cmd("psql", "open psql on the primary (needs a psql client); other arguments are psql's")
     .option("--replica [name]", "connect to a replica instead")
     .option("--instance <name>", "connect to a replica or a restored instance instead")
