@@ -4,7 +4,9 @@ import type pg from "pg";
 import { userError } from "../../errors.js";
 import type { BackupInfo } from "../target.js";
 import { copyEntries, ensureDir, readFileSafe, removeTree, writeFileMode } from "./fs-safe.js";
+import { CLOCK_MARGIN_MS, type SharedBase, sharedCopy } from "./backup-copy.js";
 import { faultPoint } from "./fault.js";
+import { recordBackupUsage } from "./disk-usage.js";
 import { dirSize } from "./fs-util.js";
 import { passMode, pgdataOf, safeName } from "./layout.js";
 import type { NodeMeta } from "./meta.js";
@@ -28,6 +30,10 @@ export interface BackupMeta {
   consistentLsn: string;
   sizeBytes: number | null;
   pgVersion: string;
+  /** When the copy started reading (online backups since issue 13): what a later one may share. */
+  copyStartedAt?: string;
+  /** Bytes of relation files shared (hard-linked) with the previous backup rather than copied. */
+  sharedBytes?: number;
 }
 
 /** Top-level data-directory entries a copy leaves out (recreated empty when they are directories). */
@@ -92,6 +98,10 @@ export function toBackupInfo(b: BackupMeta): BackupInfo {
 }
 
 export interface CopyResult {
+  /** When the copy started reading, after the backup's checkpoint (ms since the epoch). */
+  copyStartedAt: number;
+  /** Bytes shared with `share`'s backup (0 without one). */
+  sharedBytes: number;
   startLsn: string;
   startWal: string;
   stopLsn: string;
@@ -109,13 +119,15 @@ export async function createEmptyDirs(pgdata: string, user: ServerUser): Promise
  * A consistent copy of a running primary's data directory into `dest`, by the low-level backup API
  * on one connection: pg_backup_start, a file copy, pg_backup_stop, and the backup_label (and
  * tablespace_map) it returns written into the copy. With `withWal`, the WAL from start to stop is
- * copied too, so the copy needs no archive to become consistent.
+ * copied too, so the copy needs no archive to become consistent. With `share` (only for a backup,
+ * which nobody writes to: never a data directory a server will run), relation files unchanged since
+ * that backup's copy are hard links to it (see backup-copy.ts).
  */
 export async function onlineCopy(
   s: Session,
   primary: NodeMeta,
   dest: string,
-  opts: { label: string; withWal: boolean },
+  opts: { label: string; withWal: boolean; share?: SharedBase | null },
 ): Promise<CopyResult> {
   const src = pgdataOf(s.layout, primary.name);
   return s.withAdmin(primary.port, "postgres", async (c: pg.Client) => {
@@ -126,7 +138,16 @@ export async function onlineCopy(
       )
     ).rows[0];
     const names = (await fs.readdir(src)).filter((n) => !SKIP_FILES.includes(n) && !EMPTY_DIRS.includes(n));
-    await copyEntries(src, dest, names, s.user, { tolerateVanished: true });
+    let copyStartedAt = Date.now();
+    let sharedBytes = 0;
+    if (opts.share === undefined) await copyEntries(src, dest, names, s.user, { tolerateVanished: true });
+    else {
+      // The checkpoint's writes, just before, get times a few ticks older than the copy's start,
+      // so the next backup may share them too.
+      await new Promise((r) => setTimeout(r, CLOCK_MARGIN_MS + 10));
+      copyStartedAt = Date.now();
+      sharedBytes = (await sharedCopy(src, dest, names, s.user, opts.share)).sharedBytes;
+    }
     await createEmptyDirs(dest, s.user);
     const stop = (
       await c.query<{ lsn: string; labelfile: string; spcmapfile: string | null; wal: string; at: Date }>(
@@ -142,6 +163,8 @@ export async function onlineCopy(
     await writeFileMode(join(dest, "backup_label"), stop.labelfile, 0o600, s.user);
     if (stop.spcmapfile) await writeFileMode(join(dest, "tablespace_map"), stop.spcmapfile, 0o600, s.user);
     return {
+      copyStartedAt,
+      sharedBytes,
       startLsn: start.lsn,
       startWal: start.wal,
       stopLsn: stop.lsn,
@@ -206,11 +229,14 @@ export async function takeBackup(s: Session, id: string, kind: "automated" | "ma
   await writeBackup(s, meta);
   faultPoint("snapshot:recorded");
   const data = join(backupDir(s, id), "data");
-  const r = await onlineCopy(s, primary, data, { label: `ebdb ${id}`, withWal: true }).catch(async (e) => {
-    // A failed copy (a full disk, the primary gone) is removed at once: it would only take space.
-    await removeTree(backupDir(s, id), s.user).catch(() => {});
-    throw e;
-  });
+  const share = await shareBase(s, bins.version);
+  const r = await onlineCopy(s, primary, data, { label: `ebdb ${id}`, withWal: true, share }).catch(
+    async (e) => {
+      // A failed copy (a full disk, the primary gone) is removed at once: it would only take space.
+      await removeTree(backupDir(s, id), s.user).catch(() => {});
+      throw e;
+    },
+  );
   faultPoint("snapshot:copied");
   const done: BackupMeta = {
     ...meta,
@@ -219,9 +245,27 @@ export async function takeBackup(s: Session, id: string, kind: "automated" | "ma
     startWal: r.startWal,
     consistentLsn: r.stopLsn,
     sizeBytes: await dirSize(data),
+    copyStartedAt: new Date(r.copyStartedAt).toISOString(),
+    sharedBytes: r.sharedBytes,
   };
   await writeBackup(s, done);
+  await recordBackupUsage(s);
   return done;
+}
+
+/**
+ * The backup a new one shares unchanged files with: the newest complete online backup of the same
+ * PostgreSQL version that recorded when its copy started (its files are the server user's; a cold
+ * backup's are links to the root-owned template, which the server user may not link).
+ */
+async function shareBase(s: Session, pgVersion: string): Promise<SharedBase | null> {
+  const b = (await listBackups(s))
+    .filter(
+      (x) =>
+        x.status === "available" && x.method === "online" && x.copyStartedAt && x.pgVersion === pgVersion,
+    )
+    .at(-1);
+  return b ? { data: join(backupDir(s, b.id), "data"), copyStartedAt: Date.parse(b.copyStartedAt!) } : null;
 }
 
 /** Deletes a backup; a clear error when it does not exist. */
@@ -237,6 +281,7 @@ export async function deleteBackup(s: Session, id: string): Promise<void> {
     );
   }
   await removeTree(backupDir(s, id), s.user);
+  await recordBackupUsage(s);
 }
 
 /** The oldest WAL segment any kept backup needs (null: keep everything). */
@@ -270,7 +315,10 @@ export async function expireBackups(s: Session, now = new Date()): Promise<strin
     removed.push(b.id);
   }
   backups = backups.filter((b) => b.status === "available");
-  if (retention <= 0) return removed;
+  if (retention <= 0) {
+    if (removed.length) await recordBackupUsage(s);
+    return removed;
+  }
   const cutoff = now.getTime() - retention * 86_400_000;
   const automated = backups.filter((b) => b.kind === "automated");
   const old = automated.filter((b) => Date.parse(b.createdAt) <= cutoff);
@@ -294,5 +342,6 @@ export async function expireBackups(s: Session, now = new Date()): Promise<strin
         await fs.rm(join(s.layout.archiveDir, f), { force: true });
     }
   }
+  if (removed.length) await recordBackupUsage(s);
   return removed;
 }

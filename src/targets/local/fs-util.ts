@@ -38,11 +38,20 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Runs a command (as the server user when switching) and resolves with its output; rejects on failure. */
+/**
+ * Runs a command (as the server user when switching) and resolves with its output; rejects on
+ * failure. `input` is written to its standard input (else it reads nothing).
+ */
 export function run(
   cmd: string,
   args: string[],
-  opts: { user?: ServerUser; env?: NodeJS.ProcessEnv; cwd?: string; allowFailure?: boolean } = {},
+  opts: {
+    user?: ServerUser;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    allowFailure?: boolean;
+    input?: string | Buffer;
+  } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   // Dies with ebdb: a copy or a delete must not go on writing after an interrupted run.
   const [file, argv] = dyingWithParent(cmd, args, "KILL");
@@ -51,8 +60,11 @@ export function run(
       ...(opts.user ? asServer(opts.user) : {}),
       env: opts.env ?? process.env,
       cwd: opts.cwd ?? "/",
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
+    // A command that exits without reading it all is not an error of ours: its exit code says.
+    child.stdin.on("error", () => {});
+    child.stdin.end(opts.input ?? "");
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {

@@ -1,0 +1,49 @@
+import { join } from "node:path";
+import { readFileSafe, writeFileMode } from "./fs-safe.js";
+import { run } from "./fs-util.js";
+import type { Session } from "./session.js";
+
+/**
+ * Space on disk, as `du` counts it: blocks actually used, a hard-linked file once (so snapshots
+ * that share files count them once), links never followed, one file system.
+ */
+
+/** Bytes on disk under each path, in order (0 for one that does not exist). One `du` for all. */
+export async function diskUsage(paths: string[]): Promise<number[]> {
+  if (paths.length === 0) return [];
+  const r = await run("du", ["-s", "-x", "-B1", "--", ...paths], { allowFailure: true });
+  const by = new Map<string, number>();
+  for (const line of r.stdout.split("\n")) {
+    const tab = line.indexOf("\t");
+    if (tab > 0) by.set(line.slice(tab + 1), Number(line.slice(0, tab)));
+  }
+  return paths.map((p) => by.get(p) ?? 0);
+}
+
+/** Where the backups' total is kept: written under the lock whenever a backup comes or goes. */
+function usageFile(s: Session): string {
+  return join(s.layout.backupsDir, "usage.json");
+}
+
+/**
+ * Measures the space all base backups take together (shared files once) and records it, so that
+ * `status` reads one small file instead of walking every backup. Called by whatever adds or removes
+ * a backup, under the project's lock.
+ */
+export async function recordBackupUsage(s: Session): Promise<number> {
+  const r = await run("du", ["-s", "-x", "-B1", "--", s.layout.backupsDir], { allowFailure: true });
+  const bytes = Number(r.stdout.split("\t")[0]) || 0;
+  await writeFileMode(usageFile(s), `${JSON.stringify({ bytes, at: new Date().toISOString() })}\n`, 0o600);
+  return bytes;
+}
+
+/** The space base backups take as last recorded; measured (not recorded: status changes nothing) when never recorded. */
+export async function backupUsage(s: Session): Promise<number> {
+  try {
+    const u = JSON.parse((await readFileSafe(usageFile(s))) ?? "null") as { bytes?: unknown } | null;
+    if (u && typeof u.bytes === "number") return u.bytes;
+  } catch {
+    // unreadable: measure
+  }
+  return (await diskUsage([s.layout.backupsDir]))[0];
+}
