@@ -131,11 +131,16 @@ export function buildProgram(
   addCommon(
     pooler
       .command("pgbouncer")
-      .description("write PgBouncer's files for the application: pgbouncer.ini, start script, Dockerfile lines, EB hook"),
+      .description(
+        "write PgBouncer's files for the application: pgbouncer.ini, start script, Dockerfile lines, EB hook",
+      ),
   )
     .option("--out <dir>", "the application's source bundle root (default: the current directory)")
     .option("--port <port>", "the port PgBouncer listens on, on 127.0.0.1 (default 6432)")
-    .option("--max-instances <n>", "application instances at most (EB's aws:autoscaling:asg MaxSize), for the pool size")
+    .option(
+      "--max-instances <n>",
+      "application instances at most (EB's aws:autoscaling:asg MaxSize), for the pool size",
+    )
     .action(action(() => import("./commands/pooler-pgbouncer.js")));
   cmd("psql", "open psql on the primary (needs a psql client); other arguments are psql's")
     .option("--replica [name]", "connect to a replica instead")

@@ -48,3 +48,17 @@ export function sizingFor(
     pooler: c.rdsProxy ? (desired.target === "aws" ? "rds-proxy" : "pgbouncer") : null,
   });
 }
+
+/**
+ * The application instances a pool is sized for: `maxInstances` when given (`--max-instances`), one
+ * application locally, else Elastic Beanstalk's default MaxSize (ebdb does not read the environment's
+ * own Auto Scaling group yet).
+ */
+export function instancesFor(target: Desired["target"], maxInstances?: number): InstanceCount {
+  if (maxInstances !== undefined) return { count: maxInstances, from: "--max-instances" };
+  if (target === "local") return { count: 1, from: "one application locally" };
+  return {
+    count: EB_DEFAULT_MAX_SIZE,
+    from: "Elastic Beanstalk's default aws:autoscaling:asg MaxSize; give the environment's own with --max-instances",
+  };
+}
