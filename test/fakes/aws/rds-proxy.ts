@@ -8,6 +8,7 @@ import type {
   DescribeDBProxiesCommandInput,
   DescribeDBProxyTargetGroupsCommandInput,
   DescribeDBProxyTargetsCommandInput,
+  ModifyDBProxyCommandInput,
   ModifyDBProxyTargetGroupCommandInput,
   RegisterDBProxyTargetsCommandInput,
 } from "@aws-sdk/client-rds";
@@ -263,6 +264,44 @@ export const rdsProxyHandlers: Handlers = {
     ctx.w.clock.schedule(ctx.w.now() + PROXY_TIMES.delete, () => {
       if (p.epoch === epoch && ctx.r.rds.proxies.get(p.name) === p) ctx.r.rds.proxies.delete(p.name);
     });
+    return { DBProxy: proxyShape(p) };
+  }),
+
+  ModifyDBProxy: write<ModifyDBProxyCommandInput>((ctx, input) => {
+    const p = getProxy(ctx, input.DBProxyName);
+    requireAvailable(ctx, p);
+    if (input.NewDBProxyName !== undefined)
+      throw ctx.err(
+        "InvalidParameterValue",
+        "The AWS fake does not model renaming a proxy (NewDBProxyName).",
+      );
+    if (input.Auth !== undefined) p.auth = checkAuth(ctx, p.engineFamily, input.Auth);
+    if (input.RoleArn !== undefined) {
+      const roleName = roleNameOf(ctx.w, input.RoleArn);
+      if (!roleName || !ctx.w.iam.roles.has(roleName) || !trusts(ctx.w, roleName, "rds.amazonaws.com"))
+        throw ctx.err(
+          "InvalidParameterValue",
+          `IAM role ARN value is invalid or does not include the required permissions for: RDS Proxy (${input.RoleArn}).`,
+        );
+      p.roleArn = input.RoleArn;
+    }
+    if (input.SecurityGroups !== undefined) {
+      for (const id of input.SecurityGroups) {
+        const sg = ctx.r.ec2.securityGroups.get(id);
+        if (!sg || sg.VpcId !== p.vpcId)
+          throw ctx.err("InvalidParameterValue", `Security group ${id} does not exist in ${p.vpcId}.`);
+      }
+      p.securityGroupIds = [...new Set(input.SecurityGroups)];
+    }
+    if (input.IdleClientTimeout !== undefined) {
+      const idle = input.IdleClientTimeout;
+      if (!Number.isInteger(idle) || idle < 1 || idle > 28_800)
+        throw ctx.err("InvalidParameterValue", "IdleClientTimeout must be between 1 and 28800 seconds.");
+      p.idleClientTimeout = idle;
+    }
+    if (input.RequireTLS !== undefined) p.requireTls = input.RequireTLS;
+    if (input.DebugLogging !== undefined) p.debugLogging = input.DebugLogging;
+    p.updatedAt = ctx.w.now();
     return { DBProxy: proxyShape(p) };
   }),
 
