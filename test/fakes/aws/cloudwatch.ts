@@ -139,19 +139,23 @@ function points(
   return stored.filter((p) => p.at >= start && p.at < end);
 }
 
-function stat(values: number[], s: string): number {
-  if (s === "Maximum") return Math.max(...values);
-  if (s === "Minimum") return Math.min(...values);
-  if (s === "Sum") return values.reduce((a, b) => a + b, 0);
-  if (s === "SampleCount") return values.length;
-  return values.reduce((a, b) => a + b, 0) / values.length;
+/** A statistic over points, statistic sets (PutMetricData StatisticValues) counted as their samples. */
+function stat(ps: MetricPoint[], s: string): number {
+  const sets = ps.map((p) => p.stats ?? { count: 1, sum: p.value, min: p.value, max: p.value });
+  if (s === "Maximum") return Math.max(...sets.map((x) => x.max));
+  if (s === "Minimum") return Math.min(...sets.map((x) => x.min));
+  const sum = sets.reduce((a, x) => a + x.sum, 0);
+  const count = sets.reduce((a, x) => a + x.count, 0);
+  if (s === "Sum") return sum;
+  if (s === "SampleCount") return count;
+  return sum / count;
 }
 
-function buckets(ps: MetricPoint[], start: number, period: number): Map<number, number[]> {
-  const out = new Map<number, number[]>();
+function buckets(ps: MetricPoint[], start: number, period: number): Map<number, MetricPoint[]> {
+  const out = new Map<number, MetricPoint[]>();
   for (const p of ps) {
     const b = start + Math.floor((p.at - start) / (period * 1000)) * period * 1000;
-    out.set(b, [...(out.get(b) ?? []), p.value]);
+    out.set(b, [...(out.get(b) ?? []), p]);
   }
   return out;
 }

@@ -4,7 +4,11 @@ import * as ec2 from "@aws-sdk/client-ec2";
 import * as eb from "@aws-sdk/client-elastic-beanstalk";
 import * as iam from "@aws-sdk/client-iam";
 import * as kms from "@aws-sdk/client-kms";
+import * as lambda from "@aws-sdk/client-lambda";
+import * as logs from "@aws-sdk/client-cloudwatch-logs";
 import * as rds from "@aws-sdk/client-rds";
+import * as route53 from "@aws-sdk/client-route-53";
+import * as scheduler from "@aws-sdk/client-scheduler";
 import * as sm from "@aws-sdk/client-secrets-manager";
 import * as sns from "@aws-sdk/client-sns";
 import * as sts from "@aws-sdk/client-sts";
@@ -20,7 +24,11 @@ export type ServiceName =
   | "elasticbeanstalk"
   | "cloudwatch"
   | "sns"
-  | "cloudformation";
+  | "cloudformation"
+  | "route53"
+  | "lambda"
+  | "scheduler"
+  | "logs";
 
 type ExceptionCtor = new (opts: {
   name: string;
@@ -43,6 +51,10 @@ const modules: Record<ServiceName, { mod: Record<string, unknown>; base: Excepti
   cloudwatch: { mod: cw, base: cw.CloudWatchServiceException as unknown as ExceptionCtor },
   sns: { mod: sns, base: sns.SNSServiceException as unknown as ExceptionCtor },
   cloudformation: { mod: cfn, base: cfn.CloudFormationServiceException as unknown as ExceptionCtor },
+  route53: { mod: route53, base: route53.Route53ServiceException as unknown as ExceptionCtor },
+  lambda: { mod: lambda, base: lambda.LambdaServiceException as unknown as ExceptionCtor },
+  scheduler: { mod: scheduler, base: scheduler.SchedulerServiceException as unknown as ExceptionCtor },
+  logs: { mod: logs, base: logs.CloudWatchLogsServiceException as unknown as ExceptionCtor },
 };
 
 /** The error name the SDK gives a throttled call of each service (what its retry strategy recognises). */
@@ -57,6 +69,10 @@ export const THROTTLE_ERROR: Record<ServiceName, { name: string; message: string
   cloudwatch: { name: "Throttling", message: "Rate exceeded", status: 400 },
   sns: { name: "Throttling", message: "Rate exceeded", status: 400 },
   cloudformation: { name: "Throttling", message: "Rate exceeded", status: 400 },
+  route53: { name: "Throttling", message: "Rate exceeded", status: 400 },
+  lambda: { name: "TooManyRequestsException", message: "Rate exceeded", status: 429 },
+  scheduler: { name: "ThrottlingException", message: "Rate exceeded", status: 429 },
+  logs: { name: "ThrottlingException", message: "Rate exceeded", status: 400 },
 };
 
 let requestSeq = 0;

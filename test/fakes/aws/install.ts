@@ -226,7 +226,8 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
     clock.touch();
     const name = (command?.constructor?.name ?? "Unknown").replace(/Command$/, "");
     const input = (command?.input ?? {}) as Record<string, unknown>;
-    const callRegion = service === "iam" || service === "route53" ? region : await providerValue(client, "region", region);
+    const callRegion =
+      service === "iam" || service === "route53" ? region : await providerValue(client, "region", region);
     const maxAttempts = sdkRetries ? await providerValue(client, "maxAttempts", 3) : 1;
     const spec = handlers[name];
     for (let attempt = 1; ; attempt++) {

@@ -1,5 +1,6 @@
 import type { FakeClock } from "./clock.js";
 import { awsError, type ServiceName } from "./errors.js";
+import { emptyRoute53 } from "./route53-model.js";
 import { emptyRegion, type IamState, type RegionState, type Tag } from "./state.js";
 
 /** Kinds of resources that eventual-consistency faults can hide right after their creation. */
@@ -29,6 +30,8 @@ interface Hidden {
 export class World {
   readonly regions = new Map<string, RegionState>();
   readonly iam: IamState = { roles: new Map(), instanceProfiles: new Map() };
+  /** Route 53 is global, as IAM. */
+  readonly route53 = emptyRoute53();
   hideRule: HideRule | undefined;
   private readonly hidden = new Map<string, Hidden>();
   private rngState: number;
