@@ -20,9 +20,9 @@ export async function diskUsage(paths: string[]): Promise<number[]> {
   return paths.map((p) => by.get(p) ?? 0);
 }
 
-/** Where the backups' total is kept: written under the lock whenever a backup comes or goes. */
-function usageFile(s: Session): string {
-  return join(s.layout.backupsDir, "usage.json");
+/** Where the backups' total is kept (beside backups/, which holds only backups): written under the lock whenever a backup comes or goes. */
+export function usageFile(s: Session): string {
+  return join(s.layout.dataRoot, "backup-usage.json");
 }
 
 /**

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CLOCK_MARGIN_MS, type Entry, planSharedCopy } from "../../../src/targets/local/backup-copy.js";
+import { usageFile } from "../../../src/targets/local/disk-usage.js";
 import { openSession } from "../../../src/targets/local/session.js";
 import { adminClient, client, makeProject, upProject } from "./harness.js";
 
@@ -99,10 +100,11 @@ describe("snapshots that share unchanged files", () => {
     const s = await openSession(p.ctx, p.desired);
     // The tables live in the application database.
     const appAdmin = await adminClient(p, undefined, p.config.dbName);
-    const keptFile = (await appAdmin.query<{ f: string }>("SELECT pg_relation_filepath('public.kept') AS f")).rows[0]
-      .f;
-    const changedFile = (await appAdmin.query<{ f: string }>("SELECT pg_relation_filepath('public.changed') AS f"))
+    const keptFile = (await appAdmin.query<{ f: string }>("SELECT pg_relation_filepath('public.kept') AS f"))
       .rows[0].f;
+    const changedFile = (
+      await appAdmin.query<{ f: string }>("SELECT pg_relation_filepath('public.changed') AS f")
+    ).rows[0].f;
     await appAdmin.end();
 
     const before = await facts((await p.target.connection(p.desired)).port);
@@ -154,7 +156,7 @@ describe("snapshots that share unchanged files", () => {
     const st = await p.target.status(p.desired);
     const line = st.notes.find((n) => n.startsWith("Disk:"))!;
     expect(line).toMatch(/base backups [\d.]+ MiB/);
-    const usage = JSON.parse(readFileSync(join(s.layout.backupsDir, "usage.json"), "utf8"));
+    const usage = JSON.parse(readFileSync(usageFile(s), "utf8"));
     expect(usage.bytes).toBeGreaterThan(0);
     // One snapshot (share-c) and the cold automated backup remain: the kept table's 2+ MiB once each.
     expect(usage.bytes / 1048576).toBeCloseTo(Number(/base backups ([\d.]+) MiB/.exec(line)![1]), 0);
