@@ -71,7 +71,9 @@ fi
 umask 077
 mkdir -p "$(dirname "$run")"
 mkdir "$run" 2>/dev/null || true
-if [ ! -d "$run" ] || [ -L "$run" ] || [ ! -O "$run" ]; then
+# Ours, or (as root) PgBouncer's user's from a previous start: anyone else's could be read by them.
+owner=$(stat -c %u "$run" 2>/dev/null || echo none)
+if [ ! -d "$run" ] || [ -L "$run" ] || { [ "$owner" != "$(id -u)" ] && { [ -z "$user" ] || [ "$owner" != "$(id -u "$user")" ]; }; }; then
   say "$run is not a directory of this user's: refusing to write the password there."
   exit 1
 fi
@@ -134,9 +136,11 @@ CMD ["${EB_INSTALL_DIR}/start.sh", "--", "python", "app.py"]
 /**
  * The platform hook for Elastic Beanstalk's Amazon Linux 2 and 2023 platforms without Docker: installs
  * PgBouncer when missing, copies the files out of the staging folder and (re)starts PgBouncer from the
- * environment, which EB gives hooks, environment secrets included (EB Developer Guide, "Fetching
- * secrets and parameters to Elastic Beanstalk environment variables"). The same file is the config
- * hook, so a configuration deployment (a new password) restarts it too.
+ * environment: EB gives hooks its environment secrets (EB Developer Guide, "Fetching secrets and
+ * parameters to Elastic Beanstalk environment variables"); plain environment properties missing from
+ * the hook's environment are read with the platform's get-config. The same file is the config hook, so
+ * a configuration deployment (a new password) restarts it too. A reboot does not run hooks: a Procfile
+ * line `start.sh -- <app command>` keeps PgBouncer with the application instead.
  */
 function ebHook(): string {
   return `#!/bin/sh
@@ -147,6 +151,17 @@ function ebHook(): string {
 set -eu
 if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/bin/pgbouncer ] && [ ! -x /usr/sbin/pgbouncer ]; then
   dnf install -y pgbouncer || yum install -y pgbouncer
+fi
+# EB hands hooks its environment secrets; plain environment properties are read with get-config.
+cfg=/opt/elasticbeanstalk/bin/get-config
+if [ -x "$cfg" ]; then
+  for v in DB_HOST DB_PORT DB_NAME DB_USERNAME DB_PASSWORD PGSSLROOTCERT; do
+    eval "val=\\\${$v:-}"
+    if [ -z "$val" ]; then
+      val=$("$cfg" environment -k "$v" 2>/dev/null || true)
+      if [ -n "$val" ]; then export "$v=$val"; fi
+    fi
+  done
 fi
 src=$(pwd)/${APP_DIR}
 if [ -d "$src" ]; then
