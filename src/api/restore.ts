@@ -1,5 +1,6 @@
 import { userError } from "../errors.js";
 import { checkRestoreName } from "../model/restore-name.js";
+import type { Desired } from "../model/desired-types.js";
 import type { RestoreResult, RestoreSource, Target } from "../targets/target.js";
 import type { CommandContext } from "./context.js";
 import { announce, openDay2 } from "./day2-common.js";
@@ -17,6 +18,8 @@ export interface RestoreOptions {
   /** --switch (AWS): point the application at the restored instance. */
   switch?: boolean;
   target?: Target;
+  /** The clock the restore test is recorded by (tests pass the fake's); the real one by default. */
+  now?: () => Date;
 }
 
 /** The restore source the flags name: exactly one of --to-time, --latest, --from-snapshot. */
@@ -47,5 +50,36 @@ export async function restore(ctx: CommandContext, opts: RestoreOptions): Promis
   const { desired, target } = await openDay2(ctx, opts.target);
   if (opts.name !== undefined) checkRestoreName(desired.identifier, opts.name);
   await announce(ctx, target, desired);
-  return target.restore(desired, source, opts.name, ctx.io, { switch: opts.switch });
+  const result = await target.restore(desired, source, opts.name, ctx.io, { switch: opts.switch });
+  await noteRestoreTest(ctx, target, desired, result, source, (opts.now ?? (() => new Date()))());
+  return result;
+}
+
+/**
+ * Records the finished restore for `ebdb audit` ("test disaster recovery procedures periodically").
+ * The restore itself succeeded: a record that cannot be written is a warning, not a failure.
+ */
+async function noteRestoreTest(
+  ctx: CommandContext,
+  target: Target,
+  desired: Desired,
+  result: RestoreResult,
+  source: RestoreSource,
+  at: Date,
+): Promise<void> {
+  if (!target.recordRestoreTest) return;
+  const from =
+    source.kind === "snapshot"
+      ? `snapshot ${source.id}`
+      : source.kind === "time"
+        ? `time ${source.time.toISOString()}`
+        : "latest";
+  try {
+    await target.recordRestoreTest(desired, { at: at.toISOString(), instance: result.name, source: from });
+  } catch (e) {
+    ctx.io.event({
+      type: "warning",
+      message: `The restore worked, but ebdb could not record it for \`ebdb audit\`: ${(e as Error).message}`,
+    });
+  }
 }

@@ -157,6 +157,9 @@ export function buildProgram(
     .option("--instance <name>", "a replica or restored instance instead of the primary")
     .option("--long-query-seconds <s>", "a query running longer is a long query (default 5)")
     .action(action(() => import("./commands/doctor.js")));
+  cmd("audit", "check the database against the production practices (exit 1 when one fails)")
+    .option("--restore-days <n>", "a restore test counts for this many days (default 90)")
+    .action(action(() => import("./commands/audit.js")));
   cmd("down", "stop the local database, keeping its data").action(action(() => import("./commands/down.js")));
   cmd("destroy", "remove the database and everything ebdb made for it", { yes: true })
     .option("--skip-final-snapshot", "do not take a final snapshot first (AWS)")

@@ -1,3 +1,4 @@
+import type { AuditObservation, RestoreTest } from "../audit/types.js";
 import type { HealthObservation } from "../doctor/observation.js";
 import type { IoHost } from "../io.js";
 import type { Plan } from "../model/change.js";
@@ -273,6 +274,10 @@ export interface Target {
    * server's statistics, replication, archive, storage and CPU (doctor/observation.ts). Reads only.
    */
   observeHealth?(desired: Desired, opts?: HealthOptions): Promise<HealthObservation>;
+  /** What `ebdb audit` judges: the spec's best practices' facts (audit/types.ts). Reads only. */
+  observeAudit?(desired: Desired): Promise<AuditObservation>;
+  /** Notes a restore that finished, for audit's "restore tested" (local: .ebdb/<id>; AWS: a tag on the primary). */
+  recordRestoreTest?(desired: Desired, test: RestoreTest): Promise<void>;
   /** Lines printed before a mutating command asks (AWS: account, region, identifier). */
   preamble?(desired: Desired): Promise<string[]>;
   /** Day-2 operations a target may offer; a target without one says so clearly. */

@@ -14,6 +14,7 @@ import { EB_SSLMODE } from "./app-env.js";
 import { readInstances, readRestored, waitReady } from "./instances.js";
 import { EB_RDS_CA_PATH } from "./rds-ca.js";
 import { observeAwsHealth } from "./health.js";
+import { observeAwsAudit, recordAwsRestoreTest } from "./audit.js";
 import { type AwsLive, gather, readAccount, toObservedState } from "./observe.js";
 import { addReplica, listReplicas, removeReplica } from "./replicas.js";
 import { restoreInstance } from "./restore.js";
@@ -232,6 +233,8 @@ export function createAwsTarget(ctx: CommandContext, deps: AwsDeps = {}): Target
     },
 
     observeHealth: (desired, opts) => observeAwsHealth(awsFor(desired), clock, desired, opts),
+    observeAudit: (desired) => observeAwsAudit(awsFor(desired), clock, desired),
+    recordRestoreTest: (desired, t) => recordAwsRestoreTest(awsFor(desired), desired, t),
     scale: (desired, req, io) => scale(at(desired, io), req),
     setSlowQueryMs: (desired, ms, io) => setSlowQueryMs(at(desired, io), ms),
     enableInsights: (desired, days, io) => enableInsights(at(desired, io), days),

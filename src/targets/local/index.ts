@@ -20,6 +20,7 @@ import { dataDirs, markDestroying, removeState } from "./destroy.js";
 import { explained } from "./failures.js";
 import { faultPoint } from "./fault.js";
 import { withLock } from "./lock.js";
+import { localAudit, recordLocalRestoreTest } from "./audit.js";
 import { localHealth } from "./health.js";
 import { localLogs } from "./logs.js";
 import { listMetas } from "./meta.js";
@@ -276,6 +277,12 @@ export function createLocalTarget(ctx: CommandContext): Target {
     },
     async observeHealth(d, opts) {
       return localHealth(await session(d), opts);
+    },
+    async observeAudit(d) {
+      return localAudit(await session(d));
+    },
+    recordRestoreTest(d, t) {
+      return locked(d, "restore", (s) => recordLocalRestoreTest(s.layout, t));
     },
     logs(d, opts) {
       const iter = async function* () {
