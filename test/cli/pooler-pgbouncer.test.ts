@@ -110,7 +110,7 @@ describe.skipIf(skip)("ebdb pooler pgbouncer", () => {
     // A second run changes nothing.
     const again = await ebdb("pooler", "pgbouncer", "--out", out, "--port", String(port));
     expect(again.out).not.toContain("wrote");
-    // Four instances on AWS share RDS's max_connections for the class (db.t3.micro: 112 by RDS's formula).
+    // On AWS, four instances (EB's default MaxSize) share what RDS's max_connections for the class leaves.
     const aws = await ebdb("pooler", "pgbouncer", "--out", join(dir, "aws"), "--target", "aws", "--json");
     expect(aws.code, aws.err).toBe(0);
     const j = JSON.parse(aws.out) as { poolSize: number; sizing: { instances: number; available: number } };

@@ -77,6 +77,16 @@ afterAll(async () => {
 }, 60_000);
 
 describe.skipIf(skip)("the local pooler: PgBouncer in front of the primary", () => {
+  test("without PgBouncer, up makes the primary and says how to install it; env gives no pooled URL", async () => {
+    const o = captureOutput();
+    const code = await main(["up"], o, { ...env, EBDB_PGBOUNCER: join(dir, "no-pgbouncer") }, dir);
+    expect(code, o.stderr()).toBe(0);
+    expect(o.stderr()).toContain("PgBouncer is not installed");
+    expect(o.stderr()).toContain("apt-get install pgbouncer");
+    expect(pgbouncers()).toEqual([]);
+    expect((await vars()).DATABASE_POOL_URL).toBeUndefined();
+  }, 90_000);
+
   test("up starts it; env gives DATABASE_POOL_URL beside the direct DATABASE_URL", async () => {
     const r = await ebdb("up");
     expect(r.code, r.err).toBe(0);
