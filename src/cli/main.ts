@@ -84,6 +84,13 @@ export function buildProgram(
   cmd("adopt", "describe an existing RDS instance in config.env and tag it as ebdb's (AWS; changes nothing else)")
     .requiredOption("--identifier <db-instance>", "the RDS instance to adopt (DBInstanceIdentifier)")
     .action(action(() => import("./commands/adopt.js")));
+  cmd(
+    "decouple",
+    "take a database Elastic Beanstalk made (coupled) out of its environment, keeping it (AWS)",
+    {
+      yes: true,
+    },
+  ).action(action(() => import("./commands/decouple.js")));
   cmd("status", "each node's state, replication lag, backups and storage").action(
     action(() => import("./commands/status.js")),
   );

@@ -44,7 +44,7 @@ async function findEnvironment(
 }
 
 /** The EB environment's own instance security groups (EB tags the one it makes with the environment's name). */
-async function ebInstanceGroups(aws: AwsClients, env: LiveEnv): Promise<string[]> {
+export async function ebInstanceGroups(aws: AwsClients, env: LiveEnv): Promise<string[]> {
   const r = await aws.ec2(
     new DescribeSecurityGroupsCommand({
       Filters: [{ Name: "tag:elasticbeanstalk:environment-name", Values: [env.name] }],
@@ -56,7 +56,7 @@ async function ebInstanceGroups(aws: AwsClients, env: LiveEnv): Promise<string[]
   return [...new Set([...tagged, ...env.securityGroups.filter((g) => g.startsWith("sg-"))])];
 }
 
-function admits(groups: SecurityGroup[], port: number, sources: string[]): boolean {
+export function admits(groups: SecurityGroup[], port: number, sources: string[]): boolean {
   return groups.some((g) =>
     (g.IpPermissions ?? []).some(
       (p) =>

@@ -8,8 +8,10 @@ export const PASSWORD = "coupled-Pa55word";
 export const READERS = ["my-app-reader-a", "my-app-reader-b"];
 
 /** An EB environment with a database `eb create --database` made (coupled), and two replicas made by hand. */
-export async function coupledWorld(): Promise<{ fake: FakeAws; id: string }> {
-  const w = world({ dbSubnets: true });
+export async function coupledWorld(
+  opts: { legacyPlatform?: boolean } = {},
+): Promise<{ fake: FakeAws; id: string }> {
+  const w = world({ dbSubnets: true, legacyPlatform: opts.legacyPlatform });
   const id = await addCoupledDatabase(w.fake, {
     app: "my-app",
     env: "my-app-prod",
