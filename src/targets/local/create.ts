@@ -218,12 +218,17 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
     await Promise.allSettled([primaryCopy, ...o.replicas, o.backup]);
     await releaseTemplate(template);
     // One background job: make spare copies of the template for the next run, then flush to disk.
-    await refillSpares(template, s.templateUser(), Math.max(2, replicas.length + 1)).catch(() =>
+    // Sized for the next run, not this one: at least a primary and two replicas (the usual HA
+    // topology), so a new project's first `up` renames every node's copy instead of copying.
+    await refillSpares(template, s.templateUser(), Math.max(SPARES, replicas.length + 1)).catch(() =>
       syncInBackground(),
     );
   }
   return { primary, replicas, backup, binaries: bins, templateBuilt: template.built };
 }
+
+/** Spare copies of the template kept ready (each the template's size, about 40 MiB). */
+const SPARES = 3;
 
 /**
  * What an interrupted first `up` left: nodes, all still `creating` (nothing is handed over before
