@@ -1,16 +1,20 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { FakeClock, type SimClock } from "./clock.js";
+import { authorize } from "./caller.js";
 import { cloudformationHandlers } from "./cloudformation.js";
 import { cloudwatchHandlers, putMetric, setAlarmState } from "./cloudwatch.js";
 import { cloudwatchPutHandlers } from "./cloudwatch-put.js";
@@ -21,6 +25,8 @@ import { Faults } from "./faults.js";
 import { iamHandlers } from "./iam.js";
 import { type Handlers, makeCtx } from "./kit.js";
 import { kmsHandlers } from "./kms.js";
+import { lambdaHandlers } from "./lambda.js";
+import { logsHandlers } from "./logs.js";
 import { autoscaleStorage } from "./rds-autoscale.js";
 import { rdsCertificateHandlers } from "./rds-certificates.js";
 import { rdsGroupHandlers } from "./rds-groups.js";
@@ -33,7 +39,9 @@ import type { Route53State } from "./route53-model.js";
 import { route53Handlers } from "./route53.js";
 import { rdsStopStartHandlers } from "./rds-stop-start.js";
 import { secretsHandlers } from "./secrets.js";
+import { fireSchedules, schedulerHandlers } from "./scheduler.js";
 import { Seeder } from "./seed.js";
+import type { ServerlessState } from "./serverless-model.js";
 import { snsHandlers } from "./sns.js";
 import type { IamState, RegionState } from "./state.js";
 import { stsHandlers } from "./sts.js";
@@ -75,6 +83,8 @@ export interface FakeState {
   readonly iam: IamState;
   /** Route 53 (global): hosted zones with their record sets. */
   readonly route53: Route53State;
+  /** Lambda functions, Scheduler schedules and CloudWatch Logs log groups (keyed `<region>|<name>`). */
+  readonly serverless: ServerlessState;
   readonly regions: ReadonlyMap<string, RegionState>;
 }
 
@@ -127,6 +137,11 @@ export interface FakeAws {
     environmentName: string,
     region?: string,
   ): { variables: Record<string, string>; loadedAt: Date; errors: string[] };
+  /**
+   * EventBridge Scheduler's runs from now until `untilMs`: each ENABLED rate schedule invokes its
+   * Lambda target once per period (the clock advances to each run). See scheduler.ts.
+   */
+  fireSchedules(untilMs: number): Promise<void>;
   /** Restores the real SDK clients. */
   uninstall(): void;
 }
@@ -156,6 +171,9 @@ const SERVICES: [ServiceName, { prototype: unknown; name: string }, Handlers][] 
   ["sns", SNSClient, snsHandlers],
   ["cloudformation", CloudFormationClient, cloudformationHandlers],
   ["route53", Route53Client, route53Handlers],
+  ["lambda", LambdaClient, lambdaHandlers],
+  ["scheduler", SchedulerClient, schedulerHandlers],
+  ["logs", CloudWatchLogsClient, logsHandlers],
 ];
 
 const SECRET_KEYS =
@@ -266,7 +284,9 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
       }
       let out: unknown;
       try {
-        out = spec.run(makeCtx(world, service, callRegion), input);
+        const ctx = makeCtx(world, service, callRegion);
+        authorize(world, service, name, input, callRegion, ctx.err);
+        out = await spec.run(ctx, input);
       } catch (e) {
         record.error = (e as Error).name;
         throw e;
@@ -294,6 +314,7 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
       region: (name?: string) => world.region(name ?? region),
       iam: world.iam,
       route53: world.route53,
+      serverless: world.serverless,
       regions: world.regions,
     },
     calls,
@@ -346,6 +367,9 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
         loadedAt: new Date(env.app.loadedAt),
         errors: [...env.app.errors],
       };
+    },
+    fireSchedules(untilMs) {
+      return fireSchedules(world, clock.ms(), untilMs);
     },
     uninstall() {
       for (const s of stubs) s.restore();

@@ -1,6 +1,7 @@
 import type { FakeClock } from "./clock.js";
 import { awsError, type ServiceName } from "./errors.js";
 import { emptyRoute53 } from "./route53-model.js";
+import { emptyServerless } from "./serverless-model.js";
 import { emptyRegion, type IamState, type RegionState, type Tag } from "./state.js";
 
 /** Kinds of resources that eventual-consistency faults can hide right after their creation. */
@@ -32,6 +33,8 @@ export class World {
   readonly iam: IamState = { roles: new Map(), instanceProfiles: new Map() };
   /** Route 53 is global, as IAM. */
   readonly route53 = emptyRoute53();
+  /** Lambda functions, Scheduler schedules and log groups of every region. */
+  readonly serverless = emptyServerless();
   hideRule: HideRule | undefined;
   private readonly hidden = new Map<string, Hidden>();
   private rngState: number;
