@@ -2,9 +2,13 @@ import { requireConfig } from "../config/load.js";
 import type { Plan } from "../model/change.js";
 import type { Config, TargetName } from "../model/config.js";
 import { deriveDesired } from "../model/desired.js";
+import type { Desired } from "../model/desired-types.js";
 import { explainCallerDependence } from "../plan/caller-env.js";
 import { diff, emptyObserved } from "../plan/diff.js";
 import { buildTopology, type Topology } from "../plan/topology.js";
+import type { PoolSizing } from "../pooling/sizing.js";
+import { instancesFor, sizingFor } from "../pooling/sizing-for.js";
+import { MAX_CONNECTIONS } from "../targets/local/conf.js";
 import { openTarget } from "../targets/select.js";
 import type { Target } from "../targets/target.js";
 import { type CommandContext, targetOf } from "./context.js";
@@ -15,12 +19,16 @@ export interface OfflinePlan {
   /** What `up` would do against nothing: every change a create. */
   plan: Plan;
   topology: Topology;
+  /** The pool sizing arithmetic and its warnings; null when the instance class's max_connections is unknown. */
+  pooling: PoolSizing | null;
 }
 
 export interface OnlinePlan {
   target: TargetName;
   identifier: string;
   plan: Plan;
+  /** As in OfflinePlan. */
+  pooling: PoolSizing | null;
 }
 
 export interface OnlinePlanOptions {
@@ -32,6 +40,15 @@ export interface OnlinePlanOptions {
   target?: Target;
 }
 
+/**
+ * How the configuration's connections fit the server (pooling/sizing.ts), pure: max_connections (RDS's
+ * default for the class on AWS, the local servers' own), the reserves, and the application instances
+ * at most (EB's default MaxSize on AWS, one locally).
+ */
+export function poolingOf(desired: Desired): PoolSizing | null {
+  return sizingFor(desired, instancesFor(desired.target), MAX_CONNECTIONS);
+}
+
 /** The offline plan of a configuration: its topology, and the plan against an empty target. Pure. */
 export function offlinePlanOf(config: Config, target: TargetName): OfflinePlan {
   const desired = deriveDesired(config, target);
@@ -40,6 +57,7 @@ export function offlinePlanOf(config: Config, target: TargetName): OfflinePlan {
     identifier: config.identifier,
     plan: diff(desired, emptyObserved(target)),
     topology: buildTopology(desired),
+    pooling: poolingOf(desired),
   };
 }
 
@@ -63,5 +81,5 @@ export async function planOnline(ctx: CommandContext, opts: OnlinePlanOptions = 
     diff(desired, observed, { allowReplace: opts.allowReplace, now: opts.now }),
     config,
   );
-  return { target: name, identifier: config.identifier, plan };
+  return { target: name, identifier: config.identifier, plan, pooling: poolingOf(desired) };
 }

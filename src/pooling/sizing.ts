@@ -82,11 +82,11 @@ export function poolSizing(input: SizingInput): PoolSizing {
     warnings.push(
       `max_connections ${max} leaves nothing for the application once ${SUPERUSER_RESERVED + OPERATIONS_RESERVE} slots are reserved: choose a larger instance class.`,
     );
-  } else if (computed < 1 && input.configured === null) {
+  } else if (!input.pooler && computed < 1 && input.configured === null) {
     warnings.push(
       `${instances} instances cannot each hold a connection of the ${available} max_connections leaves: lower the environment's maximum instance count (aws:autoscaling:asg MaxSize), choose a larger instance class, or put a pooler in front (DB_RDS_PROXY_ENABLED).`,
     );
-  } else if (total > available && !input.pooler) {
+  } else if (!input.pooler && total > available) {
     warnings.push(
       `${instances} instances × DB_POOL_SIZE ${perInstance} = ${total} connections, more than the ${available} max_connections leaves: at full scale the server refuses connections ("too many clients"). Set DB_POOL_SIZE to at most ${computed}, or put a pooler in front (DB_RDS_PROXY_ENABLED).`,
     );

@@ -46,7 +46,7 @@ describe("ebdb plan --offline", () => {
     const o = captureOutput();
     expect(await main(["plan", "--offline", "--json"], o, { EBDB_TARGET: "aws" }, dir)).toBe(0);
     const json = JSON.parse(o.stdout());
-    expect(Object.keys(json)).toEqual(["target", "identifier", "plan", "topology"]);
+    expect(Object.keys(json)).toEqual(["target", "identifier", "plan", "topology", "pooling"]);
     expect(json.target).toBe("aws");
     expect(json.identifier).toBe("my-app-prod-db");
     expect(json.plan.refused).toEqual([]);
