@@ -6,6 +6,7 @@ import { ModifyDBInstanceCommand, StopDBInstanceCommand } from "@aws-sdk/client-
 import { afterEach, describe, expect, it } from "vitest";
 import type { CommandContext } from "../../src/api/context.js";
 import { doctor, doctorExitCode } from "../../src/api/doctor.js";
+import { doctorLines } from "../../src/cli/render/doctor.js";
 import type { CheckResult } from "../../src/doctor/types.js";
 import { RecordingIoHost } from "../../src/io.js";
 import { createAwsTarget } from "../../src/targets/aws/index.js";
@@ -107,7 +108,15 @@ describe("ebdb doctor on AWS (the fake)", () => {
     expect(r.byId("storage").summary).toMatch(
       /15\.0 GiB free of 20\.0 GiB .*autoscaling may add 80\.0 GiB; full in \d+ days at 102\.4 MiB\/day over 47 h/,
     );
-    expect(r.byId("connections").summary).toMatch(/^10 of 79 connections in use/);
+    expect(r.byId("connections").summary).toBe(
+      "10 of 79 connections in use (12.7%; CloudWatch DatabaseConnections; max_connections: RDS's default for db.t3.micro, LEAST({DBInstanceClassMemory/9531392},5000))",
+    );
+    // The text report says the SQL checks' one reason once, naming the others.
+    const text = doctorLines(r, false);
+    expect(text.filter((l) => l.includes("private to the EB environment's VPC"))).toHaveLength(1);
+    expect(text.join("\n")).toMatch(
+      /\(the same for Long transactions, Long-running queries, .*Schema count\)/,
+    );
     // The JSON a script reads has no SDK shapes or dates, only plain values.
     expect(JSON.parse(JSON.stringify(r.checks))).toEqual(r.checks);
   });

@@ -14,10 +14,25 @@ export function doctorLines(r: DoctorReport, color: boolean): string[] {
   const width = Math.max(...r.checks.map((c) => titleOf(c.id).length));
   const lines = [`${r.identifier} (${r.target}), instance ${r.instance}:`];
   for (const status of ORDER) {
+    const said = new Map<string, string[]>();
     for (const c of r.checks.filter((x) => x.status === status)) {
+      // Skipped checks sharing one reason (AWS: every SQL check) say it once.
+      const same = status === "skipped" ? said.get(c.summary) : undefined;
+      if (same) {
+        same.push(titleOf(c.id));
+        continue;
+      }
+      if (status === "skipped") said.set(c.summary, []);
       const label = paint(status, status.toUpperCase().padEnd(7));
       lines.push(`  ${label}  ${titleOf(c.id).padEnd(width)}  ${c.summary}`);
       if (c.fix) lines.push(`  ${" ".repeat(7)}  ${" ".repeat(width)}  fix: ${c.fix}`);
+      if (status === "skipped") lines.push(`\u0000${c.summary}`);
+    }
+    // Put the other titles where the first one's placeholder stands.
+    for (const [summary, titles] of said) {
+      const at = lines.indexOf(`\u0000${summary}`);
+      if (titles.length === 0) lines.splice(at, 1);
+      else lines[at] = `  ${" ".repeat(7)}  ${" ".repeat(width)}  (the same for ${titles.join(", ")})`;
     }
   }
   const count = (s: CheckStatus) => r.checks.filter((c) => c.status === s).length;

@@ -21,7 +21,7 @@ export function connectionsFromMetric(m: ConnectionMetric, t: Thresholds): Verdi
   const level = share >= t.connectionsRed ? "red" : share >= t.connectionsYellow ? "yellow" : "green";
   return graded(
     level,
-    `${m.used} of ${m.max} connections in use (${pct(share)}; DatabaseConnections, max_connections from ${m.maxSource})`,
+    `${m.used} of ${m.max} connections in use (${pct(share)}; CloudWatch DatabaseConnections; max_connections: ${m.maxSource})`,
     { ...observed, share: Math.round(share * 1000) / 1000 },
     "Pool the application's connections (DB_RDS_PROXY_ENABLED=true puts RDS Proxy in front; or size DB_POOL_SIZE per instance), close idle ones, or move to a larger instance class (max_connections follows its memory): `ebdb scale --instance-class <class>`.",
   );

@@ -24,7 +24,13 @@ function storage(o: HealthObservation): Verdict {
   const grow =
     o.target === "local"
       ? "Free space on that disk, or move the project to a larger one; on AWS the same database grows its storage by itself up to DB_MAX_ALLOCATED_STORAGE."
-      : `Grow it now: \`ebdb scale --storage <GiB> --apply-immediately\`; set DB_MAX_ALLOCATED_STORAGE so RDS grows it by itself${s.maxAllocatedBytes ? ` (now ${bytes(s.maxAllocatedBytes)}, reached)` : ""}.`;
+      : `Grow it now: \`ebdb scale --storage <GiB> --apply-immediately\`; ${
+          s.maxAllocatedBytes === null
+            ? "set DB_MAX_ALLOCATED_STORAGE so RDS grows it by itself"
+            : headroom === 0
+              ? `raise DB_MAX_ALLOCATED_STORAGE (now ${bytes(s.maxAllocatedBytes)}, reached) so RDS grows it by itself`
+              : `RDS storage autoscaling grows it up to ${bytes(s.maxAllocatedBytes)} once free space stays under 10% for 5 minutes, at most every 6 hours`
+        }.`;
   const rate =
     days === null
       ? s.growthBytesPerDay === null

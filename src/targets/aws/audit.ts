@@ -10,7 +10,6 @@ import { userError } from "../../errors.js";
 import type { Desired } from "../../model/desired-types.js";
 import { isAwsCode } from "./aws-errors.js";
 import type { AwsClients, Clock } from "./clients.js";
-import { privateReason } from "./health.js";
 import { readInstances } from "./instances.js";
 import { gather } from "./observe.js";
 import { type LiveParamGroup, readParamGroup } from "./params.js";
@@ -40,16 +39,28 @@ export async function recordAwsRestoreTest(aws: AwsClients, desired: Desired, t:
   );
 }
 
-/** The newest minor version RDS offers in the instance's line (DescribeDBEngineVersions' ValidUpgradeTarget). */
+/** The major line of a version: "16" for PostgreSQL, "8.0" for MySQL, "10.11" for MariaDB. */
+function majorOf(engine: string | undefined, version: string): string {
+  const parts = version.split(".");
+  return engine === "postgres" ? parts[0] : parts.slice(0, 2).join(".");
+}
+
+/** The newest minor version RDS offers in the instance's major line (DescribeDBEngineVersions, paged). */
 async function latestMinor(aws: AwsClients, i: DBInstance): Promise<string | null> {
   const current = i.EngineVersion ?? "";
-  const r = await aws.rds(new DescribeDBEngineVersionsCommand({ Engine: i.Engine, EngineVersion: current }));
-  const row = r.DBEngineVersions?.find((v) => v.EngineVersion === current);
-  if (!row) return null;
-  return (row.ValidUpgradeTarget ?? [])
-    .filter((t) => !t.IsMajorVersionUpgrade && t.EngineVersion)
-    .map((t) => t.EngineVersion!)
-    .reduce((a, b) => (compareVersions(b, a) > 0 ? b : a), current);
+  const major = majorOf(i.Engine, current);
+  let best: string | null = null;
+  let marker: string | undefined;
+  do {
+    const r = await aws.rds(
+      new DescribeDBEngineVersionsCommand({ Engine: i.Engine, EngineVersion: major, Marker: marker }),
+    );
+    for (const v of r.DBEngineVersions ?? [])
+      if (v.EngineVersion && majorOf(i.Engine, v.EngineVersion) === major)
+        if (!best || compareVersions(v.EngineVersion, best) > 0) best = v.EngineVersion;
+    marker = r.Marker;
+  } while (marker);
+  return best;
 }
 
 async function proxyState(aws: AwsClients, name: string): Promise<string | null> {
@@ -152,7 +163,8 @@ export async function observeAwsAudit(
     },
     migrations: null,
     reasons: {
-      migrations: `the migrations table is ${privateReason(i.Endpoint?.Address ?? null, i.Endpoint?.Port ?? desired.primary.port)}`,
+      migrations:
+        "not read from here: the database is private to the EB environment's VPC; on an EB instance (`eb ssh`), `psql \"$DATABASE_URL\" -c '\\dt *migration*'` shows a migration tool's table",
     },
   };
 }

@@ -25,9 +25,8 @@ const iso = (d: Date | string | undefined | null) => (d ? new Date(d).toISOStrin
  * Why the SQL checks do not run on AWS: the instance is private to the EB environment's VPC (ebdb
  * makes it so: PubliclyAccessible false, a security group that admits only the EB instances).
  */
-export function privateReason(host: string | null, port: number): string {
-  const where = host ? `${host}:${port}` : `the instance on port ${port}`;
-  return `not run from here: the database is private to the EB environment's VPC, so ebdb does not connect to ${where}. Run the SQL from inside the VPC (\`eb ssh\`, then \`psql "$DATABASE_URL"\`), or forward a port through an EB instance with SSM (aws ssm start-session --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=${host ?? "<endpoint>"},portNumber=${port},localPortNumber=${port}) and connect to localhost`;
+export function privateReason(): string {
+  return 'not run from here: the database is private to the EB environment\'s VPC (see network-path); run the SQL from an EB instance (`eb ssh`, then `psql "$DATABASE_URL"`) or through an SSM port forward (AWS-StartPortForwardingSessionToRemoteHost)';
 }
 
 /** The CA's expiry: DescribeCertificates, else RDS's published dates (a CA RDS no longer offers). */
@@ -115,7 +114,7 @@ function connectionsOf(live: AwsLive, i: DBInstance, m: HealthMetrics, nowMs: nu
     maxSource:
       fromGroup !== null
         ? `max_connections in parameter group ${group}`
-        : `RDS's default ${formula} for ${i.DBInstanceClass} (an estimate: DBInstanceClassMemory is the class's memory less what the OS keeps)`,
+        : `RDS's default for ${i.DBInstanceClass}, ${formula}`,
   };
 }
 
@@ -167,7 +166,7 @@ export async function observeAwsHealth(
   const port = i.Endpoint?.Port ?? desired.primary.port;
   const notTried = (what: string): { ok: null; detail: string } => ({
     ok: null,
-    detail: `not tried from here: ${what}; the network-path check reads the path from the EB instances instead`,
+    detail: `not tried from here: ${what}`,
   });
   const retention = i.BackupRetentionPeriod ?? 0;
   const latestRestorable = iso(i.LatestRestorableTime);
@@ -197,7 +196,9 @@ export async function observeAwsHealth(
       dns: host
         ? notTried(`${host} resolves to private addresses in ${live.vpcId}, reachable only from inside it`)
         : { ok: false, detail: `${name} has no endpoint (it is ${state})` },
-      tcp: notTried(`port ${port} admits only the EB instances' security group`),
+      tcp: notTried(
+        `port ${port} admits only the EB instances' security group (the network-path check reads that path)`,
+      ),
       tls: notTried(
         "the EB instances verify the server against the RDS CA bundle (`ebdb eb-files` installs it); the certificate check reads the CA from RDS",
       ),
@@ -206,7 +207,7 @@ export async function observeAwsHealth(
     certificate: certificateOf(i, caNotAfter),
     network: networkOf(live, desired, i),
     pg: null,
-    pgSkipped: privateReason(host, port),
+    pgSkipped: privateReason(),
     replication: role === "primary" ? { replicas, slots: null } : null,
     archive:
       role === "primary"
