@@ -149,6 +149,29 @@ export function buildProgram(
       "application instances at most (EB's aws:autoscaling:asg MaxSize), for the pool size",
     )
     .action(action(() => import("./commands/pooler-pgbouncer.js")));
+  const ebHooks = program
+    .command("eb-hooks")
+    .description("Elastic Beanstalk deployment files for the application");
+  addCommon(
+    ebHooks
+      .command("migrate")
+      .description(
+        "write the EB files that run the migrations once per deployment, on one instance (leader_only)",
+      ),
+    { target: false },
+  )
+    .addOption(
+      new Option("--tool <tool>", "the migration tool; auto finds it from the bundle's files")
+        .choices(["auto", "django", "alembic", "flyway", "liquibase", "prisma"])
+        .default("auto"),
+    )
+    .addOption(
+      new Option("--platform <platform>", "al2023: a predeploy platform hook; al2: a container command")
+        .choices(["al2023", "al2"])
+        .default("al2023"),
+    )
+    .option("--out <dir>", "the application's source bundle root (default: the current directory)")
+    .action(action(() => import("./commands/eb-hooks-migrate.js")));
   cmd("psql", "open psql on the primary (needs a psql client); other arguments are psql's")
     .option("--replica [name]", "connect to a replica instead")
     .option("--instance <name>", "connect to a replica or a restored instance instead")

@@ -120,6 +120,65 @@ describe.skipIf(!hasPython)("ebdb migrate on the local target", () => {
     expect(await version()).toEqual(["0002"]);
   });
 
+  test("the EB files migrate as a deployment would: on AL2023 only where the leader mark is, on AL2 by the container command", async () => {
+    // A fresh copy of the Django project as a source bundle, its tables gone: a first deployment.
+    const bundle = "django-eb";
+    cpSync(join(FIXTURES, "django"), join(p.dir, bundle), { recursive: true });
+    await query(p, "DROP TABLE IF EXISTS shop_item");
+    if ((await query<{ t: string | null }>(p, "SELECT to_regclass('django_migrations')::text AS t"))[0].t) {
+      await query(p, "DELETE FROM django_migrations WHERE app = 'shop'");
+    }
+    const written = spawnEbdb({ ...p, dir: join(p.dir, bundle) }, ["eb-hooks", "migrate"]);
+    expect((await written.exit()).code).toBe(0);
+    expect(written.out()).toContain("wrote .platform/hooks/predeploy/50_ebdb_migrate.sh");
+    expect(written.err()).toContain("ebdb eb-hooks migrate: django (found manage.py), for Amazon Linux 2023");
+
+    // On the instance: the application's variables (what `ebdb env` prints, as `up` gives EB), a pooled
+    // URL that must not be used, no get-config; EB runs hooks from the staging folder.
+    const ebEnv = { PATH, ...p.vars, DATABASE_POOL_URL: "postgresql://pooled.invalid:6432/x" };
+    const sh = (command: string, env: Record<string, string> = ebEnv) =>
+      // stdin from /dev/null: on a socket (node's default pipe) bash would read root's ~/.bashrc.
+      spawnSync("bash", ["-c", command], {
+        cwd: join(p.dir, bundle),
+        env,
+        encoding: "utf8",
+        timeout: 60_000,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    const hook = "./.platform/hooks/predeploy/50_ebdb_migrate.sh";
+
+    const follower = sh(hook);
+    expect(follower.status).toBe(0);
+    expect(follower.stdout).toContain("ebdb: not the leader instance of this deployment");
+    expect(await columns("shop_item")).toEqual([]);
+
+    // The leader: the leader-only container command's own command, then the hook.
+    expect(sh("touch .ebdb/migrate-leader").status).toBe(0);
+    const leader = sh(hook);
+    expect(leader.stderr).toBe("");
+    expect(leader.status).toBe(0);
+    expect(leader.stdout).toContain(
+      `ebdb: migrating 127.0.0.1:${p.vars.DB_PORT} with: python3 manage.py migrate --noinput`,
+    );
+    expect(leader.stdout).toContain(
+      "Applying shop.0001_initial... OK\n  Applying shop.0002_item_price... OK",
+    );
+    expect(await columns("shop_item")).toEqual(["id", "name", "price"]);
+    expect(sh("test -e .ebdb/migrate-leader").status).toBe(1);
+
+    // AL2: the leader-only container command runs the script itself.
+    const al2 = spawnEbdb({ ...p, dir: join(p.dir, bundle) }, ["eb-hooks", "migrate", "--platform", "al2"]);
+    expect((await al2.exit()).code).toBe(0);
+    const again = sh("bash .ebdb/migrate.sh");
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain("No migrations to apply.");
+
+    // Without the database's settings the deployment fails, saying why.
+    const bare = sh("bash .ebdb/migrate.sh", { PATH });
+    expect(bare.status).toBe(1);
+    expect(bare.stderr).toContain("ebdb: DB_HOST is not set");
+  });
+
   test("bad input is exit 2 before the database is touched: nothing found, two tools, an unknown option", async () => {
     const none = await migrate(".");
     expect(none.code).toBe(2);
