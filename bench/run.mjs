@@ -15,6 +15,7 @@ const benches = [
   "psql-start.mjs",
   "autoscale-policies.mjs",
   "reader-endpoint.mjs",
+  "doctor.mjs",
 ];
 for (const b of benches) {
   if (only && !b.startsWith(only)) continue;

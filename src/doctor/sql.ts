@@ -8,8 +8,9 @@ import { LIMITS } from "./thresholds.js";
  * a table (sizes come from pg_class.relpages, not pg_relation_size, which waits behind an
  * ACCESS EXCLUSIVE lock), so a held lock cannot stall the doctor. Works on PostgreSQL 12 to 18.
  *
- * `ours` is the sessions excluded from the activity checks: this one, and ebdb's own role
- * (rdsadmin; RDS's internal user has that name too).
+ * `ours` is the sessions excluded from the connection count and the activity checks: this one, and
+ * ebdb's own role (rdsadmin; RDS's internal user has that name too, on slots RDS reserves for it),
+ * whose short sessions (status, this doctor's other reads) are not the application's load.
  */
 
 const OURS = "pid <> pg_backend_pid() AND usename IS DISTINCT FROM 'rdsadmin'";
@@ -33,11 +34,11 @@ export const HEALTH_QUERIES: { id: string; sql: string }[] = [
   'database', current_database(),
   'max', current_setting('max_connections')::int,
   'reservedForSuperuser', current_setting('superuser_reserved_connections')::int,
-  'used', (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()),
+  'used', (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND ${OURS}),
   'byApplication', COALESCE((SELECT json_agg(x ORDER BY x.count DESC) FROM (
       SELECT COALESCE(NULLIF(application_name, ''), '(none)') AS application, COALESCE(state, 'unknown') AS state,
              count(*)::int AS count
-        FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+        FROM pg_stat_activity WHERE backend_type = 'client backend' AND ${OURS}
        GROUP BY 1, 2) x), '[]'::json),
   'statsReset', (SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()),
   'schemas', (SELECT count(*) FROM pg_namespace n WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema')

@@ -1,18 +1,19 @@
 import { X509Certificate } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cpuUtilization } from "../../autoscale/runner-clock.js";
 import type { CpuFacts, HealthObservation, Step } from "../../doctor/observation.js";
 import { userError } from "../../errors.js";
 import { readPgFacts } from "../pg-health.js";
 import { probePostgres } from "../pg-probe.js";
 import type { HealthOptions } from "../target.js";
-import { cpuSecondsBetween, sampleServers } from "./autoscale-cpu.js";
 import { readFileSafe } from "./fs-safe.js";
+import { sampleServerProcesses, serverUtilization } from "./health-cpu.js";
 import { recordAndRate } from "./health-storage.js";
+import { pgdataOf } from "./layout.js";
 import { listMetas } from "./meta.js";
 import { tlsFiles } from "./node-files.js";
 import { connect } from "./pg-client.js";
+import { inspect } from "./process.js";
 import type { Session } from "./session.js";
 import { localStatus } from "./status.js";
 
@@ -39,30 +40,29 @@ export async function localHealth(s: Session, opts: HealthOptions = {}): Promise
       metas.length ? `Instances: ${metas.map((m) => m.name).join(", ")}.` : "Run `ebdb up` to create it.",
     );
   }
-  const status = await localStatus(s);
+  // Everything at once: the status, the connection path and the SQL, while the CPU is sampled. The
+  // postmaster's pid file says whether to try; the status says what the node is (and wins).
+  const proc = await inspect(pgdataOf(s.layout, name));
+  const up = proc.state === "running";
+  const at = new Date();
+  const cpuStart = up && proc.pid ? sampleServerProcesses(proc.pid) : null;
+  const caPem = await readFileSafe(tlsFiles(s.layout).caCert).catch(() => null);
+  const [status, probe, auth, pgRead] = await Promise.all([
+    localStatus(s),
+    opts.light || !up ? null : probePostgres("127.0.0.1", meta.port, { ca: caPem, timeoutMs: 3000 }),
+    opts.light || !up ? null : authStep(s, meta.port, caPem),
+    up ? readPg(s, meta.port) : null,
+    up ? sleep(CPU_SAMPLE_MS) : null,
+  ]);
   const node = status.nodes.find((n) => n.name === name)!;
   const serving = node.state === "running";
-  const at = new Date();
-  const cpuStart = serving && node.pid ? sampleServers([node.pid]) : null;
-  const caPem = await readFileSafe(tlsFiles(s.layout).caCert).catch(() => null);
-
-  const [probe, auth, pg] = await Promise.all([
-    opts.light || !serving ? null : probePostgres("127.0.0.1", meta.port, { ca: caPem, timeoutMs: 3000 }),
-    opts.light || !serving ? null : authStep(s, meta.port, caPem),
-    serving ? readPg(s, meta.port) : Promise.resolve({ facts: null, error: `${name} is ${node.state}` }),
-    serving ? sleep(CPU_SAMPLE_MS) : null,
-  ]);
+  const pg = serving && pgRead ? pgRead : { facts: null, error: `${name} is ${node.state}` };
   const cpu: CpuFacts = { utilization: null, source: "the server's processes" };
-  if (cpuStart && node.pid) {
-    const after = sampleServers([node.pid]);
-    const a = cpuStart.get(node.pid);
-    const b = after.get(node.pid);
-    const secs = a && b ? cpuSecondsBetween(a, b) : null;
-    if (a && b && secs !== null) {
-      const vcpus = availableParallelism();
-      cpu.utilization = cpuUtilization(secs, (b.atMs - a.atMs) / 1000, vcpus);
-      cpu.source = `the server's processes over ${b.atMs - a.atMs} ms, of ${vcpus} CPU(s)`;
-    }
+  const cpuEnd = cpuStart && proc.pid ? sampleServerProcesses(proc.pid) : null;
+  if (serving && cpuStart && cpuEnd) {
+    const vcpus = availableParallelism();
+    cpu.utilization = serverUtilization(cpuStart, cpuEnd, vcpus);
+    cpu.source = `the server's processes over ${cpuEnd.atMs - cpuStart.atMs} ms, of ${vcpus} CPU(s)`;
   }
 
   const notServing: Step = { ok: null, detail: `not tried: ${name} is ${node.state}` };
