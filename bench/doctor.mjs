@@ -96,7 +96,9 @@ try {
     hc.push(cpuOf(launch.command, ["-X", "-q", "-At", "-f", sqlFile], { env: launch.env }));
     cc.push(cpuOf(process.execPath, [bin, "doctor", "--json"], { cwd: dir, env }));
   }
-  console.log(`  CPU time: by hand ${fmt(median(hc))}, CLI ${fmt(median(cc))} (the client processes, user + system)`);
+  console.log(
+    `  CPU time: by hand ${fmt(median(hc))}, CLI ${fmt(median(cc))} (the client processes, user + system)`,
+  );
   const load = readFileSync("/proc/loadavg", "utf8").split(" ")[0];
   console.log(`  load average during the run     ${load} (wall times include waiting for a CPU)`);
   console.log(`  under 1 s                       ${median(c) < 1000 ? "yes" : "NO"}`);

@@ -60,7 +60,9 @@ function certificate(o: HealthObservation): Verdict {
   const observed = { serverNotAfter: c.notAfter, ca: c.ca, caNotAfter: c.caNotAfter, daysLeft: days };
   const level = days < LIMITS.certDaysRed ? "red" : days < LIMITS.certDaysYellow ? "yellow" : "green";
   const when =
-    days < 0 ? `expired ${Math.floor(-daysBetween(now, first.at))} day(s) ago` : `expires in ${days} day(s), ${first.at.slice(0, 10)}`;
+    days < 0
+      ? `expired ${Math.floor(-daysBetween(now, first.at))} day(s) ago`
+      : `expires in ${days} day(s), ${first.at.slice(0, 10)}`;
   const fix =
     o.target === "local"
       ? "Run `ebdb up`: it issues new certificates from the project CA (and a new CA when it expires); applications re-read ca.crt."
