@@ -5,6 +5,8 @@ import type { Clock } from "../targets/aws/clients.js";
 import type { DecoupleReport } from "../targets/aws/decouple.js";
 import type { CommandContext } from "./context.js";
 
+export type { DecoupleReport };
+
 export interface DecoupleOptions {
   /** Simulated time (tests). */
   clock?: Clock;

@@ -1,4 +1,4 @@
-import { adopt } from "../../api/adopt.js";
+import { type AdoptResult, adopt } from "../../api/adopt.js";
 import { fileLabel } from "../../config/format-problem.js";
 import { userError } from "../../errors.js";
 import { type CliContext, type GlobalFlags, printJson } from "../output.js";
@@ -23,7 +23,13 @@ export async function run(cli: CliContext): Promise<number> {
     printJson(cli.output, r);
     return 0;
   }
-  const label = fileLabel(r.file, cli.ctx.cwd);
+  cli.output.out(adoptLines(r, cli.ctx.cwd).join("\n"));
+  return 0;
+}
+
+/** What adopt says, as text: what it read and wrote, what differs from the production defaults, the notes. */
+export function adoptLines(r: AdoptResult, cwd: string): string[] {
+  const label = fileLabel(r.file, cwd);
   const env = r.environment;
   const lines = [
     `Adopted ${r.identifier}${env ? ` (EB environment ${env.application}/${env.name}${env.coupled ? `, coupled: DBDeletionPolicy ${env.deletionPolicy}` : ""})` : " (no EB environment uses it)"}${
@@ -47,6 +53,5 @@ export async function run(cli: CliContext): Promise<number> {
     }
   }
   if (r.notes.length) lines.push("", ...r.notes.map((n) => `• ${n}`));
-  cli.output.out(lines.join("\n"));
-  return 0;
+  return lines;
 }
