@@ -9,10 +9,32 @@ export interface LogsOptions {
   follow?: boolean;
   lines?: number;
   signal?: AbortSignal;
+  /** Only the slow statements (those longer than DB_SLOW_QUERY_MS, as the server logs them). */
+  slow?: boolean;
+  /** Only what was logged from then on. */
+  since?: Date;
   target?: Target;
 }
 
-/** `ebdb logs [-f] [--node name]`: the server log as chunks of text; with follow, until the signal aborts. */
+/**
+ * --since: an ISO-8601 time with a zone (2026-01-15T12:00:00Z) or a duration back from now (90s, 15m,
+ * 2h, 7d), else BAD_SINCE (exit 2) naming the flag. `now` is the clock (tests pass the fake's).
+ */
+export function parseSince(text: string, now: Date = new Date()): Date {
+  const d = /^\s*(\d+)\s*(s|m|h|d)\s*$/.exec(text);
+  if (d)
+    return new Date(now.getTime() - Number(d[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[d[2] as "s"] * 1000);
+  const t = /(Z|[+-]\d{2}:?\d{2})$/.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
+  if (Number.isNaN(t))
+    throw userError(
+      "BAD_SINCE",
+      `--since ${text} is neither a time with a zone nor a duration.`,
+      "For example --since 15m, --since 2h, --since 1d, or --since 2026-01-15T12:00:00Z.",
+    );
+  return new Date(t);
+}
+
+/** `ebdb logs [-f] [--node name] [--slow] [--since T]`: the server log as chunks of text; with follow, until the signal aborts. */
 export async function logs(ctx: CommandContext, opts: LogsOptions = {}): Promise<AsyncIterable<string>> {
   const { desired, target } = await openDay2(ctx, opts.target);
   if (!target.logs) {
@@ -23,5 +45,7 @@ export async function logs(ctx: CommandContext, opts: LogsOptions = {}): Promise
     follow: opts.follow,
     lines: opts.lines,
     signal: opts.signal,
+    slow: opts.slow,
+    since: opts.since,
   });
 }

@@ -182,6 +182,11 @@ export function buildProgram(
   cmd("logs", "the database server's log")
     .option("-f, --follow", "keep printing new lines")
     .option("--node <name>", "a replica's or restored instance's log")
+    .option("--slow", "only the slow statements (longer than DB_SLOW_QUERY_MS)")
+    .option(
+      "--since <time>",
+      "only what was logged since a time (2026-01-15T12:00:00Z) or for a while (15m, 2h, 1d)",
+    )
     .action(action(() => import("./commands/logs.js")));
   cmd("doctor", "check the database's health: each check green, yellow or red, with what it saw and the fix")
     .option("--instance <name>", "a replica or restored instance instead of the primary")
