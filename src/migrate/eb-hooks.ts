@@ -11,14 +11,18 @@ export interface BundleFile {
   mode: number;
 }
 
-/** The script that runs the migration on an instance (both platforms call it). */
-export const MIGRATE_SCRIPT = ".ebdb/migrate.sh";
+/**
+ * The script that runs the migration on an instance (both platforms call it). In `.platform/`, which
+ * the application commits, not in `.ebdb/`, which `ebdb init` keeps out of git (local state) and so
+ * out of what `eb deploy` packages; EB runs only the hooks in `.platform/hooks/*` of it.
+ */
+export const MIGRATE_SCRIPT = ".platform/ebdb-migrate.sh";
 /** The .ebextensions file: leader_only decides which instance migrates. */
 export const MIGRATE_CONFIG = ".ebextensions/ebdb-migrate.config";
 /** AL2023: the predeploy platform hook that runs the script on the instance leader_only marked. */
 export const MIGRATE_HOOK = ".platform/hooks/predeploy/50_ebdb_migrate.sh";
-/** AL2023: the mark the leader-only container command leaves in this deployment's staging folder. */
-export const LEADER_MARK = ".ebdb/migrate-leader";
+/** AL2023: the mark the leader-only container command leaves in this deployment's staging folder (in a folder the bundle has). */
+export const LEADER_MARK = ".platform/ebdb-migrate-leader";
 
 /**
  * The connection names the application gets on EB (`ebdb up --target aws`: environment properties,
@@ -74,7 +78,7 @@ function toolExports(spec: ToolSpec): string[] {
 }
 
 /**
- * `.ebdb/migrate.sh`: runs the tool's usual command (non-interactive) from the source bundle's root
+ * `.platform/ebdb-migrate.sh`: runs the tool's usual command (non-interactive) from the source bundle's root
  * with the connection the application gets, directly (the pooled names unset), with the Python
  * platform's virtualenv (/var/app/venv/<name>/bin) and the bundle's node_modules/.bin first in PATH.
  * Exits with the tool's status, so a failed migration fails the deployment.
@@ -136,10 +140,10 @@ export function migrateScript(spec: ToolSpec): string {
  * before it is deployed, so the migration finishes before the new version serves, and a failed one
  * fails the deployment while the old version keeps serving. Leader-only commands run at deployments,
  * not when scaling adds an instance.
- * - `al2`: `.ebextensions/ebdb-migrate.config` runs `.ebdb/migrate.sh` as a leader-only container command.
+ * - `al2`: `.ebextensions/ebdb-migrate.config` runs `.platform/ebdb-migrate.sh` as a leader-only container command.
  * - `al2023`: platform hooks are the recommended way to run scripts there, but EB documents no leader
  *   check for them, so the leader-only container command only marks the leader in this deployment's
- *   staging folder (`.ebdb/migrate-leader`, gone with the next bundle), and the predeploy hook, which runs
+ *   staging folder (`.platform/ebdb-migrate-leader`, gone with the next bundle), and the predeploy hook, which runs
  *   after the container commands in the same folder and at the same point of the deployment, runs the
  *   script there. predeploy rather than postdeploy: postdeploy runs once the new version already serves,
  *   so it would meet the old schema, and a failure would leave it serving.

@@ -51,16 +51,18 @@ describe("ebdb eb-hooks migrate", () => {
     expect(r.files.map((f) => f.path)).toEqual([
       ".ebdb/rds-ca-bundle.pem",
       EBEXTENSION_FILE,
-      ".ebdb/migrate.sh",
+      ".platform/ebdb-migrate.sh",
       ".ebextensions/ebdb-migrate.config",
     ]);
     expect(yaml(join(dir, ".ebextensions/ebdb-migrate.config"))).toEqual({
-      container_commands: { "50_ebdb_migrate": { command: "bash .ebdb/migrate.sh", leader_only: true } },
+      container_commands: {
+        "50_ebdb_migrate": { command: "bash .platform/ebdb-migrate.sh", leader_only: true },
+      },
     });
     // EB runs container commands in name order: the CA (verify-full needs it) is installed first.
     const ca = yaml(join(dir, EBEXTENSION_FILE)) as { container_commands: Record<string, unknown> };
     expect(Object.keys(ca.container_commands).every((name) => name < "50_ebdb_migrate")).toBe(true);
-    const script = join(dir, ".ebdb/migrate.sh");
+    const script = join(dir, ".platform/ebdb-migrate.sh");
     expect(bashSyntax(script).stderr).toBe("");
     expect(mode(script)).toBe(0o755);
     const text = readFileSync(script, "utf8");
@@ -75,20 +77,20 @@ describe("ebdb eb-hooks migrate", () => {
     const r = await writeMigrateHooks(ctx(dir));
     expect(r.platform).toBe("al2023");
     expect(r.files.map((f) => f.path).slice(2)).toEqual([
-      ".ebdb/migrate.sh",
+      ".platform/ebdb-migrate.sh",
       ".ebextensions/ebdb-migrate.config",
       ".platform/hooks/predeploy/50_ebdb_migrate.sh",
     ]);
     expect(yaml(join(dir, ".ebextensions/ebdb-migrate.config"))).toEqual({
       container_commands: {
-        "50_ebdb_migrate_leader": { command: "touch .ebdb/migrate-leader", leader_only: true },
+        "50_ebdb_migrate_leader": { command: "touch .platform/ebdb-migrate-leader", leader_only: true },
       },
     });
     const hook = join(dir, ".platform/hooks/predeploy/50_ebdb_migrate.sh");
     expect(readFileSync(hook, "utf8").startsWith("#!/bin/bash\n")).toBe(true);
     expect(bashSyntax(hook).stderr).toBe("");
     expect(mode(hook)).toBe(0o755);
-    const text = readFileSync(join(dir, ".ebdb/migrate.sh"), "utf8");
+    const text = readFileSync(join(dir, ".platform/ebdb-migrate.sh"), "utf8");
     expect(text).toContain("if command -v alembic >/dev/null 2>&1; then run alembic upgrade head; fi");
     expect(text).toContain(
       "if command -v python3 >/dev/null 2>&1; then run python3 -m alembic upgrade head; fi",
@@ -104,7 +106,7 @@ describe("ebdb eb-hooks migrate", () => {
     for (const [tool, line] of Object.entries(want)) {
       const dir = bundle(`tool-${tool}`, []);
       await writeMigrateHooks(ctx(dir), { tool: tool as "flyway" });
-      const script = join(dir, ".ebdb/migrate.sh");
+      const script = join(dir, ".platform/ebdb-migrate.sh");
       expect(bashSyntax(script).stderr, tool).toBe("");
       expect(readFileSync(script, "utf8"), tool).toContain(line);
     }

@@ -146,6 +146,8 @@ describe.skipIf(!hasPython)("ebdb migrate on the local target", () => {
         stdio: ["ignore", "pipe", "pipe"],
       });
     const hook = "./.platform/hooks/predeploy/50_ebdb_migrate.sh";
+    // What git ships: `ebdb init` keeps .ebdb/ (local state) out of it, so nothing here may need it.
+    expect(sh("rm -rf .ebdb").status).toBe(0);
 
     const follower = sh(hook);
     expect(follower.status).toBe(0);
@@ -153,7 +155,7 @@ describe.skipIf(!hasPython)("ebdb migrate on the local target", () => {
     expect(await columns("shop_item")).toEqual([]);
 
     // The leader: the leader-only container command's own command, then the hook.
-    expect(sh("touch .ebdb/migrate-leader").status).toBe(0);
+    expect(sh("touch .platform/ebdb-migrate-leader").status).toBe(0);
     const leader = sh(hook);
     expect(leader.stderr).toBe("");
     expect(leader.status).toBe(0);
@@ -164,17 +166,17 @@ describe.skipIf(!hasPython)("ebdb migrate on the local target", () => {
       "Applying shop.0001_initial... OK\n  Applying shop.0002_item_price... OK",
     );
     expect(await columns("shop_item")).toEqual(["id", "name", "price"]);
-    expect(sh("test -e .ebdb/migrate-leader").status).toBe(1);
+    expect(sh("test -e .platform/ebdb-migrate-leader").status).toBe(1);
 
     // AL2: the leader-only container command runs the script itself.
     const al2 = spawnEbdb({ ...p, dir: join(p.dir, bundle) }, ["eb-hooks", "migrate", "--platform", "al2"]);
     expect((await al2.exit()).code).toBe(0);
-    const again = sh("bash .ebdb/migrate.sh");
+    const again = sh("bash .platform/ebdb-migrate.sh");
     expect(again.status).toBe(0);
     expect(again.stdout).toContain("No migrations to apply.");
 
     // Without the database's settings the deployment fails, saying why.
-    const bare = sh("bash .ebdb/migrate.sh", { PATH });
+    const bare = sh("bash .platform/ebdb-migrate.sh", { PATH });
     expect(bare.status).toBe(1);
     expect(bare.stderr).toContain("ebdb: DB_HOST is not set");
   });
