@@ -16,6 +16,7 @@ const benches = [
   "autoscale-policies.mjs",
   "reader-endpoint.mjs",
   "doctor.mjs",
+  "pooler.mjs",
 ];
 for (const b of benches) {
   if (only && !b.startsWith(only)) continue;
