@@ -15,12 +15,14 @@ import { readInstances, readRestored, waitReady } from "./instances.js";
 import { EB_RDS_CA_PATH } from "./rds-ca.js";
 import { observeAwsHealth } from "./health.js";
 import { observeAwsAudit, recordAwsRestoreTest } from "./audit.js";
+import { awsLogs } from "./logs.js";
 import { type AwsLive, gather, readAccount, toObservedState } from "./observe.js";
 import { addReplica, listReplicas, removeReplica } from "./replicas.js";
 import { restoreInstance } from "./restore.js";
 import { readSecret } from "./secret.js";
 import { createSnapshot, deleteSnapshot, listSnapshots, readSnapshot, toBackupInfo } from "./snapshots.js";
 import { statusReport } from "./status.js";
+import { poolerEndpoint, readProxy } from "./proxy.js";
 
 export type { Clock } from "./clients.js";
 
@@ -128,10 +130,11 @@ export function createAwsTarget(ctx: CommandContext, deps: AwsDeps = {}): Target
      */
     async connection(desired): Promise<ConnectionInfo> {
       const aws = awsFor(desired);
-      const [{ primary, replicas }, secret, restored] = await Promise.all([
+      const [{ primary, replicas }, secret, restored, proxy] = await Promise.all([
         readInstances(aws, desired.identifier),
         readSecret(aws, desired.secret.name),
         readRestored(aws, desired),
+        readProxy(aws, desired.config.names.proxy),
       ]);
       if (!primary?.Endpoint?.Address) {
         throw userError(
@@ -163,6 +166,7 @@ export function createAwsTarget(ctx: CommandContext, deps: AwsDeps = {}): Target
         readers: readers.map(({ name, host, port }) => ({ name, host, port })),
         sslmode: EB_SSLMODE,
         sslrootcert: EB_RDS_CA_PATH,
+        pooler: poolerEndpoint({ proxy, role: null }, desired),
         instances: [
           node(primary, "primary"),
           ...readers,
@@ -234,6 +238,7 @@ export function createAwsTarget(ctx: CommandContext, deps: AwsDeps = {}): Target
 
     observeHealth: (desired, opts) => observeAwsHealth(awsFor(desired), clock, desired, opts),
     observeAudit: (desired) => observeAwsAudit(awsFor(desired), clock, desired),
+    logs: (desired, opts) => awsLogs(awsFor(desired), clock, desired, opts),
     recordRestoreTest: (desired, t) => recordAwsRestoreTest(awsFor(desired), desired, t),
     scale: (desired, req, io) => scale(at(desired, io), req),
     setSlowQueryMs: (desired, ms, io) => setSlowQueryMs(at(desired, io), ms),
