@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { userError } from "../errors.js";
+import { EbdbError, isEbdbError, userError } from "../errors.js";
 import {
   describeFound,
   detectTools,
@@ -13,7 +13,7 @@ import {
 } from "../migrate/detect.js";
 import { type Invocation, POOLED_NAMES, TOOL_SPECS, type ToolSpec, toolEnv } from "../migrate/tools.js";
 import type { Target } from "../targets/target.js";
-import type { CommandContext } from "./context.js";
+import { type CommandContext, targetOf } from "./context.js";
 import { execLaunch } from "./exec.js";
 
 export type ToolChoice = ToolName | "auto";
@@ -172,7 +172,19 @@ export async function migrateLaunch(
 ): Promise<MigrateLaunch> {
   const chosen = chooseTool(ctx, opts.tool);
   const inv = installedInvocation(ctx, chosen.spec, opts.args ?? []);
-  const launch = await execLaunch(ctx, { command: [inv.path, ...inv.args], target: opts.target });
+  const launch = await execLaunch(ctx, { command: [inv.path, ...inv.args], target: opts.target }).catch(
+    (e: unknown) => {
+      if (isEbdbError(e) && e.code === "NOT_REACHABLE" && (opts.target?.name ?? targetOf(ctx)) === "aws") {
+        throw new EbdbError({
+          code: e.code,
+          message: e.message,
+          fault: e.fault,
+          hint: "Migrate at each deployment on one EB instance (`ebdb eb-hooks migrate`), or from here through an EB instance with SSM port forwarding (README: Migrations, From a laptop).",
+        });
+      }
+      throw e;
+    },
+  );
   const env = launch.env;
   for (const name of POOLED_NAMES) delete env[name];
   const found = chosen.evidence.length ? { tool: chosen.spec.tool, evidence: chosen.evidence } : undefined;

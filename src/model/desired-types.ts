@@ -51,8 +51,8 @@ export interface DesiredAlarm {
   instance: string;
 }
 
-/** What an EB environment secret's value is: the password alone, or the whole DATABASE_URL. */
-export type EnvSecretValue = "password" | "url" | "jdbc";
+/** What an EB environment secret's value is: the password alone, or a whole URL (DATABASE_URL, JDBC_DATABASE_URL, DATABASE_POOL_URL). */
+export type EnvSecretValue = "password" | "url" | "jdbc" | "poolUrl";
 
 /** The whole topology the configuration asks for, target-independent. Pure data. */
 export interface Desired {
@@ -69,7 +69,8 @@ export interface Desired {
     /**
      * AWS: one secret per EB environment secret's value, since EB puts a secret's whole value in the
      * variable: `password` holds only the password (DB_PASSWORD, RDS_PASSWORD, PGPASSWORD,
-     * JDBC_DATABASE_PASSWORD), `url` DATABASE_URL, `jdbc` JDBC_DATABASE_URL.
+     * JDBC_DATABASE_PASSWORD), `url` DATABASE_URL, `jdbc` JDBC_DATABASE_URL, `poolUrl` DATABASE_POOL_URL
+     * (through RDS Proxy, with DB_RDS_PROXY_ENABLED).
      */
     variables: Record<EnvSecretValue, string>;
   };

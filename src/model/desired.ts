@@ -231,7 +231,8 @@ export function desiredAlarms(config: Config, replicaNames: readonly string[]): 
  * EB_RDS_PROPERTIES the names EB gives a coupled database (RDS_HOSTNAME, RDS_PORT, RDS_DB_NAME,
  * RDS_USERNAME, RDS_PASSWORD: EB Developer Guide, "Connecting to a database from an Elastic Beanstalk
  * environment"); for PostgreSQL libpq's PG* (so psql and psycopg2, hence Django, verify the server
- * with no settings of their own) and the JDBC_DATABASE_* of Heroku-style buildpacks.
+ * with no settings of their own) and the JDBC_DATABASE_* of Heroku-style buildpacks; with
+ * DB_RDS_PROXY_ENABLED the pooled address DB_POOL_HOST, DB_POOL_PORT, DATABASE_POOL_URL.
  */
 export function ebPropertiesFor(config: Config): string[] {
   const props = [
@@ -249,6 +250,8 @@ export function ebPropertiesFor(config: Config): string[] {
     props.push("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSSLMODE", "PGSSLROOTCERT");
     props.push("JDBC_DATABASE_URL", "JDBC_DATABASE_USERNAME", "JDBC_DATABASE_PASSWORD");
   }
+  // The pooler in front of the primary (RDS Proxy on AWS): the application's pooled address.
+  if (config.rdsProxy) props.push("DB_POOL_HOST", "DB_POOL_PORT", "DATABASE_POOL_URL");
   return props;
 }
 
@@ -265,6 +268,7 @@ export function ebSecretsFor(config: Config): Record<string, EnvSecretValue> {
     JDBC_DATABASE_PASSWORD: "password",
     DATABASE_URL: "url",
     JDBC_DATABASE_URL: "jdbc",
+    DATABASE_POOL_URL: "poolUrl",
   };
   return Object.fromEntries(Object.entries(secrets).filter(([n]) => names.includes(n)));
 }
@@ -296,6 +300,7 @@ export function deriveDesired(config: Config, target: TargetName): Desired {
         password: `${config.appName}/${config.envName}/eb/DB_PASSWORD`,
         url: `${config.appName}/${config.envName}/eb/DATABASE_URL`,
         jdbc: `${config.appName}/${config.envName}/eb/JDBC_DATABASE_URL`,
+        poolUrl: `${config.appName}/${config.envName}/eb/DATABASE_POOL_URL`,
       },
     },
     network: {

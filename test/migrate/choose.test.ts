@@ -210,4 +210,31 @@ describe("the migration's environment", () => {
     expect(launch.names).toContain("FLYWAY_PASSWORD");
     expect(launch.names).not.toContain("DATABASE_POOL_URL");
   });
+
+  test("on AWS, a database not reachable from here says how to migrate: at deployment, or through an EB instance", async () => {
+    const dir = project("private", ["flyway.conf"]);
+    const bin = project("private-bin", []);
+    writeFileSync(join(bin, "flyway"), "#!/bin/sh\n");
+    chmodSync(join(bin, "flyway"), 0o755);
+    writeFileSync(join(dir, "config.env"), 'APP_NAME="private"\nENV_NAME="prod"\n');
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const shut = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const conn = {
+      host: "127.0.0.1",
+      port: shut,
+      dbName: "shop",
+      username: "app",
+      password: new Secret("x"),
+      readers: [],
+      sslmode: "verify-full",
+    } as ConnectionInfo;
+    const target = { name: "aws", connection: async () => conn } as unknown as Target;
+    const e = await migrateLaunch(ctxOf(dir, { PATH: bin }), { target }).catch((x) => x);
+    expect(isEbdbError(e) && [e.code, e.exitCode]).toEqual(["NOT_REACHABLE", 1]);
+    expect(e.message).toContain("private to the Elastic Beanstalk environment's VPC");
+    expect(e.hint).toContain("ebdb eb-hooks migrate");
+    expect(e.hint).toContain("SSM port forwarding");
+  });
 });

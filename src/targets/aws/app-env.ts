@@ -13,6 +13,8 @@ export interface AppEndpoints {
   host: string | null;
   /** The replicas' `host:port` list, or null while one has no endpoint yet. */
   replicas: string[] | null;
+  /** RDS Proxy's endpoint (DB_RDS_PROXY_ENABLED); null or absent while it has none. */
+  pooler?: { host: string; port: number } | null;
 }
 
 /** Variables whose value names the primary's host: unknown while it has none. */
@@ -21,7 +23,13 @@ const HOST_NAMES = ["DB_HOST", "RDS_HOSTNAME", "PGHOST", "DATABASE_URL", "JDBC_D
 /** The connection as the EB application makes it: the primary, verify-full against the RDS CA bundle on the instances. */
 export function ebConnection(
   desired: Desired,
-  at: { host: string; replicas: string[]; username: string; password: string },
+  at: {
+    host: string;
+    replicas: string[];
+    username: string;
+    password: string;
+    pooler?: { host: string; port: number } | null;
+  },
 ): ConnectionInfo {
   return {
     host: at.host,
@@ -35,6 +43,7 @@ export function ebConnection(
     }),
     sslmode: EB_SSLMODE,
     sslrootcert: EB_RDS_CA_PATH,
+    pooler: at.pooler ?? null,
   };
 }
 
@@ -55,11 +64,14 @@ export function appVariables(
       replicas: at.replicas ?? [],
       username: at.username,
       password: at.password,
+      pooler: at.pooler,
     }),
     { rdsNames: desired.config.ebRdsProperties },
   );
   if (desired.config.engine !== "postgres" && at.host)
     vars.DATABASE_URL = mysqlUrl(desired, { ...at, host: at.host });
+  if (desired.config.engine !== "postgres" && at.pooler)
+    vars.DATABASE_POOL_URL = mysqlUrl(desired, { ...at, ...at.pooler });
   const out: Record<string, string> = {};
   for (const name of desired.eb.properties) {
     if (!(name in vars)) continue;
@@ -71,10 +83,13 @@ export function appVariables(
 }
 
 /** `mysql://user:password@host:port/db?ssl-mode=VERIFY_IDENTITY&ssl-ca=PATH`, parts percent-encoded. */
-function mysqlUrl(desired: Desired, at: { host: string; username: string; password: string }): string {
+function mysqlUrl(
+  desired: Desired,
+  at: { host: string; port?: number; username: string; password: string },
+): string {
   const e = percentEncode;
   const ca = e(EB_RDS_CA_PATH).replace(/%2F/g, "/");
-  return `mysql://${e(at.username)}:${e(at.password)}@${at.host}:${desired.primary.port}/${e(desired.config.dbName)}?ssl-mode=VERIFY_IDENTITY&ssl-ca=${ca}`;
+  return `mysql://${e(at.username)}:${e(at.password)}@${at.host}:${at.port ?? desired.primary.port}/${e(desired.config.dbName)}?ssl-mode=VERIFY_IDENTITY&ssl-ca=${ca}`;
 }
 
 /** The plain environment properties among the variables (never one holding a secret). */
@@ -92,7 +107,7 @@ export function secretValues(
   desired: Desired,
   vars: Record<string, string>,
 ): Record<EnvSecretValue, string | null> {
-  const out: Record<EnvSecretValue, string | null> = { password: null, url: null, jdbc: null };
+  const out: Record<EnvSecretValue, string | null> = { password: null, url: null, jdbc: null, poolUrl: null };
   for (const [name, which] of Object.entries(desired.eb.secrets)) {
     if (name in vars) out[which] = vars[name];
   }

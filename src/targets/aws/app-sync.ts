@@ -50,6 +50,7 @@ export async function syncApp(ctx: AwsCtx, state: AppState, opts: SyncOptions): 
     appVariables(d, {
       host: opts.endpoints.primary,
       replicas: opts.endpoints.replicas,
+      pooler: opts.endpoints.pooler,
       username: d.config.masterUsername,
       password: opts.password,
     }),
@@ -65,8 +66,12 @@ export async function syncApp(ctx: AwsCtx, state: AppState, opts: SyncOptions): 
     password: secrets.password ?? null,
     url: secrets.url ?? null,
     jdbc: secrets.jdbc ?? null,
+    poolUrl: secrets.poolUrl ?? null,
   });
-  await iamStep(ctx, state.role, [opts.secretArn, ...Object.values(arns)]);
+  // The role reads the secrets the variables use (one left from a turned-off proxy is not read).
+  const used = new Set(Object.values(d.eb.secrets));
+  const read = ENV_SECRET_VALUES.filter((w) => used.has(w) && arns[w]).map((w) => arns[w] as string);
+  await iamStep(ctx, state.role, [opts.secretArn, ...read]);
 
   const want = wantedWiring(d, state.env, {
     endpoints: opts.endpoints,

@@ -19,8 +19,10 @@ import { freshChanges, isModifyField, modifyInstance, rebootInstance } from "./m
 import { alarmsForReplicas, ensureAlarms, ensureTopic } from "./monitoring.js";
 import { deleteSecurityGroup } from "./network.js";
 import type { AwsLive } from "./observe.js";
+import { poolerEndpoint } from "./proxy.js";
+import { ensureProxy, removeProxy } from "./proxy-apply.js";
 import { restoreIfReplacing, replaceForEncryption } from "./replace.js";
-import { putDoc, sameDoc, wantedDoc } from "./secret.js";
+import { putDoc, sameDoc, scheduleSecretDeletion, wantedDoc } from "./secret.js";
 import { EB_RDS_CA_PATH } from "./rds-ca.js";
 import { type NetworkState, networkStep, paramsStep, type SecretState, secretStep } from "./steps.js";
 import { Tracker } from "./tracker.js";
@@ -58,12 +60,6 @@ function replicasAfter(live: AwsLive, plan: Plan): string[] {
 export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: ApplyOptions): Promise<number> {
   const d = ctx.desired;
   const t = new Tracker(ctx, plan.changes);
-  for (const c of t.matching(kindIs("proxy"))) {
-    ctx.io.event({
-      type: "warning",
-      message: `${c.resource}: RDS Proxy is not made by ebdb yet; the plan's proxy change is skipped.`,
-    });
-  }
 
   const jsonSecret = (c: Change) => c.kind === "secret" && c.resource === d.secret.name;
   const [secret, net, params] = (await all<unknown>([
@@ -117,6 +113,22 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
     const want = wantedDoc(d, secret.doc.password, host);
     if (host && !sameDoc(secret.doc, want)) await putDoc(ctx.aws, secret.arn, want, secret.versionId);
   });
+  // RDS Proxy in front of the primary, once it and the secret are there; the EB wiring then names it.
+  let pooler = poolerEndpoint(live.proxy, d);
+  await t.run(
+    (c) => c.kind === "proxy" && c.action !== "delete",
+    async () => {
+      const source = net.clientSg?.id ?? live.ebSecurityGroupIds[0];
+      if (!d.proxy || !host || !source) return;
+      pooler = await ensureProxy(ctx, {
+        secretArn: secret.arn,
+        vpcId: live.vpcId,
+        dbSg: net.dbSg,
+        sourceSgId: source,
+        proxySg: live.proxySg,
+      });
+    },
+  );
   const varNames = Object.values(d.secret.variables);
   const firstWiring = !("DATABASE_URL" in env.secretRefs);
   await t.run(
@@ -129,7 +141,7 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
         ctx,
         { env, envSecrets: live.envSecrets, role: live.role, secretsSupported: live.secretsSupported },
         {
-          endpoints: { primary: host || null, replicas: replicaEndpoints(now.replicas) },
+          endpoints: { primary: host || null, replicas: replicaEndpoints(now.replicas), pooler },
           password: secret.doc.password,
           secretArn: secret.arn,
           clientSg: net.clientSg ?? live.clientSg,
@@ -143,6 +155,15 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
       message: `DATABASE_URL and PGSSLROOTCERT name the RDS CA bundle at ${EB_RDS_CA_PATH} on the EB instances: run \`ebdb eb-files\` in the application's directory and deploy it with the application, so the file is there.`,
     });
   }
+  // The application no longer names the proxy: now it can go (with its role, group and URL secret).
+  await t.run(
+    (c) => c.kind === "proxy" && c.action === "delete",
+    async () => {
+      if (d.proxy) return;
+      await removeProxy(ctx, { dbSg: live.dbSg, proxySg: live.proxySg });
+      await scheduleSecretDeletion(ctx.aws, live.envSecrets.poolUrl);
+    },
+  );
   await t.run(
     (c) => c.kind === "security-group" && c.action === "delete",
     async () => {

@@ -19,6 +19,8 @@ import { deleteAlarms, deleteTopic, readAlarms, topicArn } from "./monitoring.js
 import { deleteSecurityGroup, type LiveSg, readReferencingGroups, readSecurityGroups } from "./network.js";
 import { readAccount } from "./observe.js";
 import { deleteParamGroup } from "./params.js";
+import { proxyNames } from "./proxy.js";
+import { removeProxy } from "./proxy-apply.js";
 import { readEnvSecrets } from "./env-secrets.js";
 import { readSecret, scheduleSecretDeletion } from "./secret.js";
 import { readSnapshot } from "./snapshots.js";
@@ -59,6 +61,7 @@ export async function destroyAll(ctx: AwsCtx, skipFinalSnapshot: boolean): Promi
     ? await readSecurityGroups(ctx.aws, vpcId, [
         d.network.dbSecurityGroup,
         d.config.names.clientSecurityGroup,
+        proxyNames(d).sg,
       ])
     : new Map<string, LiveSg>();
   const client = sgs.get(d.config.names.clientSecurityGroup) ?? null;
@@ -86,7 +89,7 @@ export async function destroyAll(ctx: AwsCtx, skipFinalSnapshot: boolean): Promi
         async (name) => (await readSnapshot(ctx.aws, name)) !== null,
       );
 
-  const envSecrets = await readEnvSecrets(ctx.aws, d);
+  const envSecrets = await readEnvSecrets(ctx.aws, d, { poolUrl: true });
   const ourArns = Object.values(envSecrets).flatMap((s) => (s ? [s.arn] : []));
   if (env) {
     const remove: OptionEdit[] = [];
@@ -112,8 +115,15 @@ export async function destroyAll(ctx: AwsCtx, skipFinalSnapshot: boolean): Promi
     if (role?.policy) await deletePolicy(ctx.aws, role, id);
   }
 
-  // Restored copies use the same groups, so they go too (with their own final snapshots).
+  // Restored copies use the same groups, so they go too (with their own final snapshots). RDS Proxy
+  // (with its role and group) goes meanwhile: the application no longer names it.
   await all([
+    async () => {
+      await removeProxy(ctx, {
+        dbSg: sgs.get(d.network.dbSecurityGroup) ?? null,
+        proxySg: sgs.get(proxyNames(d).sg) ?? null,
+      });
+    },
     ...replicas.map((r) => () => deleteInstance(ctx, r.DBInstanceIdentifier!, null)),
     ...restored.map(
       (r) => () => deleteInstance(ctx, r.DBInstanceIdentifier!, finals.get(r.DBInstanceIdentifier!) ?? null),

@@ -5,6 +5,7 @@ import { envSecretDrift, existingArns } from "./env-secrets-drift.js";
 import { alarmDrift, alarmInput, alarmsForReplicas } from "./monitoring.js";
 import { ingressDrift } from "./network.js";
 import type { AwsLive } from "./observe.js";
+import { admits, poolerEndpoint, proxyDrift } from "./proxy.js";
 import { sourceGroupId } from "./observe.js";
 import { type SecretDoc, wantedDoc } from "./secret.js";
 import { subnetGroupFits } from "./subnets.js";
@@ -87,7 +88,9 @@ export function driftOf(live: AwsLive, desired: Desired): Change[] {
 
   const source = sourceGroupId(live, desired);
   if (live.dbSg && source) {
-    const { missing, extra } = ingressDrift(live.dbSg, desired.primary.port, source);
+    // The proxy's group is admitted too while it exists (proxy-apply.ts adds and removes that rule).
+    const keep = live.proxySg ? [live.proxySg.id] : [];
+    const { missing, extra } = ingressDrift(live.dbSg, desired.primary.port, source, keep);
     if (missing) {
       out.push(
         update(
@@ -136,18 +139,29 @@ export function driftOf(live: AwsLive, desired: Desired): Change[] {
       );
   }
 
-  const secrets = envSecretDrift(live, desired, configured ?? doc?.password ?? null, host);
+  out.push(
+    ...proxyDrift(live.proxy, desired, {
+      secretArn: live.secret && !live.secret.deleted ? live.secret.arn : null,
+      primary: primary?.DBInstanceIdentifier ?? null,
+      sgId: live.proxySg?.id ?? null,
+      admitted: admits(live.dbSg, desired.primary.port, live.proxySg?.id ?? null),
+    }),
+  );
+  const pooler = poolerEndpoint(live.proxy, desired);
+  const secrets = envSecretDrift(live, desired, configured ?? doc?.password ?? null, host, pooler);
   out.push(...secrets.changes);
   const want = wantedWiring(desired, live.env, {
     endpoints: {
       primary: host,
       replicas: replicaEndpoints(live.instances.replicas),
+      pooler,
     },
     // A secret this plan creates stands in by its name (the drift never reaches AWS).
     envSecretArns: {
       password: desired.secret.variables.password,
       url: desired.secret.variables.url,
       jdbc: desired.secret.variables.jdbc,
+      poolUrl: desired.secret.variables.poolUrl,
       ...existingArns(live.envSecrets),
     },
     secretsSupported: live.secretsSupported,

@@ -44,6 +44,9 @@ export const MANAGED_PROPERTIES = [
   "JDBC_DATABASE_URL",
   "JDBC_DATABASE_USERNAME",
   "JDBC_DATABASE_PASSWORD",
+  "DB_POOL_HOST",
+  "DB_POOL_PORT",
+  "DATABASE_POOL_URL",
 ];
 
 /** Names only ebdb sets (DB_*): removed when no longer wanted, whatever their value. */

@@ -6,7 +6,7 @@ import type { AwsLive } from "./observe.js";
 import { replicaEndpoints } from "./wiring.js";
 
 /** The env-secret secrets, in the order they are made. */
-export const ENV_SECRET_VALUES: readonly EnvSecretValue[] = ["password", "url", "jdbc"];
+export const ENV_SECRET_VALUES: readonly EnvSecretValue[] = ["password", "url", "jdbc", "poolUrl"];
 const WHICH = ENV_SECRET_VALUES;
 
 /** ARNs of the env-secret secrets that exist and are not scheduled for deletion. */
@@ -33,6 +33,15 @@ const CREATE_REASON: Record<EnvSecretValue, (d: Desired, name: string) => string
     `Creates secret ${name} holding DATABASE_URL (sslmode=verify-full against the RDS CA bundle), for EB's DATABASE_URL`,
   jdbc: (_d, name) =>
     `Creates secret ${name} holding JDBC_DATABASE_URL (sslmode=verify-full against the RDS CA bundle), for EB's JDBC_DATABASE_URL`,
+  poolUrl: (d, name) =>
+    `Creates secret ${name} holding DATABASE_POOL_URL (through RDS Proxy ${d.config.names.proxy}, sslmode=verify-full), for EB's DATABASE_POOL_URL`,
+};
+
+const URL_NAME: Record<EnvSecretValue, string> = {
+  password: "DB_PASSWORD",
+  url: "DATABASE_URL",
+  jdbc: "JDBC_DATABASE_URL",
+  poolUrl: "DATABASE_POOL_URL",
 };
 
 /**
@@ -46,6 +55,7 @@ export function envSecretDrift(
   desired: Desired,
   password: string | null,
   host: string | null,
+  pooler: { host: string; port: number } | null = null,
 ): { changes: Change[]; reload: string[] } {
   const changes: Change[] = [];
   const reload: string[] = [];
@@ -55,15 +65,17 @@ export function envSecretDrift(
         appVariables(desired, {
           host,
           replicas: replicaEndpoints(live.instances.replicas),
+          pooler,
           username: desired.config.masterUsername,
           password,
         }),
       )
-    : { password: null, url: null, jdbc: null };
+    : { password: null, url: null, jdbc: null, poolUrl: null };
   for (const which of WHICH) {
     const name = desired.secret.variables[which];
     const s = live.envSecrets[which];
-    if (variablesOf(desired, which).length === 0 && !s) continue;
+    // One no longer wanted and scheduled for deletion (DATABASE_POOL_URL once the proxy is off) stays so.
+    if (variablesOf(desired, which).length === 0 && (!s || s.deleted)) continue;
     if (!s) {
       changes.push({
         resource: name,
@@ -96,7 +108,7 @@ export function envSecretDrift(
         reason:
           which === "password"
             ? `Stores the current master password in secret ${name}`
-            : `Updates ${which === "url" ? "DATABASE_URL" : "JDBC_DATABASE_URL"} in secret ${name} to the database's current host, port, user and password`,
+            : `Updates ${URL_NAME[which]} in secret ${name} to the database's current host, port, user and password`,
       });
     }
     const referenced = variablesOf(desired, which).filter((v) => live.env.secretRefs[v] === s.arn);

@@ -43,6 +43,8 @@ const DESCRIPTION: Record<EnvSecretValue, (d: Desired) => string> = {
     `DATABASE_URL of EB environment ${d.eb.environment} for RDS instance ${d.identifier} (managed by ebdb, kept in step with ${d.secret.name})`,
   jdbc: (d) =>
     `JDBC_DATABASE_URL of EB environment ${d.eb.environment} for RDS instance ${d.identifier} (managed by ebdb, kept in step with ${d.secret.name})`,
+  poolUrl: (d) =>
+    `DATABASE_POOL_URL of EB environment ${d.eb.environment}: RDS instance ${d.identifier} through RDS Proxy ${d.config.names.proxy} (managed by ebdb, kept in step with ${d.secret.name})`,
 };
 
 /** Reads one env-secret secret and its current value (registered for redaction); null when there is none. */
@@ -83,7 +85,8 @@ function describe(aws: AwsClients, name: string) {
 function redactValue(aws: AwsClients, which: EnvSecretValue, value: string): void {
   aws.redact(value);
   if (which === "password") return;
-  const m = which === "url" ? /^[a-z]+:\/\/[^:/@]*:([^@]*)@/.exec(value) : /[?&]password=([^&]*)/.exec(value);
+  const m =
+    which === "jdbc" ? /[?&]password=([^&]*)/.exec(value) : /^[a-z]+:\/\/[^:/@]*:([^@]*)@/.exec(value);
   if (m?.[1]) {
     aws.redact(m[1]);
     try {
@@ -94,15 +97,25 @@ function redactValue(aws: AwsClients, which: EnvSecretValue, value: string): voi
   }
 }
 
-/** The env-secret secrets of the configuration. */
-export async function readEnvSecrets(aws: AwsClients, desired: Desired): Promise<LiveEnvSecrets> {
+/**
+ * The env-secret secrets of the configuration. DATABASE_POOL_URL's only when `poolUrl` (default: while
+ * DB_RDS_PROXY_ENABLED is on; destroy and turning the proxy off ask for it), else null.
+ */
+export async function readEnvSecrets(
+  aws: AwsClients,
+  desired: Desired,
+  opts: { poolUrl?: boolean } = {},
+): Promise<LiveEnvSecrets> {
   const names = desired.secret.variables;
-  const [password, url, jdbc] = await Promise.all([
+  const [password, url, jdbc, poolUrl] = await Promise.all([
     readEnvSecret(aws, "password", names.password),
     readEnvSecret(aws, "url", names.url),
     readEnvSecret(aws, "jdbc", names.jdbc),
+    (opts.poolUrl ?? desired.config.rdsProxy)
+      ? readEnvSecret(aws, "poolUrl", names.poolUrl)
+      : Promise.resolve(null),
   ]);
-  return { password, url, jdbc };
+  return { password, url, jdbc, poolUrl };
 }
 
 /**

@@ -22,6 +22,7 @@ import { restoreInstance } from "./restore.js";
 import { readSecret } from "./secret.js";
 import { createSnapshot, deleteSnapshot, listSnapshots, readSnapshot, toBackupInfo } from "./snapshots.js";
 import { statusReport } from "./status.js";
+import { poolerEndpoint, readProxy } from "./proxy.js";
 
 export type { Clock } from "./clients.js";
 
@@ -129,10 +130,11 @@ export function createAwsTarget(ctx: CommandContext, deps: AwsDeps = {}): Target
      */
     async connection(desired): Promise<ConnectionInfo> {
       const aws = awsFor(desired);
-      const [{ primary, replicas }, secret, restored] = await Promise.all([
+      const [{ primary, replicas }, secret, restored, proxy] = await Promise.all([
         readInstances(aws, desired.identifier),
         readSecret(aws, desired.secret.name),
         readRestored(aws, desired),
+        readProxy(aws, desired.config.names.proxy),
       ]);
       if (!primary?.Endpoint?.Address) {
         throw userError(
@@ -164,6 +166,7 @@ export function createAwsTarget(ctx: CommandContext, deps: AwsDeps = {}): Target
         readers: readers.map(({ name, host, port }) => ({ name, host, port })),
         sslmode: EB_SSLMODE,
         sslrootcert: EB_RDS_CA_PATH,
+        pooler: poolerEndpoint({ proxy, role: null }, desired),
         instances: [
           node(primary, "primary"),
           ...readers,

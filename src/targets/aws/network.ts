@@ -107,18 +107,20 @@ export function ingressDrift(
   sg: LiveSg,
   port: number,
   sourceId: string,
+  keep: readonly string[] = [],
 ): { missing: boolean; extra: IpPermission[] } {
   const extra: IpPermission[] = [];
   let found = false;
   for (const p of sg.ingress) {
     // A permission may bundle several sources; split it so we keep ours and revoke the rest.
     const pairs = p.UserIdGroupPairs ?? [];
-    const ours =
-      p.IpProtocol === "tcp" &&
-      p.FromPort === port &&
-      p.ToPort === port &&
-      pairs.some((g) => g.GroupId === sourceId);
+    const onPort = p.IpProtocol === "tcp" && p.FromPort === port && p.ToPort === port;
+    const ours = onPort && pairs.some((g) => g.GroupId === sourceId);
     if (ours) found = true;
+    // `keep`: other groups of ours that may reach the port (RDS Proxy's, which proxy.ts manages).
+    const others = onPort
+      ? pairs.filter((g) => g.GroupId !== sourceId && !keep.includes(g.GroupId ?? ""))
+      : pairs;
     const rest: IpPermission = {
       IpProtocol: p.IpProtocol,
       FromPort: p.FromPort,
@@ -126,7 +128,7 @@ export function ingressDrift(
       IpRanges: p.IpRanges?.length ? p.IpRanges : undefined,
       Ipv6Ranges: p.Ipv6Ranges?.length ? p.Ipv6Ranges : undefined,
       PrefixListIds: p.PrefixListIds?.length ? p.PrefixListIds : undefined,
-      UserIdGroupPairs: ours ? pairs.filter((g) => g.GroupId !== sourceId) : pairs.length ? pairs : undefined,
+      UserIdGroupPairs: others.length ? others : undefined,
     };
     if (rest.IpRanges || rest.Ipv6Ranges || rest.PrefixListIds || rest.UserIdGroupPairs?.length) {
       if (rest.UserIdGroupPairs?.length === 0) rest.UserIdGroupPairs = undefined;
@@ -166,14 +168,15 @@ export async function ensureSecurityGroup(
   throw systemError("AWS_SG_INVISIBLE", `Security group ${name} exists but cannot be found in ${vpcId}.`);
 }
 
-/** Makes the DB group admit `port` only from `sourceId`: authorizes the rule, revokes every other. */
+/** Makes the DB group admit `port` only from `sourceId` (and the `keep` groups): authorizes the rule, revokes every other. */
 export async function ensureIngress(
   ctx: AwsCtx,
   sg: LiveSg,
   port: number,
   sourceId: string,
+  keep: readonly string[] = [],
 ): Promise<number> {
-  const { missing, extra } = ingressDrift(sg, port, sourceId);
+  const { missing, extra } = ingressDrift(sg, port, sourceId, keep);
   let calls = 0;
   if (missing) {
     try {

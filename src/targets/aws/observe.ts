@@ -13,12 +13,13 @@ import { all } from "./context.js";
 import { driftOf } from "./drift.js";
 import { ENV_SECRET_VALUES, refusedOf } from "./env-secrets-drift.js";
 import { type LiveEnv, platformSupportsSecrets, readEnvironment } from "./eb.js";
-import { type LiveEnvSecrets, readEnvSecrets } from "./env-secrets.js";
+import { type LiveEnvSecrets, readEnvSecret, readEnvSecrets } from "./env-secrets.js";
 import { type LiveRole, policyMatches, readRole } from "./iam.js";
 import { type LiveInstances, readInstances, toObserved } from "./instances.js";
 import { type LiveTopic, readAlarms, readTopic, topicArn } from "./monitoring.js";
 import { type LiveSg, readSecurityGroups } from "./network.js";
 import { type LiveParamGroup, readParamGroup } from "./params.js";
+import { type LiveProxyState, observedProxy, proxyNames, readProxyState } from "./proxy.js";
 import { type LiveSecret, readSecret } from "./secret.js";
 import { type LiveSubnetGroup, readSubnetGroup } from "./subnets.js";
 
@@ -54,6 +55,9 @@ export interface AwsLive {
   kmsKeyArn: string | null;
   /** The EB environment's coupled database (EB made it in its stack), when it has one. */
   coupling: Coupling | null;
+  /** RDS Proxy (DB_RDS_PROXY_ENABLED) and its role, and its security group. */
+  proxy: LiveProxyState;
+  proxySg: LiveSg | null;
 }
 
 /** The ARN behind a key id, alias or ARN, or null when KMS does not know it. */
@@ -116,7 +120,7 @@ async function ebManagedGroups(
  */
 export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive> {
   const id = desired.identifier;
-  const [account, env, instances, secret, envSecrets, subnetGroup, params, alarms] = (await all<unknown>([
+  const [account, env, instances, secret, envSecrets, subnetGroup, params, alarms, proxy] = (await all<unknown>([
     () => readAccount(aws),
     () => readEnvironment(aws, desired.eb.application, desired.eb.environment),
     () => readInstances(aws, id),
@@ -125,6 +129,7 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     () => readSubnetGroup(aws, desired.network.subnetGroup),
     () => readParamGroup(aws, desired.parameterGroup.name),
     () => readAlarms(aws, id),
+    () => (desired.proxy ? readProxyState(aws, desired) : Promise.resolve(null)),
   ])) as [
     Account,
     LiveEnv,
@@ -134,11 +139,16 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     LiveSubnetGroup | null,
     LiveParamGroup | null,
     MetricAlarm[],
+    LiveProxyState | null,
   ];
 
   const vpcId = env.vpcId ?? (await defaultVpc(aws));
   const arn = topicArn(account.partition, aws.settings.region, account.id, desired.monitoring.topic);
-  const names = [desired.network.dbSecurityGroup, desired.config.names.clientSecurityGroup];
+  const names = [
+    desired.network.dbSecurityGroup,
+    desired.config.names.clientSecurityGroup,
+    proxyNames(desired).sg,
+  ];
   // The platform matters only while DB_PASSWORD is not already a secret reference to our secret.
   const refOk = envSecrets.password !== null && env.secretRefs.DB_PASSWORD === envSecrets.password.arn;
   const kmsRef =
@@ -162,6 +172,17 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     Coupling | null,
   ];
 
+  // With the proxy off, what it left is looked for only where ebdb's proxy leaves a trace: its security
+  // group (made before the proxy, deleted last) or the EB variables naming it.
+  let proxyState = proxy;
+  const traces =
+    sgs.has(proxyNames(desired).sg) || "DB_POOL_HOST" in env.properties || "DATABASE_POOL_URL" in env.secretRefs;
+  if (!proxyState && traces) {
+    [proxyState, envSecrets.poolUrl] = await Promise.all([
+      readProxyState(aws, desired),
+      readEnvSecret(aws, "poolUrl", desired.secret.variables.poolUrl),
+    ]);
+  }
   return {
     account,
     region: aws.settings.region,
@@ -182,6 +203,8 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     secretsSupported: supported,
     kmsKeyArn,
     coupling,
+    proxy: proxyState ?? { proxy: null, role: null },
+    proxySg: sgs.get(proxyNames(desired).sg) ?? null,
   };
 }
 
@@ -259,6 +282,7 @@ export function toObservedState(live: AwsLive, desired: Desired): Observed {
       instanceRolePolicy: policyMatches(live.role, secretArns(live, desired)),
       secretsSupported: live.secretsSupported,
     },
+    proxy: observedProxy(live.proxy),
     drift: driftOf(live, desired),
     refused: refusedOf(live, desired),
     coupled:

@@ -2,6 +2,7 @@ import { syncApp } from "./app-sync.js";
 import type { AwsCtx } from "./context.js";
 import { alarmsForReplicas, ensureAlarms } from "./monitoring.js";
 import { gather } from "./observe.js";
+import { poolerEndpoint } from "./proxy.js";
 import { replicaEndpoints } from "./wiring.js";
 
 /**
@@ -22,6 +23,7 @@ export async function rewire(
     endpoints: {
       primary: opts.primaryHost ?? live.instances.primary?.Endpoint?.Address ?? null,
       replicas: opts.replicaHosts ?? replicaEndpoints(live.instances.replicas),
+      pooler: poolerEndpoint(live.proxy, ctx.desired),
     },
     password: live.secret.doc.password,
     secretArn: live.secret.arn,

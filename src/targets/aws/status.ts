@@ -1,11 +1,13 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { type DBInstance, DescribeDBInstanceAutomatedBackupsCommand } from "@aws-sdk/client-rds";
+import { maxConnectionsEstimate } from "../../config/catalog/instance-classes.js";
 import { userError } from "../../errors.js";
 import type { Desired } from "../../model/desired-types.js";
 import type { NodeStatus, StatusReport } from "../target.js";
 import type { AwsClients, Clock } from "./clients.js";
 import { readInstances, readRestored } from "./instances.js";
 import { latestMetric } from "./metrics.js";
+import { proxyStatus, readProxyState } from "./proxy.js";
 import { listSnapshots, toBackupInfo } from "./snapshots.js";
 
 /** A node as `status` and `replica list` show it. */
@@ -72,14 +74,16 @@ export async function statusReport(aws: AwsClients, clock: Clock, desired: Desir
     );
   }
   const retention = primary.BackupRetentionPeriod ?? 0;
-  const [nodes, restored, free, snapshots, earliest, alarms] = await Promise.all([
+  const [nodes, restored, free, snapshots, earliest, alarms, proxy] = await Promise.all([
     replicaNodes(aws, clock, replicas),
     readRestored(aws, desired),
     latestMetric(aws, clock, "FreeStorageSpace", [id], "Minimum"),
     listSnapshots(aws, id),
     retention > 0 ? earliestRestorable(aws, id) : Promise.resolve(null),
     alarmsInAlarm(aws, id),
+    readProxyState(aws, desired),
   ]);
+  const maxConnections = maxConnectionsEstimate(primary.DBInstanceClass ?? "", desired.config.engine);
   const allocated = primary.AllocatedStorage ?? null;
   const freeBytes = free.get(id) ?? null;
   const latest = primary.LatestRestorableTime ? new Date(primary.LatestRestorableTime).toISOString() : null;
@@ -125,5 +129,6 @@ export async function statusReport(aws: AwsClients, clock: Clock, desired: Desir
     alarmsInAlarm: alarms,
     pendingModifications: pending,
     notes,
+    pooler: proxyStatus(proxy, desired, maxConnections),
   };
 }

@@ -126,7 +126,8 @@ export async function networkStep(ctx: AwsCtx, live: AwsLive): Promise<NetworkSt
         "Set DB_ACCESS_MODE=client-sg (the default) so ebdb attaches its own client security group instead.",
       );
     }
-    await ensureIngress(ctx, dbSg, d.primary.port, source);
+    // RDS Proxy's group keeps its rule while it exists (proxy-apply.ts manages it).
+    await ensureIngress(ctx, dbSg, d.primary.port, source, live.proxySg ? [live.proxySg.id] : []);
     return { dbSg, clientSg };
   };
   const subnets = async () => {

@@ -9,6 +9,8 @@ export interface Endpoints {
   primary: string | null;
   /** Replica endpoints (`host:port`, as `ebdb env` prints them) in index order; null when one has none yet. */
   replicas: string[] | null;
+  /** RDS Proxy's endpoint, when the configuration wants it and it has one. */
+  pooler?: { host: string; port: number } | null;
 }
 
 /** The replicas' `host:port` list, or null while one of them has no endpoint. */
@@ -44,6 +46,7 @@ export function wantedWiring(
   const at = {
     host: opts.endpoints.primary,
     replicas: opts.endpoints.replicas,
+    pooler: opts.endpoints.pooler,
     username: desired.config.masterUsername,
     // Plain values never depend on the password (a stand-in checks that none carries it).
     password: PROBE,
@@ -61,7 +64,7 @@ export function wantedWiring(
   }
   // What ebdb would give every name it may manage: a name no longer wanted is removed only when its
   // value is ebdb's (RDS_* may be a coupled database's, PG* or DATABASE_URL the user's own).
-  const every = { ...desired.config, ebRdsProperties: true };
+  const every = { ...desired.config, ebRdsProperties: true, rdsProxy: true };
   const all: Desired = {
     ...desired,
     config: every,
