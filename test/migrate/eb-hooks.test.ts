@@ -40,10 +40,13 @@ function yaml(path: string): unknown {
   return JSON.parse(r.stdout);
 }
 
+// PyYAML is missing on some machines: those tests are skipped there, except in CI, where .ci/run installs it.
+const hasYaml =
+  spawnSync("/usr/bin/python3", ["-c", "import yaml"]).status === 0 || process.env.CI === "true";
 const bashSyntax = (path: string) => spawnSync("bash", ["-n", path], { encoding: "utf8" });
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-describe("ebdb eb-hooks migrate", () => {
+describe.skipIf(!hasYaml)("ebdb eb-hooks migrate", () => {
   test("Amazon Linux 2: one leader-only container command runs the script", async () => {
     const dir = bundle("al2", ["manage.py"]);
     const r = await writeMigrateHooks(ctx(dir), { platform: "al2" });
