@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { CommandContext } from "../../src/api/context.js";
 import { doctor, doctorExitCode } from "../../src/api/doctor.js";
 import { doctorLines } from "../../src/cli/render/doctor.js";
+import { runChecks } from "../../src/doctor/registry.js";
 import type { CheckResult } from "../../src/doctor/types.js";
 import { RecordingIoHost } from "../../src/io.js";
 import { createAwsTarget } from "../../src/targets/aws/index.js";
@@ -209,5 +210,24 @@ describe("ebdb doctor on AWS (the fake)", () => {
     expect(r.byId("cpu").status).toBe("skipped");
     expect(r.byId("storage")).toMatchObject({ status: "skipped", summary: "free space could not be read" });
     expect(r.byId("connections").summary).toBe("no DatabaseConnections figure in the last 15 minutes");
+  });
+  it("MySQL: the AWS checks run (max_connections by MySQL's formula); PostgreSQL's statistics checks say they do not apply", async () => {
+    fake = installFakeAws();
+    seedDefaultEnvironment(fake, { app: "my-app", env: "my-app-prod" });
+    const desired = desiredOf({ engine: "mysql", performanceInsights: { enabled: false } });
+    await up(fake, desired);
+    metric("DatabaseConnections", 20);
+    const ctx: CommandContext = { cwd: "/nonexistent", env: {}, io: new RecordingIoHost(), target: "aws" };
+    const r = runChecks(await createAwsTarget(ctx, { clock: fake.clock }).observeHealth!(desired));
+    const byId = (id: string) => r.checks.find((c) => c.id === id)!;
+    expect(byId("instance-status").status).toBe("green");
+    expect(byId("network-path")).toMatchObject({ status: "green", observed: { port: 3306 } });
+    expect(byId("connections").summary).toBe(
+      "20 of 60 connections in use (33.3%; CloudWatch DatabaseConnections; max_connections: RDS's default for db.t3.micro, {DBInstanceClassMemory/12582880})",
+    );
+    expect(byId("long-queries")).toMatchObject({
+      status: "skipped",
+      summary: "does not apply to mysql: it reads PostgreSQL's own statistics views",
+    });
   });
 });
