@@ -72,14 +72,38 @@ export async function flushArchive(s: Session, primary: NodeMeta): Promise<Date>
   return at;
 }
 
-/** Waits until a restoring instance has replayed to its target and promoted (accepts writes). */
+/**
+ * Whether a failed connection to a starting server is only "not yet": not listening yet, or
+ * PostgreSQL's cannot_connect_now (57P03: starting up, not yet accepting connections).
+ */
+function notYet(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return (
+    code === "57P03" ||
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET" ||
+    /terminated|timeout/i.test(String(e))
+  );
+}
+
+/** How long one other connection error may last before the restore gives up on it (ms). */
+const REFUSED_MS = 10_000;
+
+/**
+ * Waits until a restoring instance has replayed to its target and promoted (accepts writes).
+ * Every wait is bounded and says why it gave up: the server stopping (its log), a connection
+ * refused for another reason than starting up for REFUSED_MS (e.g. the restored data predates
+ * ebdb's own superuser: the archive lacks WAL the backup needs), or no replay progress for `stallMs`.
+ */
 async function waitPromoted(s: Session, meta: NodeMeta, stallMs = 120_000): Promise<void> {
   const pgdata = pgdataOf(s.layout, meta.name);
   // A big restore may replay for a long time: the bound is on standing still, not on the whole.
   let deadline = Date.now() + stallMs;
   let replayed = "";
+  let refused = null as { since: number; error: string } | null;
   for (;;) {
-    if ((await inspect(pgdata)).state === "crashed" || !(await inspect(pgdata)).pid) {
+    const proc = await inspect(pgdata);
+    if (proc.state === "crashed" || !proc.pid) {
       throw systemError(
         "RESTORE_FAILED",
         `Recovery of ${meta.name} stopped.`,
@@ -87,15 +111,29 @@ async function waitPromoted(s: Session, meta: NodeMeta, stallMs = 120_000): Prom
       );
     }
     // As ebdb's own superuser: the backup may hold an older master password than the configuration's.
-    const r = await s
-      .withAdmin(meta.port, "postgres", async (c) => {
+    let r: { r: boolean; lsn: string | null } = { r: true, lsn: null };
+    try {
+      r = await s.withAdmin(meta.port, "postgres", async (c) => {
         const q = await c.query<{ r: boolean; lsn: string | null }>(
           "SELECT pg_is_in_recovery() AS r, pg_last_wal_replay_lsn()::text AS lsn",
         );
         return q.rows[0];
-      })
-      .catch(() => ({ r: true, lsn: null }));
+      });
+      refused = null;
+    } catch (e) {
+      const error = (e as Error).message;
+      if (!notYet(e)) refused = refused?.error === error ? refused : { since: Date.now(), error };
+    }
     if (!r.r) return;
+    if (refused && Date.now() - refused.since > REFUSED_MS) {
+      throw systemError(
+        "RESTORE_FAILED",
+        `${meta.name} started but refuses ebdb's connections: ${refused.error}.`,
+        /password authentication failed/.test(refused.error)
+          ? `Its data predates ebdb's own setup of this database: the WAL archive (${s.layout.archiveDir}) lacks segments the backup needs. See its log: ${logFileOf(s.layout, meta.name)}`
+          : `See its log: ${logFileOf(s.layout, meta.name)}`,
+      );
+    }
     if (r.lsn && r.lsn !== replayed) {
       replayed = r.lsn;
       deadline = Date.now() + stallMs;
