@@ -191,8 +191,9 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
         const replica = (await metas()).find((m) => m.name === c.resource);
         return replica ? recreateSlot(s, await primaryMeta(), replica) : undefined;
       });
-    } else if ((c.field === "conf" || c.field === "tls") && c.action === "update") {
-      // Both rewrite the node's files (a tls change: the CA-signed certificate) and reload it.
+    } else if ((c.field === "conf" || c.field === "tls") && c.action === "update" && c.kind !== "proxy") {
+      // Both rewrite the node's files (a tls change: the CA-signed certificate) and reload it; the
+      // pooler's conf is applyPooler's, below.
       await run(c, () => reloadConf(s, c.resource));
     } else if (is(c, "replica", "delete", "slot")) {
       await run(c, async () => dropSlot(s, await primaryMeta(), c.resource));
@@ -229,7 +230,8 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
   if (changes.some((c) => c.kind === "backup" && c.action === "delete")) await expireBackups(s);
 
   // The pooler last: it needs the primary running (its userlist comes from the primary's verifiers).
-  for (const c of changes.filter((x) => !done.has(x) && x.kind === "proxy")) await run(c, () => applyPooler(s, c));
+  for (const c of changes.filter((x) => !done.has(x) && x.kind === "proxy"))
+    await run(c, () => applyPooler(s, c));
 
   for (const c of changes) {
     if (done.has(c)) continue;

@@ -57,20 +57,55 @@ function client(url: string): pg.Client {
   return c;
 }
 
-beforeAll(() => {
+/** config.env: the pooler on with a pool of POOL, unless `over` says otherwise. */
+function writeConfig(over: Record<string, string>): void {
+  const keys = {
+    APP_NAME: app,
+    ENV_NAME: "dev",
+    DB_ENGINE_VERSION: "15.8",
+    DB_READ_REPLICA_ENABLED: "false",
+    DB_RDS_PROXY_ENABLED: "true",
+    DB_POOL_SIZE: String(POOL),
+    ...over,
+  };
   writeFileSync(
     join(dir, "config.env"),
-    [
-      `APP_NAME="${app}"`,
-      'ENV_NAME="dev"',
-      'DB_ENGINE_VERSION="15.8"',
-      'DB_READ_REPLICA_ENABLED="false"',
-      'DB_RDS_PROXY_ENABLED="true"',
-      `DB_POOL_SIZE="${POOL}"`,
-      "",
-    ].join("\n"),
+    Object.entries(keys)
+      .map(([k, v]) => `${k}="${v}"\n`)
+      .join(""),
   );
-});
+}
+
+/**
+ * The most connections the server held for the application's user (PgBouncer's, through the pool)
+ * while `fn` ran, sampled every 5 ms from a direct connection (not counted). Ends that user's other
+ * connections first, so PgBouncer's idle ones from earlier cases do not count.
+ */
+async function peakDuring(v: Record<string, string>, fn: () => Promise<unknown>): Promise<number> {
+  const direct = client(v.DATABASE_URL);
+  await direct.connect();
+  const others = "FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()";
+  await direct.query(`SELECT pg_terminate_backend(pid) ${others}`, [v.DB_USERNAME]);
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const r = await direct.query<{ n: string }>(`SELECT count(*) AS n ${others}`, [v.DB_USERNAME]);
+      peak = Math.max(peak, Number(r.rows[0].n));
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  })();
+  try {
+    await fn();
+  } finally {
+    sampling = false;
+    await sampler;
+    await direct.end();
+  }
+  return peak;
+}
+
+beforeAll(() => writeConfig({}));
 afterAll(async () => {
   if (!skip) await ebdb("destroy", "--yes");
   rmSync(dir, { recursive: true, force: true });
@@ -116,43 +151,33 @@ describe.skipIf(skip)("the local pooler: PgBouncer in front of the primary", () 
 
   test("500 concurrent clients each run transactions; the server never sees more than the pool", async () => {
     const v = await vars();
-    const direct = client(v.DATABASE_URL);
-    await direct.connect();
-    await direct.query("CREATE TABLE IF NOT EXISTS hits (client int, n int)");
-    // The server's connections of the application's user (PgBouncer's ones), sampled all along.
-    let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const r = await direct.query<{ n: string }>(
-          "SELECT count(*) AS n FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()",
-          [v.DB_USERNAME],
-        );
-        peak = Math.max(peak, Number(r.rows[0].n));
-        await new Promise((res) => setTimeout(res, 5));
-      }
-    })();
+    const setup = client(v.DATABASE_URL);
+    await setup.connect();
+    await setup.query("CREATE TABLE IF NOT EXISTS hits (client int, n int)");
+    await setup.end();
     const clients = Array.from({ length: 500 }, () => client(v.DATABASE_POOL_URL));
     const failures: string[] = [];
-    await Promise.all(
-      clients.map(async (c, i) => {
-        try {
-          await c.connect();
-          for (let n = 0; n < 3; n++) {
-            await c.query("BEGIN");
-            await c.query("INSERT INTO hits VALUES ($1, $2)", [i, n]);
-            await c.query("SELECT pg_sleep(0.002)");
-            await c.query("COMMIT");
+    const peak = await peakDuring(v, () =>
+      Promise.all(
+        clients.map(async (c, i) => {
+          try {
+            await c.connect();
+            for (let n = 0; n < 3; n++) {
+              await c.query("BEGIN");
+              await c.query("INSERT INTO hits VALUES ($1, $2)", [i, n]);
+              await c.query("SELECT pg_sleep(0.002)");
+              await c.query("COMMIT");
+            }
+          } catch (e) {
+            failures.push(String(e));
+          } finally {
+            await c.end().catch(() => {});
           }
-        } catch (e) {
-          failures.push(String(e));
-        } finally {
-          await c.end().catch(() => {});
-        }
-      }),
+        }),
+      ),
     );
-    sampling = false;
-    await sampler;
+    const direct = client(v.DATABASE_URL);
+    await direct.connect();
     const rows = await direct.query<{ n: string; c: string }>(
       "SELECT count(*) AS n, count(DISTINCT client) AS c FROM hits",
     );
@@ -256,6 +281,55 @@ describe.skipIf(skip)("the local pooler: PgBouncer in front of the primary", () 
     expect((await c.query("SELECT 1 AS one")).rows[0].one).toBe(1);
     await c.end();
   }, 90_000);
+
+  test("a new DB_POOL_SIZE is written and reloaded: same PgBouncer, new cap", async () => {
+    const [pid] = pgbouncers();
+    writeConfig({ DB_POOL_SIZE: "5" });
+    const plan = await ebdb("plan");
+    expect(plan.out).toContain("Rewrites PgBouncer's pgbouncer.ini");
+    const up = await ebdb("up");
+    expect(up.code, up.err).toBe(0);
+    expect(pgbouncers()).toEqual([pid]);
+    expect((await json<StatusReport>("status")).pooler?.maxServerConnections).toBe(5);
+    const ini = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).at(-1) ?? "";
+    expect(readFileSync(ini, "utf8")).toMatch(/^default_pool_size = 5$/m);
+    // PgBouncer reloaded it: 50 clients' transactions now take at most 5 server connections.
+    const v = await vars();
+    const peak = await peakDuring(v, () =>
+      Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const c = client(v.DATABASE_POOL_URL);
+          await c.connect();
+          await c.query("SELECT pg_sleep(0.01)");
+          await c.end();
+        }),
+      ),
+    );
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(5);
+    expect((await json<{ changed: boolean }>("up")).changed).toBe(false);
+  }, 60_000);
+
+  test("DB_RDS_PROXY_ENABLED=false: up stops it and removes its files; env drops the pooled names", async () => {
+    const [pid] = pgbouncers();
+    const folder = dirname(
+      readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).at(-1) ?? "",
+    );
+    writeConfig({ DB_RDS_PROXY_ENABLED: "false" });
+    const up = await ebdb("up");
+    expect(up.code, up.err).toBe(0);
+    expect(up.err).toContain("Stopped PgBouncer and removed its files");
+    expect(pgbouncers()).toEqual([]);
+    expect(existsSync(folder)).toBe(false);
+    const v = await vars();
+    expect(v.DATABASE_POOL_URL).toBeUndefined();
+    expect(v.DB_POOL_HOST).toBeUndefined();
+    expect((await json<StatusReport>("status")).pooler ?? null).toBeNull();
+    // And back on, for destroy.
+    writeConfig({});
+    expect((await ebdb("up")).code).toBe(0);
+    expect(pgbouncers()).toHaveLength(1);
+  }, 60_000);
 
   test("destroy leaves no PgBouncer and none of its files", async () => {
     const [pid] = pgbouncers();
