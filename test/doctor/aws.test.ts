@@ -230,4 +230,27 @@ describe("ebdb doctor on AWS (the fake)", () => {
       summary: "does not apply to mysql: it reads PostgreSQL's own statistics views",
     });
   });
+  it("replica lag: an idle PostgreSQL primary's five minutes are not a fault; past them red; with writes it is yellow", async () => {
+    fake = installFakeAws();
+    seedDefaultEnvironment(fake, { app: "my-app", env: "my-app-prod" });
+    const desired = desiredOf({ replicas: { enabled: true, count: 1 } });
+    await up(fake, desired);
+    const replica = `${ID}-replica-1`;
+    const ctx: CommandContext = { cwd: "/nonexistent", env: {}, io: new RecordingIoHost(), target: "aws" };
+    const target = createAwsTarget(ctx, { clock: fake.clock });
+    const replicas = async () =>
+      runChecks(await target.observeHealth!(desired)).checks.find((c) => c.id === "replicas")!;
+    fake.setReplicaLag(replica, 240);
+    metric("TransactionLogsGeneration", 40, 6);
+    metric("TransactionLogsGeneration", 35, 1);
+    expect(await replicas()).toMatchObject({
+      status: "green",
+      summary: `1 replica(s) keeping up: ${replica} 4 min, the primary idle`,
+    });
+    fake.setReplicaLag(replica, 900);
+    expect(await replicas()).toMatchObject({ status: "red", summary: `replica lag: ${replica} 15 min` });
+    fake.setReplicaLag(replica, 240);
+    metric("TransactionLogsGeneration", 50_000, 0);
+    expect(await replicas()).toMatchObject({ status: "yellow", summary: `replica lag: ${replica} 4 min` });
+  });
 });

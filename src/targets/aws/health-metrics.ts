@@ -14,6 +14,8 @@ export interface HealthMetrics {
   connections: Series;
   /** CPUCreditBalance (credits), 5-minute averages; empty for fixed-performance classes. */
   credits: Series;
+  /** TransactionLogsGeneration (bytes/s of WAL, PostgreSQL), 5-minute averages. */
+  wal: Series;
 }
 
 /** How far back doctor looks: two days of hourly free space give the growth rate. */
@@ -26,6 +28,7 @@ const QUERIES: { key: keyof HealthMetrics; metric: string; stat: string; period:
   { key: "cpu", metric: "CPUUtilization", stat: "Average", period: 300 },
   { key: "connections", metric: "DatabaseConnections", stat: "Maximum", period: 300 },
   { key: "credits", metric: "CPUCreditBalance", stat: "Average", period: 300 },
+  { key: "wal", metric: "TransactionLogsGeneration", stat: "Average", period: 300 },
 ];
 
 /** The instance's metrics doctor judges, in one GetMetricData call (following NextToken). */
@@ -45,7 +48,7 @@ export async function readHealthMetrics(aws: AwsClients, clock: Clock, id: strin
     },
     ReturnData: true,
   }));
-  const out: HealthMetrics = { free: [], cpu: [], connections: [], credits: [] };
+  const out: HealthMetrics = { free: [], cpu: [], connections: [], credits: [], wal: [] };
   let token: string | undefined;
   do {
     const r = await aws.cw(
@@ -112,4 +115,14 @@ export function storageGrowth(
   }
   const freePerMs = den > 0 ? num / den : 0;
   return { bytesPerDay: Math.round(-freePerMs * 86_400_000), windowHours: Math.round(span / 360_000) / 10 };
+}
+
+/**
+ * Whether a PostgreSQL primary wrote (almost) no WAL over the last 10 minutes: every recent
+ * TransactionLogsGeneration average under 1 KiB/s (RDS's own housekeeping writes far less; a
+ * primary committing anything regularly keeps ReplicaLag near zero anyway). null without figures.
+ */
+export function walIdle(wal: Series, nowMs: number): boolean | null {
+  const recent = wal.filter((p) => nowMs - p.t <= 10 * 60_000 + 60_000);
+  return recent.length === 0 ? null : recent.every((p) => p.v < 1024);
 }

@@ -12,13 +12,22 @@ import { userError } from "../../errors.js";
 import type { Desired } from "../../model/desired-types.js";
 import type { HealthOptions } from "../target.js";
 import type { AwsClients, Clock } from "./clients.js";
-import { type HealthMetrics, latest, readHealthMetrics, storageGrowth, valueAgo } from "./health-metrics.js";
+import {
+  type HealthMetrics,
+  latest,
+  readHealthMetrics,
+  storageGrowth,
+  valueAgo,
+  walIdle,
+} from "./health-metrics.js";
 import { READY, readRestored } from "./instances.js";
 import { latestMetric } from "./metrics.js";
 import { type AwsLive, attached, gather, sourceGroupId } from "./observe.js";
 import { RDS_CA_EXPIRY } from "./rds-ca.js";
 
 const GIB = 1024 ** 3;
+/** The most lag an idle PostgreSQL primary makes a replica report: five minutes, and a minute's margin. */
+const IDLE_LAG_MAX_SECONDS = 360;
 const iso = (d: Date | string | undefined | null) => (d ? new Date(d).toISOString() : null);
 
 /**
@@ -170,15 +179,22 @@ export async function observeAwsHealth(
   });
   const retention = i.BackupRetentionPeriod ?? 0;
   const latestRestorable = iso(i.LatestRestorableTime);
-  const replicas: ReplicaFacts[] = live.instances.replicas.map((r) => ({
-    name: r.DBInstanceIdentifier!,
-    // A replica whose storage is being optimized still serves reads.
-    state: READY.has(r.DBInstanceStatus ?? "") ? "available" : (r.DBInstanceStatus ?? "unknown"),
-    lagBytes: null,
-    lagSeconds: lags.get(r.DBInstanceIdentifier!) ?? null,
-    primaryIdle: null,
-    streaming: null,
-  }));
+  // "If there are no user transactions occurring on the source DB instance, the associated PostgreSQL
+  // read replica reports a replication lag of up to five minutes" (RDS User Guide, "Working with read
+  // replicas for Amazon RDS for PostgreSQL"): such a lag is not a fault, a longer one is.
+  const idle = i.Engine === "postgres" ? walIdle(metrics.wal, clock.now().getTime()) : null;
+  const replicas: ReplicaFacts[] = live.instances.replicas.map((r) => {
+    const lagSeconds = lags.get(r.DBInstanceIdentifier!) ?? null;
+    return {
+      name: r.DBInstanceIdentifier!,
+      // A replica whose storage is being optimized still serves reads.
+      state: READY.has(r.DBInstanceStatus ?? "") ? "available" : (r.DBInstanceStatus ?? "unknown"),
+      lagBytes: null,
+      lagSeconds,
+      primaryIdle: idle === null ? null : idle && (lagSeconds ?? 0) <= IDLE_LAG_MAX_SECONDS,
+      streaming: null,
+    };
+  });
   return {
     target: "aws",
     identifier: desired.identifier,
