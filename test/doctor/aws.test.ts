@@ -198,7 +198,10 @@ describe("ebdb doctor on AWS (the fake)", () => {
     const r = await run();
     expect(r.byId("certificate")).toMatchObject({
       status: "yellow",
-      summary: "the server certificate expires in 68 day(s), 2024-08-22",
+      summary: "the CA rds-ca-2019 expires in 68 day(s), 2024-08-22",
+      fix: expect.stringContaining(
+        "Move the instance to rds-ca-rsa2048-g1, the CA ebdb pins (valid until 2061): `ebdb up --target aws --apply-immediately`",
+      ),
       observed: { ca: "rds-ca-2019", caNotAfter: "2024-08-22T17:08:50.000Z", daysLeft: 68 },
     });
     expect(doctorExitCode(r)).toBe(0);

@@ -1,3 +1,4 @@
+import { RDS_CA_CERTIFICATE } from "../../model/desired.js";
 import { daysBetween } from "../format.js";
 import type { HealthObservation, Step } from "../observation.js";
 import { LIMITS } from "../thresholds.js";
@@ -50,9 +51,10 @@ function certificate(o: HealthObservation): Verdict {
       o.connectivity.tls.ok === false ? "no TLS connection" : "the certificate could not be read",
     );
   const now = o.at;
+  // The CA first: when both end together (a server certificate ends with its CA), the CA is the cause.
   const dates = [
-    { what: "the server certificate", at: c.notAfter },
     { what: `the CA${c.ca ? ` ${c.ca}` : ""}`, at: c.caNotAfter },
+    { what: "the server certificate", at: c.notAfter },
   ].filter((d): d is { what: string; at: string } => d.at !== null);
   if (dates.length === 0) return skipped("no expiry date was readable");
   const first = dates.reduce((a, b) => (Date.parse(b.at) < Date.parse(a.at) ? b : a));
@@ -66,8 +68,8 @@ function certificate(o: HealthObservation): Verdict {
   const fix =
     o.target === "local"
       ? "Run `ebdb up`: it issues new certificates from the project CA (and a new CA when it expires); applications re-read ca.crt."
-      : first.what.startsWith("the CA")
-        ? `Move the instance to a CA that outlives it (aws rds modify-db-instance --db-instance-identifier ${o.instance.name} --ca-certificate-identifier rds-ca-rsa4096-g1 --apply-immediately; ebdb pins rds-ca-rsa2048-g1, so \`ebdb up\` moves it back), then redeploy with \`ebdb eb-files\` so the EB instances trust it.`
+      : first.what.startsWith("the CA") || (c.ca !== null && c.ca !== RDS_CA_CERTIFICATE)
+        ? `Move the instance to ${RDS_CA_CERTIFICATE}, the CA ebdb pins (valid until 2061): \`ebdb up --target aws --apply-immediately\` (RDS restarts the instance to load it unless its engine version rotates certificates without one); the EB instances trust it through \`ebdb eb-files\`.`
         : `RDS renews the server certificate of the CA it uses; if it does not, rotate it: aws rds modify-db-instance --db-instance-identifier ${o.instance.name} --ca-certificate-identifier ${c.ca ?? "rds-ca-rsa2048-g1"} --apply-immediately.`;
   return graded(level, `${first.what} ${when}`, observed, fix);
 }
