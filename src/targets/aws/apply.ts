@@ -12,6 +12,7 @@ import {
   deleteInstance,
   READY,
   readInstances,
+  replicaIndexOf,
   replicaZone,
   waitReady,
 } from "./instances.js";
@@ -35,6 +36,8 @@ export interface ApplyOptions {
 
 const NETWORK: ResourceKind[] = ["security-group", "security-group-rule", "subnet-group"];
 const REPLACE_FIELDS = ["storage.encrypted", "storage.kmsKeyId"];
+/** Changes after which an instance reboots (with --apply-immediately) so static parameters take effect. */
+const REBOOTS = ["reboot", "parameterGroup"];
 
 function kindIs(...kinds: ResourceKind[]) {
   return (c: Change) => kinds.includes(c.kind);
@@ -219,7 +222,13 @@ async function databaseStep(
       const mods = mine.filter((c) => c.field === "securityGroups" || isModifyField(c.field));
       if (mods.length > 0)
         await modifyInstance(ctx, d.primary, mods, { applyImmediately: opts.applyImmediately, dbSgId });
-      await rebootIfNeeded(ctx, id, mine.some((c) => c.field === "reboot") || pre.staticChanged, opts);
+      // A parameter group attached to a running instance applies its static parameters at a reboot.
+      await rebootIfNeeded(
+        ctx,
+        id,
+        mine.some((c) => REBOOTS.includes(c.field ?? "")) || pre.staticChanged,
+        opts,
+      );
       primary = await waitReady(ctx, id);
     },
   );
@@ -263,9 +272,12 @@ async function replicasStep(
   const d = ctx.desired;
   const dbSgId = pre.net.dbSg.id;
   const ofReplicas = plan.changes.filter((c) => c.kind === "replica");
-  const wantOf = (name: string): DesiredInstance =>
-    d.replicas.find((r) => r.name === name) ??
-    desiredReplica(d.config, "aws", replicaIndex(d.identifier, name) ?? 1);
+  // A replica `ebdb adopt` tagged keeps its own name: its index comes from its tags.
+  const wantOf = (name: string): DesiredInstance => {
+    const have = live.instances.replicas.find((r) => r.DBInstanceIdentifier === name);
+    const n = have ? replicaIndexOf(d.identifier, have) : replicaIndex(d.identifier, name);
+    return { ...(d.replicas.find((r) => r.name === name) ?? desiredReplica(d.config, "aws", n ?? 1)), name };
+  };
   const tasks: (() => Promise<unknown>)[] = [];
   for (const c of ofReplicas.filter((x) => x.action === "delete"))
     tasks.push(() => deleteInstance(ctx, c.resource, null));
@@ -289,7 +301,12 @@ async function replicasStep(
       const mods = changes.filter((c) => c.field === "securityGroups" || isModifyField(c.field));
       if (mods.length > 0)
         await modifyInstance(ctx, wantOf(name), mods, { applyImmediately: opts.applyImmediately, dbSgId });
-      await rebootIfNeeded(ctx, name, changes.some((c) => c.field === "reboot") || pre.staticChanged, opts);
+      await rebootIfNeeded(
+        ctx,
+        name,
+        changes.some((c) => REBOOTS.includes(c.field ?? "")) || pre.staticChanged,
+        opts,
+      );
       // One still being created by an interrupted run: the EB wiring needs its endpoint.
       if (!READY.has(r.DBInstanceStatus ?? "")) await waitReady(ctx, name);
     });

@@ -99,6 +99,27 @@ export async function readAlarms(aws: AwsClients, identifier: string): Promise<M
   return out;
 }
 
+/**
+ * The lag alarms of replicas whose names do not start with the identifier (those `ebdb adopt` took
+ * under their own names, `<replica>-lag`), which readAlarms' prefix does not find. No call when there
+ * are none.
+ */
+export async function readLagAlarms(
+  aws: AwsClients,
+  identifier: string,
+  replicas: readonly { DBInstanceIdentifier?: string }[],
+): Promise<MetricAlarm[]> {
+  const names = replicas
+    .map((r) => r.DBInstanceIdentifier ?? "")
+    .filter((n) => n && !n.startsWith(`${identifier}-`))
+    .map((n) => `${n}-lag`);
+  if (names.length === 0) return [];
+  const r = await aws.cw(
+    new DescribeAlarmsCommand({ AlarmNames: names.slice(0, 100), AlarmTypes: ["MetricAlarm"] }),
+  );
+  return r.MetricAlarms ?? [];
+}
+
 /** The alarms wanted when these replicas run: the configured ones, with one lag alarm per replica. */
 export function alarmsForReplicas(desired: Desired, replicaNames: string[]): DesiredAlarm[] {
   const rest = desired.monitoring.alarms.filter((a) => a.metric !== "ReplicaLag");

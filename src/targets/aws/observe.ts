@@ -16,7 +16,7 @@ import { type LiveEnv, platformSupportsSecrets, readEnvironment } from "./eb.js"
 import { type LiveEnvSecrets, readEnvSecret, readEnvSecrets } from "./env-secrets.js";
 import { type LiveRole, policyMatches, readRole } from "./iam.js";
 import { type LiveInstances, readInstances, toObserved } from "./instances.js";
-import { type LiveTopic, readAlarms, readTopic, topicArn } from "./monitoring.js";
+import { type LiveTopic, readAlarms, readLagAlarms, readTopic, topicArn } from "./monitoring.js";
 import { type LiveSg, readSecurityGroups } from "./network.js";
 import { type LiveParamGroup, readParamGroup } from "./params.js";
 import { type LiveProxyState, observedProxy, proxyNames, readProxyState } from "./proxy.js";
@@ -198,7 +198,7 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     params,
     topicArn: arn,
     topic,
-    alarms,
+    alarms: [...alarms, ...(await readLagAlarms(aws, id, instances.replicas))],
     role,
     secretsSupported: supported,
     kmsKeyArn,
