@@ -14,7 +14,7 @@ import { reloadConf } from "./conf-drift.js";
 import { addReplica, dropOrphanSlots, dropSlot, removeReplica } from "./replicas.js";
 import { recreateSlot } from "./slots.js";
 import { writeFileMode } from "./fs-safe.js";
-import { applyPooler } from "./pgbouncer.js";
+import { applyPooler, refreshPooler } from "./pgbouncer.js";
 import { inspect, signalServer, stopServer } from "./process.js";
 import { setMasterPassword, statementsGrantSql } from "./roles.js";
 import type { Session } from "./session.js";
@@ -232,6 +232,11 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
   // The pooler last: it needs the primary running (its userlist comes from the primary's verifiers).
   for (const c of changes.filter((x) => !done.has(x) && x.kind === "proxy"))
     await run(c, () => applyPooler(s, c));
+  // Or its files follow what the other changes did (a password's verifier, the primary's port).
+  if (!changes.some((c) => c.kind === "proxy")) {
+    const refreshed = await refreshPooler(s);
+    if (refreshed) io.event({ type: "info", message: refreshed });
+  }
 
   for (const c of changes) {
     if (done.has(c)) continue;

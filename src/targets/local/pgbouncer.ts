@@ -240,6 +240,21 @@ export async function applyPooler(s: Session, c: Change): Promise<string> {
   return `Started PgBouncer ${bin.version} on 127.0.0.1:${port}${note}, in front of the primary (at most ${poolerPoolSize(s)} server connections)`;
 }
 
+/**
+ * After the other changes of an `up`: rewrites the running pooler's files that those changes made
+ * stale (a new password's verifier, the primary's new port or certificate) and reloads it, so no
+ * second `up` is needed. Returns what it did, or null when there was nothing to do.
+ */
+export async function refreshPooler(s: Session): Promise<string | null> {
+  if (!s.config.rdsProxy) return null;
+  const proc = await inspectPooler(s.layout);
+  if (proc.state !== "running" || proc.port === null) return null;
+  const written = await writeFiles(s, await wantedFiles(s, proc.port));
+  if (written.length === 0) return null;
+  await reloadPooler(s.layout);
+  return `PgBouncer: rewrote ${written.join(", ")} and reloaded it`;
+}
+
 /** Stops the pooler (down, destroy); whether one ran. */
 export async function stopLocalPooler(s: Session): Promise<boolean> {
   if (!(await exists(poolerDir(s.layout)))) return false;

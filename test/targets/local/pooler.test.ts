@@ -1,5 +1,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import pg from "pg";
@@ -307,6 +315,30 @@ describe.skipIf(skip)("the local pooler: PgBouncer in front of the primary", () 
     );
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(5);
+    expect((await json<{ changed: boolean }>("up")).changed).toBe(false);
+  }, 60_000);
+
+  test("a new master password works through the pooler after one up; the old one is refused", async () => {
+    const old = await vars();
+    const password = `Pooled-${process.pid}-new-password`;
+    writeConfig({ DB_POOL_SIZE: "5", DB_MASTER_PASSWORD: password });
+    chmodSync(join(dir, "config.env"), 0o600);
+    const up = await ebdb("up");
+    expect(up.code, up.err).toBe(0);
+    expect(up.err).toContain("PgBouncer: rewrote userlist.txt and reloaded it");
+    const v = await vars();
+    expect(v.DB_PASSWORD).toBe(password);
+    const c = client(v.DATABASE_POOL_URL);
+    await c.connect();
+    expect((await c.query("SELECT current_user AS u")).rows[0].u).toBe(v.DB_USERNAME);
+    await c.end();
+    const stale = client(old.DATABASE_POOL_URL);
+    const refused = await stale.connect().then(
+      () => null,
+      (e: Error) => e.message,
+    );
+    await stale.end().catch(() => {});
+    expect(refused).toMatch(/SASL authentication failed|password authentication failed/);
     expect((await json<{ changed: boolean }>("up")).changed).toBe(false);
   }, 60_000);
 
