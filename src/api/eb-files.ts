@@ -16,7 +16,7 @@ export interface EbFilesResult {
 /**
  * `ebdb eb-files [--out DIR]`: writes into the application's source bundle (DIR, default the current
  * directory) the files that put the RDS CA bundle on every EB instance at EB_RDS_CA_PATH, where
- * DATABASE_URL's sslrootcert and PGSSLROOTCERT point: `.ebdb/rds-ca-bundle.pem` and
+ * DATABASE_URL's sslrootcert and PGSSLROOTCERT point: `.platform/ebdb-rds-ca-bundle.pem` and
  * `.ebextensions/ebdb-rds-ca.config` (see targets/aws/rds-ca.ts). Needs no configuration and no AWS
  * access; a file already holding the same content is left untouched (`changed: false`).
  */

@@ -52,7 +52,7 @@ describe.skipIf(!hasYaml)("ebdb eb-hooks migrate", () => {
     const r = await writeMigrateHooks(ctx(dir), { platform: "al2" });
     expect([r.tool, r.evidence, r.platform]).toEqual(["django", ["manage.py"], "al2"]);
     expect(r.files.map((f) => f.path)).toEqual([
-      ".ebdb/rds-ca-bundle.pem",
+      ".platform/ebdb-rds-ca-bundle.pem",
       EBEXTENSION_FILE,
       ".platform/ebdb-migrate.sh",
       ".ebextensions/ebdb-migrate.config",

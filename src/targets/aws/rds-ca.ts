@@ -6,8 +6,12 @@ import { createRequire } from "node:module";
  */
 export const EB_RDS_CA_PATH = "/etc/pki/ebdb/rds-ca-bundle.pem";
 
-/** The bundle's path inside the application's source bundle (copied to EB_RDS_CA_PATH on deploy). */
-export const BUNDLE_IN_SOURCE = ".ebdb/rds-ca-bundle.pem";
+/**
+ * The bundle's path inside the application's source bundle (copied to EB_RDS_CA_PATH on deploy). Not
+ * under `.ebdb/`: `ebdb init` keeps that folder (local state) out of git, and `eb deploy` packages
+ * the last git commit, so a bundle there never reached the instances.
+ */
+export const BUNDLE_IN_SOURCE = ".platform/ebdb-rds-ca-bundle.pem";
 
 /** The .ebextensions file that installs the bundle. */
 export const EBEXTENSION_FILE = ".ebextensions/ebdb-rds-ca.config";

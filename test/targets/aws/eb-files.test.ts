@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeEbFiles } from "../../../src/api/eb-files.js";
+import { main } from "../../../src/cli/main.js";
+import { captureOutput } from "../../fixtures/output.js";
 import { RecordingIoHost } from "../../../src/io.js";
 import { Secret } from "../../../src/model/secret.js";
 import type { FakeAws } from "../../fakes/aws/index.js";
@@ -33,12 +35,12 @@ describe("ebdb eb-files", () => {
     const result = await writeEbFiles(ctx(app));
     expect(result.installedAt).toBe(EB_CA_PATH);
     expect(result.files.map((f) => [f.path, f.changed])).toEqual([
-      [".ebdb/rds-ca-bundle.pem", true],
+      [".platform/ebdb-rds-ca-bundle.pem", true],
       [".ebextensions/ebdb-rds-ca.config", true],
     ]);
     const config = readFileSync(join(app, ".ebextensions/ebdb-rds-ca.config"), "utf8");
     const command = /^container_commands:\n {2}01_ebdb_rds_ca:\n {4}command: (.+)$/m.exec(config)?.[1];
-    expect(command).toBe(`install -D -m 0444 .ebdb/rds-ca-bundle.pem ${EB_CA_PATH}`);
+    expect(command).toBe(`install -D -m 0444 .platform/ebdb-rds-ca-bundle.pem ${EB_CA_PATH}`);
 
     // EB runs container commands as root in the staging directory (the source bundle unpacked):
     // the same command, into a scratch root instead of the instance's /.
@@ -51,16 +53,40 @@ describe("ebdb eb-files", () => {
     expect(run.status, run.stderr).toBe(0);
     const installed = join(root, EB_CA_PATH);
     expect(statSync(installed).mode & 0o777).toBe(0o444);
-    expect(readFileSync(installed, "utf8")).toBe(readFileSync(join(app, ".ebdb/rds-ca-bundle.pem"), "utf8"));
+    expect(readFileSync(installed, "utf8")).toBe(
+      readFileSync(join(app, ".platform/ebdb-rds-ca-bundle.pem"), "utf8"),
+    );
 
     // Again: nothing changes.
     expect((await writeEbFiles(ctx(app))).files.map((f) => f.changed)).toEqual([false, false]);
   });
 
+  it("what it writes is in what `eb deploy` packages: the last git commit of a project `ebdb init` set up", async () => {
+    const app = scratch();
+    const git = (...args: string[]) => {
+      const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+        cwd: app,
+        encoding: "utf8",
+        timeout: 10_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    git("init", "-q");
+    expect(await main(["init"], captureOutput(), { ...process.env, EBDB_TARGET: "" }, app)).toBe(0);
+    expect(readFileSync(join(app, ".gitignore"), "utf8")).toMatch(/^\.ebdb\/?$/m);
+    const written = (await writeEbFiles(ctx(app))).files.map((f) => f.path);
+    git("add", "-A");
+    git("commit", "-q", "-m", "app");
+    // `eb deploy` in a git repository uploads `git archive` of HEAD: the files of that commit.
+    const shipped = git("ls-tree", "-r", "--name-only", "HEAD");
+    for (const f of written) expect(shipped.split("\n"), f).toContain(f);
+  });
+
   it("ships every region's RDS root CAs, rds-ca-rsa2048-g1's among them, each a CA certificate", async () => {
     const app = scratch();
     await writeEbFiles(ctx(app), { out: "bundle-root" });
-    const pem = readFileSync(join(app, "bundle-root/.ebdb/rds-ca-bundle.pem"), "utf8");
+    const pem = readFileSync(join(app, "bundle-root/.platform/ebdb-rds-ca-bundle.pem"), "utf8");
     const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
     expect(certs.length).toBeGreaterThan(100);
     const parsed = certs.map((c) => new X509Certificate(c));
