@@ -59,6 +59,6 @@ export function instancesFor(target: Desired["target"], maxInstances?: number): 
   if (target === "local") return { count: 1, from: "one application locally" };
   return {
     count: EB_DEFAULT_MAX_SIZE,
-    from: "Elastic Beanstalk's default aws:autoscaling:asg MaxSize; give the environment's own with --max-instances",
+    from: "Elastic Beanstalk's default aws:autoscaling:asg MaxSize",
   };
 }

@@ -36,7 +36,7 @@ describe("plan shows the pool sizing", () => {
         "  − 3 superuser_reserved_connections",
         "  − 5 kept for migrations and an operator (psql, ebdb exec)",
         "  = 71 for the application",
-        "  ÷ 4 application instances at most (Elastic Beanstalk's default aws:autoscaling:asg MaxSize; give the environment's own with --max-instances) = 17 per instance",
+        "  ÷ 4 application instances at most (Elastic Beanstalk's default aws:autoscaling:asg MaxSize) = 17 per instance",
       ].join("\n"),
     );
     expect(r.out).not.toContain("warning:");
