@@ -17,7 +17,7 @@ export function publishRdsLog(
 ): boolean {
   const region = opts.region ?? fake.region;
   const inst = fake.state.region(region).rds.instances.get(instanceId.toLowerCase());
-  if (!inst || !inst.logExports.includes(kind)) return false;
+  if (!inst?.logExports.includes(kind)) return false;
   const name = `/aws/rds/instance/${inst.id}/${kind}`;
   const key = regional(region, name);
   let g = fake.state.serverless.logGroups.get(key);
