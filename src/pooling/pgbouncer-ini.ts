@@ -48,10 +48,12 @@ function settingsLines(p: PoolSettings): string[] {
   ];
 }
 
-/** A PgBouncer [databases] line: `name = host=H port=P dbname=D`, values quoted as PgBouncer's connection strings read them. */
+/**
+ * A PgBouncer [databases] line: `name = host=H port=P dbname=D`, a value with anything but letters,
+ * digits and `_.-` in single quotes, a quote doubled (PgBouncer's loader.c reads no backslash escapes).
+ */
 export function databaseLine(name: string, host: string, port: number, dbname: string): string {
-  const v = (s: string) =>
-    /^[A-Za-z0-9_.-]+$/.test(s) ? s : `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  const v = (s: string) => (/^[A-Za-z0-9_.-]+$/.test(s) ? s : `'${s.replace(/'/g, "''")}'`);
   return `${name} = host=${v(host)} port=${port} dbname=${v(dbname)}`;
 }
 
