@@ -192,6 +192,11 @@ export function buildProgram(
     .option("--instance <name>", "a replica or restored instance instead of the primary")
     .option("--long-query-seconds <s>", "a query running longer is a long query (default 5)")
     .action(action(() => import("./commands/doctor.js")));
+  cmd("top", "a live view of CPU, connections, replication lag, free storage and top queries (q quits)")
+    .option("--instance <name>", "a replica or restored instance instead of the primary")
+    .option("--interval <s>", "seconds between refreshes (default 2)")
+    .option("--count <n>", "print this many frames and exit (plain text, as when not on a terminal)")
+    .action(action(() => import("./commands/top.js")));
   cmd("audit", "check the database against the production practices (exit 1 when one fails)")
     .option("--restore-days <n>", "a restore test counts for this many days (default 90)")
     .action(action(() => import("./commands/audit.js")));
