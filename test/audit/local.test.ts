@@ -83,6 +83,9 @@ describe("ebdb audit on the local target", () => {
     expect(byId("minor-version").observed).toMatchObject({ current: expect.stringMatching(/^15\.\d+$/) });
     expect(byId("parameter-group").status).toBe("pass");
     expect(byId("migrations")).toMatchObject({ status: "fail", command: "ebdb migrate" });
+    const bad = await ebdb("audit", "--restore-days", "0");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--restore-days 0 is not a whole number of days from 1 to 3650.");
   });
 
   test("a migration tool's table makes migrations pass", async () => {

@@ -243,6 +243,16 @@ describe("ebdb doctor on AWS (the fake)", () => {
     const target = createAwsTarget(ctx, { clock: fake.clock });
     const replicas = async () =>
       runChecks(await target.observeHealth!(desired)).checks.find((c) => c.id === "replicas")!;
+    const onReplica = runChecks(await target.observeHealth!(desired, { instance: replica }));
+    expect(onReplica.instance).toBe(replica);
+    expect(onReplica.checks.find((c) => c.id === "replicas")).toMatchObject({
+      status: "skipped",
+      summary: `${replica} is a replica: replication is read on the primary`,
+    });
+    await expect(target.observeHealth!(desired, { instance: "nope" })).rejects.toMatchObject({
+      code: "INSTANCE_NOT_FOUND",
+      hint: expect.stringContaining(`${ID}, ${replica}`),
+    });
     fake.setReplicaLag(replica, 240);
     metric("TransactionLogsGeneration", 40, 6);
     metric("TransactionLogsGeneration", 35, 1);
