@@ -109,7 +109,8 @@ function buildConfig(file: string, v: Values, entries: readonly EnvEntry[]): Con
       dbSecurityGroup: v.optStr("DB_SECURITY_GROUP_NAME") ?? `${identifier}-sg`,
       clientSecurityGroup: `${identifier}-client-sg`,
       snsTopic: `${identifier}-alarms`,
-      proxy: `${identifier}-proxy`,
+      // An RDS Proxy name is an RDS identifier (at most 63 characters): a long identifier is cut to fit.
+      proxy: `${identifier.slice(0, 57).replace(/-+$/, "")}-proxy`,
     },
     local: { port: v.optInt("DB_LOCAL_PORT") ?? null },
   };
