@@ -1,4 +1,5 @@
 import type { AuditObservation, RestoreTest } from "../audit/types.js";
+import type { AutoscaleRunner } from "../autoscale/runner-types.js";
 import type { HealthObservation } from "../doctor/observation.js";
 import type { IoHost } from "../io.js";
 import type { Plan } from "../model/change.js";
@@ -148,6 +149,8 @@ export interface StatusReport {
     list: BackupInfo[];
     earliestRestorableTime: string | null;
     latestRestorableTime: string | null;
+    /** Local: bytes on disk the base backups take (files snapshots share counted once) and the WAL archive. */
+    space?: { backupsBytes: number; archiveBytes: number } | null;
   };
   storage: {
     usedBytes: number | null;
@@ -278,6 +281,8 @@ export interface Target {
   observeAudit?(desired: Desired): Promise<AuditObservation>;
   /** Notes a restore that finished, for audit's "restore tested" (local: .ebdb/<id>; AWS: a tag on the primary). */
   recordRestoreTest?(desired: Desired, test: RestoreTest): Promise<void>;
+  /** The read-replica autoscaler's runner (AWS: the Lambda function `up` deploys, read or run from here). */
+  autoscaler?(desired: Desired): AutoscaleRunner;
   /** Lines printed before a mutating command asks (AWS: account, region, identifier). */
   preamble?(desired: Desired): Promise<string[]>;
   /** Day-2 operations a target may offer; a target without one says so clearly. */

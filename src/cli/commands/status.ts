@@ -62,6 +62,10 @@ export function statusLines(r: StatusReport): string[] {
   }
   if (b.enabled)
     lines.push(`  Restorable window: ${b.earliestRestorableTime ?? "-"} to ${b.latestRestorableTime ?? "-"}`);
+  if (b.space)
+    lines.push(
+      `  Space: base backups ${(b.space.backupsBytes / 1048576).toFixed(1)} MiB (shared files once), WAL archive ${(b.space.archiveBytes / 1048576).toFixed(1)} MiB`,
+    );
   for (const x of b.list)
     lines.push(
       `  ${x.kind.padEnd(9)} ${x.id}  ${x.createdAt}  ${x.sizeBytes === null ? "" : `${(x.sizeBytes / 1048576).toFixed(1)} MiB`}`,

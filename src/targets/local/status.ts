@@ -255,6 +255,7 @@ export async function localStatus(s: Session): Promise<StatusReport> {
       earliestRestorableTime: archiveOn && bases.length ? bases[0].createdAt : null,
       // A restore first flushes the primary's WAL to the archive, so while it runs, "now" is restorable.
       latestRestorableTime: archiveOn && bases.length && facts ? facts.now.toISOString() : null,
+      space: { backupsBytes: backupBytes, archiveBytes },
     },
     storage: {
       usedBytes: primary ? nodeBytes[views.indexOf(primary)] : null,
