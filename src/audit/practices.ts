@@ -217,6 +217,14 @@ export const PRACTICES: readonly Practice[] = [
       const i = o.insights;
       if (!i) return why(o, "performance-insights", "Performance Insights could not be read");
       if (i.enabled) return v("pass", `${i.kind}: ${i.detail}`, { ...i });
+      if (i.unsupported)
+        return v(
+          "fail",
+          `${i.kind} is off: ${i.detail}`,
+          { ...i },
+          "Move to a class that has it (db.t3.medium or larger), then set DB_PERFORMANCE_INSIGHTS_ENABLED=true in config.env.",
+          "ebdb scale --instance-class db.t3.medium --target aws",
+        );
       return v(
         "fail",
         `${i.kind} is off: ${i.detail}`,

@@ -33,7 +33,7 @@ export interface AuditObservation {
   /** CloudWatch alarms on the database: those ebdb's configuration asks for, those that exist, who is told. */
   alarms: { expected: string[]; present: string[]; subscribers: number } | null;
   /** Performance Insights or its successor, CloudWatch Database Insights (locally pg_stat_statements). */
-  insights: { enabled: boolean; kind: string; detail: string } | null;
+  insights: { enabled: boolean; kind: string; detail: string; unsupported?: boolean } | null;
   /** Restores recorded by `ebdb restore`, newest first. */
   restoreTests: RestoreTest[];
   version: { current: string; latestMinor: string | null; autoMinorVersionUpgrade: boolean | null };

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { audit } from "../../src/api/audit.js";
 import type { CommandContext } from "../../src/api/context.js";
 import { restore } from "../../src/api/restore.js";
-import { auditExitCode } from "../../src/audit/practices.js";
+import { auditExitCode, runAudit } from "../../src/audit/practices.js";
 import type { PracticeResult } from "../../src/audit/types.js";
 import { RecordingIoHost } from "../../src/io.js";
 import { createAwsTarget } from "../../src/targets/aws/index.js";
@@ -177,6 +177,21 @@ describe("ebdb audit on AWS (the fake)", () => {
     expect((await run(1)).byId("restore-tested")).toMatchObject({
       status: "fail",
       summary: expect.stringMatching(/^the last restore test was 2 days ago/),
+    });
+  });
+  it("MySQL on a micro class: TLS by require_secure_transport; Performance Insights fails with the class change that makes it possible", async () => {
+    fake = installFakeAws();
+    seedDefaultEnvironment(fake, { app: "my-app", env: "my-app-prod" });
+    const desired = desiredOf({ engine: "mysql", performanceInsights: { enabled: false } });
+    await up(fake, desired);
+    const ctx: CommandContext = { cwd: "/nonexistent", env: {}, io: new RecordingIoHost(), target: "aws" };
+    const r = runAudit(await createAwsTarget(ctx, { clock: fake.clock }).observeAudit!(desired));
+    const byId = (id: string) => r.practices.find((p) => p.id === id)!;
+    expect(byId("encryption").summary).toMatch(/^TLS enforced in transit \(require_secure_transport=1 in /);
+    expect(byId("performance-insights")).toMatchObject({
+      status: "fail",
+      summary: "Performance Insights is off: RDS offers none for mysql on db.t3.micro",
+      command: "ebdb scale --instance-class db.t3.medium --target aws",
     });
   });
 });

@@ -6,7 +6,9 @@ import {
 } from "@aws-sdk/client-rds";
 import type { AuditObservation, RestoreTest } from "../../audit/types.js";
 import { compareVersions } from "../../audit/practices.js";
+import { insightsUnsupported } from "../../config/catalog/instance-classes.js";
 import { userError } from "../../errors.js";
+import type { Engine } from "../../model/config.js";
 import type { Desired } from "../../model/desired-types.js";
 import { isAwsCode } from "./aws-errors.js";
 import type { AwsClients, Clock } from "./clients.js";
@@ -119,6 +121,10 @@ export async function observeAwsAudit(
   const tag = parseRestoreTestTag(i.TagList?.find((t) => t.Key === RESTORE_TEST_TAG)?.Value);
   const custom = !groupName.startsWith("default.");
   const insightsAdvanced = i.DatabaseInsightsMode === "advanced";
+  const engine = (i.Engine ?? desired.config.engine) as Engine;
+  const unsupported =
+    !(i.PerformanceInsightsEnabled || insightsAdvanced) &&
+    insightsUnsupported(i.DBInstanceClass ?? "", engine);
   return {
     target: "aws",
     identifier: desired.identifier,
@@ -146,7 +152,10 @@ export async function observeAwsAudit(
       detail:
         i.PerformanceInsightsEnabled || insightsAdvanced
           ? `on, ${i.PerformanceInsightsRetentionPeriod ?? 7} days of history`
-          : "no per-query load history (database load by wait event, SQL and user)",
+          : unsupported
+            ? `RDS offers none for ${engine} on ${i.DBInstanceClass}`
+            : "no per-query load history (database load by wait event, SQL and user)",
+      unsupported,
     },
     restoreTests: tag ? [tag] : [],
     version: {
