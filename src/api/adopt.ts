@@ -134,9 +134,11 @@ export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<Ad
   );
   const prod = resolveConfig(file, parseEnv(Buffer.from(prodText), {}).entries).config;
   const differences: AdoptResult["differences"] = [];
+  let secretMissing = false;
   if (prod) {
     const desired = deriveDesired(prod, "aws");
     const observed = await target.observe(desired);
+    secretMissing = observed.secret === null;
     const plan = diff(desired, { ...observed, coupled: null }, { now: clock.now() });
     const all = [...plan.changes, ...plan.refused].filter(
       (c) => c.kind === "instance" || c.kind === "replica",
@@ -156,18 +158,18 @@ export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<Ad
       }),
     );
   }
+  if (!read.coupling && secretMissing) {
+    // secretStep sets a new master password when the instance exists and ebdb's secret does not.
+    notes.push(
+      `ebdb keeps the master password in Secrets Manager (${config.names.secret}), which does not exist yet: the first \`ebdb up --target aws\` sets a new master password on ${id} and gives it to the application through the EB environment. To keep the current one, set DB_MASTER_PASSWORD in config.env for that first up (single quotes; then empty it again: the secret keeps it).`,
+    );
+  }
   if (!read.db.encrypted) notes.push(encryptionPath(id, read.db.allocatedGiB, read.replicas.length));
   notes.push(
     read.coupling
       ? "Next: `ebdb decouple --target aws`, then `ebdb plan --target aws`."
       : "Next: `ebdb plan --target aws` shows what ebdb would add (its secret, parameter group, alarms, EB wiring).",
   );
-  ctx.io.event({
-    type: "result",
-    message: `${id}: ${state === "unchanged" ? `${label} already describes it` : `${label} ${state}`}; ${
-      tagged.length > 0 ? `tagged ${tagged.join(", ")} as ebdb's` : "tags already ebdb's"
-    }. Nothing else was changed.`,
-  });
   return {
     identifier: id,
     file,

@@ -45,10 +45,5 @@ export async function decouple(ctx: CommandContext, opts: DecoupleOptions = {}):
       "Nothing was changed.",
       "Run `ebdb plan --target aws` to see why it is needed.",
     );
-  const report = await decoupleAws({ aws, clock, desired, io: ctx.io });
-  ctx.io.event({
-    type: "result",
-    message: `${desired.identifier} is decoupled from EB environment ${report.environment}: ebdb manages it now (\`ebdb plan --target aws\`).`,
-  });
-  return report;
+  return decoupleAws({ aws, clock, desired, io: ctx.io });
 }

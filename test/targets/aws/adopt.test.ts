@@ -1,13 +1,24 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
+import { ElasticBeanstalkClient, UpdateEnvironmentCommand } from "@aws-sdk/client-elastic-beanstalk";
+import { CreateDBInstanceCommand, CreateDBSubnetGroupCommand, RDSClient } from "@aws-sdk/client-rds";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { adopt } from "../../../src/api/adopt.js";
 import { planOnline } from "../../../src/api/plan.js";
+import { main } from "../../../src/cli/main.js";
 import { isEbdbError } from "../../../src/errors.js";
 import { RecordingIoHost } from "../../../src/io.js";
 import { createAwsTarget } from "../../../src/targets/aws/index.js";
-import type { FakeAws } from "../../fakes/aws/index.js";
+import { settle } from "../../fakes/aws/eb-coupled-seed.js";
+import { EB_NAMESPACES, type FakeAws } from "../../fakes/aws/index.js";
+import { captureOutput } from "../../fixtures/output.js";
+import { world } from "./harness.js";
 import { ctxIn, coupledWorld, PASSWORD, READERS } from "./coupled-world.js";
 
 let fake: FakeAws;
@@ -86,7 +97,7 @@ describe("ebdb adopt (AWS fake)", () => {
       .filter((c) => c.mutating)
       .slice(mutatingBefore);
     expect(new Set(mutating.map((c) => c.command))).toEqual(new Set(["AddTagsToResource"]));
-    expect(io.messages("result").join()).toContain("Nothing else was changed.");
+    expect(r.tagged).toEqual([w.id, ...READERS]);
 
     // What differs from the production defaults, each with the planner's impact.
     const multiAz = r.differences.find((d) => d.key === "DB_MULTI_AZ")!;
@@ -130,5 +141,113 @@ describe("ebdb adopt (AWS fake)", () => {
     expect(isEbdbError(bad) && bad.code).toBe("BAD_IDENTIFIER");
     const replica = await adopt(ctxIn(empty), { identifier: READERS[0], clock: fake.clock }).catch((x) => x);
     expect(isEbdbError(replica) && replica.hint).toContain(`--identifier ${w.id}`);
+  });
+
+  it("a database made by hand that an environment's DB_HOST names: found, not coupled; the CLI says what it did", async () => {
+    const w = world({ dbSubnets: true });
+    fake = w.fake;
+    const env = w.env;
+    const rds = new RDSClient({ region: "us-east-1" });
+    const ec2 = new EC2Client({ region: "us-east-1" });
+    await rds.send(
+      new CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: "shop-subnets",
+        DBSubnetGroupDescription: "by hand",
+        SubnetIds: env.privateSubnetIds,
+      }),
+    );
+    const sg = await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: "shop-db", Description: "by hand", VpcId: env.vpcId }),
+    );
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: sg.GroupId,
+        IpPermissions: [
+          {
+            IpProtocol: "tcp",
+            FromPort: 5432,
+            ToPort: 5432,
+            UserIdGroupPairs: [{ GroupId: env.instanceSecurityGroupId }],
+          },
+        ],
+      }),
+    );
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: "shop-db",
+        Engine: "postgres",
+        EngineVersion: "16.4",
+        DBInstanceClass: "db.t3.small",
+        AllocatedStorage: 50,
+        StorageType: "gp3",
+        StorageEncrypted: true,
+        MultiAZ: true,
+        MasterUsername: "shop",
+        MasterUserPassword: "Hand-made-pa55",
+        DBName: "shop",
+        BackupRetentionPeriod: 7,
+        DeletionProtection: true,
+        MaxAllocatedStorage: 200,
+        DBSubnetGroupName: "shop-subnets",
+        VpcSecurityGroupIds: [sg.GroupId!],
+      }),
+    );
+    fake.clock.advance(20 * 60_000);
+    const host = fake.state.region().rds.instances.get("shop-db")!;
+    const endpoint = `shop-db.${fake.state.region().rds.endpointSuffix}.us-east-1.rds.amazonaws.com`;
+    expect(host.status).toBe("available");
+    await new ElasticBeanstalkClient({ region: "us-east-1" }).send(
+      new UpdateEnvironmentCommand({
+        EnvironmentName: "my-app-prod",
+        OptionSettings: [{ Namespace: EB_NAMESPACES.env, OptionName: "DB_HOST", Value: endpoint }],
+      }),
+    );
+    await settle(fake, "us-east-1", "my-app-prod");
+
+    const cwd = await folder("by-hand");
+    const o = captureOutput();
+    const code = await main(["adopt", "--identifier", "shop-db", "--region", "us-east-1"], o, {}, cwd);
+    expect(o.stderr()).toBe("");
+    expect(code).toBe(0);
+    const out = o.stdout();
+    expect(out).toContain(
+      "Adopted shop-db (EB environment my-app/my-app-prod); no read replicas".replace(
+        "; no read replicas",
+        ".",
+      ),
+    );
+    expect(out).toContain("Wrote config.env: every key, each with where its value came from.");
+    expect(out).toContain("Nothing else was changed.");
+    // Nothing below the production defaults that it set, so none of those lines; the password note instead.
+    expect(out).not.toContain("DB_MULTI_AZ=");
+    expect(out).not.toContain("not encrypted");
+    expect(out).not.toContain("coupled");
+    expect(out).toContain("sets a new master password on shop-db");
+    const text = await readFile(join(cwd, "config.env"), "utf8");
+    expect(text).toMatch(
+      /# EB_ENVIRONMENT_NAME: EB environment my-app\/my-app-prod \(its property DB_HOST names the endpoint\)\./,
+    );
+    for (const line of [
+      'APP_NAME="my-app"',
+      'DB_INSTANCE_CLASS="db.t3.small"',
+      'DB_STORAGE_TYPE="gp3"',
+      'DB_ALLOCATED_STORAGE="50"',
+      'DB_MAX_ALLOCATED_STORAGE="200"',
+      'DB_STORAGE_ENCRYPTED="true"',
+      'DB_MULTI_AZ="true"',
+      'DB_NAME="shop"',
+      'DB_ACCESS_MODE="eb-sg"',
+      'DB_SECURITY_GROUP_NAME="shop-db"',
+      'DB_SUBNET_GROUP_NAME="shop-subnets"',
+      'EB_RDS_PROPERTIES="false"',
+      'DB_READ_REPLICA_ENABLED="false"',
+    ])
+      expect(text).toContain(line);
+    expect(text).not.toContain("Hand-made-pa55");
+
+    // Without --identifier: exit 2 naming the flag.
+    const bad = captureOutput();
+    expect(await main(["adopt"], bad, {}, cwd)).toBe(2);
+    expect(bad.stderr()).toContain("--identifier");
   });
 });

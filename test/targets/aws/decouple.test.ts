@@ -7,6 +7,7 @@ import { decouple } from "../../../src/api/decouple.js";
 import { planOnline } from "../../../src/api/plan.js";
 import { requireConfig } from "../../../src/config/load.js";
 import { deriveDesired } from "../../../src/model/desired.js";
+import { main } from "../../../src/cli/main.js";
 import { isEbdbError } from "../../../src/errors.js";
 import { RecordingIoHost } from "../../../src/io.js";
 import type { Change } from "../../../src/model/change.js";
@@ -15,6 +16,7 @@ import { appDatabases } from "../../fakes/aws/eb-app-db.js";
 import { coupledOptions } from "../../fakes/aws/eb-coupled.js";
 import { isSimulatedCrash } from "../../fakes/aws/errors.js";
 import type { FakeAws } from "../../fakes/aws/index.js";
+import { captureOutput } from "../../fixtures/output.js";
 import { coupledWorld, ctxIn, PASSWORD } from "./coupled-world.js";
 import { up } from "./harness.js";
 
@@ -239,5 +241,16 @@ describe("ebdb decouple (AWS fake)", () => {
       Key: "ebdb:decouple-step",
       Value: "secret",
     });
+  });
+
+  it("asks first: without a terminal and without --yes it changes nothing (exit 2)", async () => {
+    const { id, cwd } = await adopted("ask");
+    const n = fake.countCalls({ mutating: true });
+    const o = captureOutput();
+    const code = await main(["decouple", "--target", "aws"], o, { AWS_REGION: "us-east-1" }, cwd);
+    expect(code).toBe(2);
+    expect(o.stderr()).toContain("--yes");
+    expect(fake.countCalls({ mutating: true })).toBe(n);
+    expect(fake.state.region().rds.instances.get(id)!.deletionProtection).toBe(false);
   });
 });
