@@ -27,6 +27,8 @@ export const FAULT_POINTS = {
   "snapshot create": ["snapshot:recorded", "snapshot:copied"],
   restore: ["restore:recorded", "restore:copied", "restore:started", "restore:promoted"],
   destroy: ["destroy:marked", "destroy:stopped", "destroy:data-removed"],
+  /** The local PgBouncer's start (up), between its spawn and ebdb's record of it. */
+  pooler: ["pooler:spawned"],
   /** Removing one node: destroy --instance, replica remove, a rebuild. */
   "node removal": ["node-remove:data-removed"],
 } as const;

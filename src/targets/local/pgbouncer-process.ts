@@ -5,6 +5,7 @@ import { connect } from "node:net";
 import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { systemError } from "../../errors.js";
+import { faultPoint } from "./fault.js";
 import { readFileSafe, writeFileMode } from "./fs-safe.js";
 import type { Layout } from "./layout.js";
 import { isAlive, processStart } from "./pid.js";
@@ -137,6 +138,7 @@ export async function startPooler(
   });
   child.unref();
   const pid = child.pid ?? 0;
+  faultPoint("pooler:spawned");
   await writePoolerRecord(l, { port, pid, startTime: processStart(pid) });
   if (await accepts(port, opts.timeoutMs ?? 10_000, () => exited !== null)) return pid;
   const text = (await fs.readFile(log, "utf8").catch(() => "")).slice(before);

@@ -150,10 +150,10 @@ export async function poolerDrift(s: Session): Promise<{ drift: Change[]; refuse
   const strays = await strayPoolers(s.layout);
   if (proc.state !== "running" || strays.length > 0) {
     const why =
-      proc.state === "crashed"
-        ? "it stopped without shutting down (its recorded process is gone)"
-        : proc.state === "running"
-          ? `another PgBouncer on its files runs beside it (pid ${strays.join(", ")}, left by an interrupted start): it is stopped`
+      strays.length > 0
+        ? `a PgBouncer on its files that ebdb did not record runs (pid ${strays.join(", ")}, left by an interrupted start): it is stopped first`
+        : proc.state === "crashed"
+          ? "it stopped without shutting down (its recorded process is gone)"
           : "it was stopped";
     return {
       drift: [
