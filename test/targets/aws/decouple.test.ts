@@ -150,6 +150,14 @@ describe("ebdb decouple (AWS fake)", () => {
     const again = await decouple(ctxIn(cwd), { clock: fake.clock });
     expect(again.steps.map((s) => s.outcome)).toEqual(["already", "already", "already", "already"]);
     expect(fake.calls.filter((c) => c.mutating).length).toBe(n);
+
+    // Adopting it again now: the same values (only the comments about coupling go), no tag, no change.
+    const readopt = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
+    expect(readopt.environment).toMatchObject({ name: "my-app-prod", coupled: false });
+    expect(readopt.replacedKeys).toEqual([]);
+    expect(readopt.tagged).toEqual([]);
+    expect(fake.calls.filter((c) => c.mutating).length).toBe(n);
+    expect((await planAfter(cwd)).changes.filter((c) => String(c.kind) !== "autoscaler")).toEqual([]);
   });
 
   it("interrupted after each AWS call it makes, then run again: never deleted, never unprotected, always reached", async () => {
