@@ -42,6 +42,8 @@ export const LIMITS = {
   /** A table's HOT share of its updates under which the check is yellow, from this many updates. */
   hotMinUpdates: 10_000,
   hotMinRatio: 0.5,
+  /** A slow statement (mean over the long-query threshold) counts from this many calls. */
+  slowStatementMinCalls: 3,
   /** A sequence's share of its range used: yellow from, red from. */
   sequenceYellow: 0.75,
   sequenceRed: 0.9,

@@ -160,6 +160,38 @@ describe("the checks, on observations built by hand", () => {
     expect(st("unavailable", "this server is a replica (read-only)").status).toBe("skipped");
   });
 
+  test("top queries: a statement run again and again at 5 s or more on average is yellow; a one-off is not", () => {
+    const slow = (calls: number) =>
+      check(
+        "top-queries",
+        observation(
+          {},
+          {
+            statements: {
+              ...pg().statements,
+              top: [
+                {
+                  query: "SELECT report()",
+                  database: "app",
+                  calls,
+                  totalMs: calls * 8000,
+                  meanMs: 8000,
+                  maxMs: 9000,
+                  rows: calls,
+                },
+              ],
+              totalMs: calls * 8000,
+            },
+          },
+        ),
+      );
+    expect(slow(1).status).toBe("green");
+    expect(slow(5)).toMatchObject({
+      status: "yellow",
+      fix: expect.stringContaining("EXPLAIN (ANALYZE, BUFFERS)"),
+    });
+  });
+
   test("a stopped server: the SQL checks are skipped saying why, the instance red", () => {
     const r = runChecks(
       observation(

@@ -1,6 +1,7 @@
 import { clean, duration, listOf, pct } from "../format.js";
 import type { PgSession } from "../observation.js";
 import { connectionsFromMetric } from "./connections-metric.js";
+import { LIMITS } from "../thresholds.js";
 import { type Check, graded, green, psqlHint, red, withPg, yellow } from "./common.js";
 
 /** "pid 123 (app, 42 s): SELECT ..." */
@@ -45,7 +46,7 @@ export const ACTIVITY_CHECKS: Check[] = [
               level,
               `${c.used} of ${c.max} connections in use (${pct(share)})${top ? `: ${top}` : ""}`,
               observed,
-              `Close idle connections or pool them (PgBouncer in front of the application, or RDS Proxy on AWS: DB_RDS_PROXY=true); a bigger instance class has a larger max_connections. New connections fail at ${c.max - c.reservedForSuperuser}.`,
+              `Close idle connections or pool them: DB_RDS_PROXY_ENABLED=true in config.env, then \`ebdb up\` (RDS Proxy on AWS, PgBouncer locally), and the application connects to DATABASE_POOL_URL; a bigger instance class has a larger max_connections. New connections fail at ${c.max - c.reservedForSuperuser}.`,
             );
           }),
   },
@@ -163,12 +164,16 @@ export const ACTIVITY_CHECKS: Check[] = [
             (r) =>
               `${Math.round((r.totalMs / total) * 100)}% ${clean(r.query, 60)} (${r.calls} calls, mean ${r.meanMs.toFixed(1)} ms)`,
           );
-        const slow = s.top.filter((r) => r.meanMs >= t.longQuerySeconds * 1000);
+        // A statement the application runs again and again; a one-off (a migration, a pg_sleep) would
+        // otherwise keep the check yellow for as long as the statistics last.
+        const slow = s.top.filter(
+          (r) => r.meanMs >= t.longQuerySeconds * 1000 && r.calls >= LIMITS.slowStatementMinCalls,
+        );
         if (slow.length > 0)
           return yellow(
             `${slow.length} of the top statements take ${duration(t.longQuerySeconds)} or more on average: ${clean(slow[0].query, 80)} (mean ${(slow[0].meanMs / 1000).toFixed(1)} s)`,
             observed,
-            "Look at its plan with EXPLAIN (ANALYZE, BUFFERS); add the index it lacks or rewrite it; scale up the instance class if the plan is right.",
+            "Look at its plan with EXPLAIN (ANALYZE, BUFFERS); add the index it lacks or rewrite it; scale up the instance class if the plan is right. Once fixed, SELECT pg_stat_statements_reset(); starts the figures afresh.",
           );
         return green(`by total time: ${lines.join("; ")}`, observed);
       }),

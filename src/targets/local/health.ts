@@ -113,7 +113,8 @@ export async function localHealth(s: Session, opts: HealthOptions = {}): Promise
               state: n.state,
               lagBytes: n.lagBytes,
               lagSeconds: n.lagSeconds,
-              primaryIdle: n.lagBytes === 0,
+              // Nothing left to replay: an apparent lag in seconds is the primary writing nothing.
+              primaryIdle: n.lagBytes === 0 && (n.lagSeconds ?? 0) >= 1,
               streaming: n.state === "running" ? n.lagBytes !== null : null,
             })),
           slots: status.replicationSlots ?? null,
