@@ -61,7 +61,7 @@ describe("DB_MASTER_PASSWORD with a $NAME from the caller's environment (CLI, lo
 
   test("up warns; plan from another shell says why it would change the master password", async () => {
     const first = await ebdb("laptop", "up", "--yes");
-    expect(first.code).toBe(0);
+    expect(first.code, first.err).toBe(0);
     expect(first.err).toMatch(WARNING);
 
     const same = await ebdb("laptop", "plan", "--json");
