@@ -69,6 +69,11 @@ else
   run=\${EBDB_PGBOUNCER_RUN_DIR:-\${XDG_RUNTIME_DIR:-/tmp}/ebdb-pgbouncer-$(id -u)}
 fi
 umask 077
+# max_client_conn = 1000 needs a descriptor per client and per server connection: raise the soft limit.
+n=$(ulimit -n)
+if [ "$n" != unlimited ] && [ "$n" -lt 4096 ]; then
+  ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+fi
 mkdir -p "$(dirname "$run")"
 mkdir "$run" 2>/dev/null || true
 # Ours, or (as root) PgBouncer's user's from a previous start: anyone else's could be read by them.

@@ -226,7 +226,8 @@ describe.skipIf(skip)("ebdb pooler pgbouncer", () => {
   test("--daemon replaces the running PgBouncer; without the settings start.sh says which is missing", async () => {
     const before = Number(readFileSync(join(run, "pgbouncer.pid"), "utf8"));
     const script = join(out, "ebdb-pgbouncer/start.sh");
-    const r = spawnSync(script, ["--daemon"], {
+    // From a shell whose descriptor limit is the usual 1024: PgBouncer gets room for 1000 clients.
+    const r = spawnSync("sh", ["-c", 'ulimit -Sn 1024 && exec "$0" --daemon', script], {
       env: { ...appEnv, EBDB_PGBOUNCER_RUN_DIR: run },
       encoding: "utf8",
       timeout: 30_000,
@@ -235,6 +236,8 @@ describe.skipIf(skip)("ebdb pooler pgbouncer", () => {
     const after = Number(readFileSync(join(run, "pgbouncer.pid"), "utf8"));
     expect(after).not.toBe(before);
     expect(existsSync(`/proc/${before}`)).toBe(false);
+    const soft = /^Max open files\s+(\d+)/m.exec(readFileSync(`/proc/${after}/limits`, "utf8"))?.[1];
+    expect(Number(soft)).toBeGreaterThanOrEqual(4096);
     const { DB_PASSWORD: _, ...noPassword } = appEnv;
     const bad = spawnSync(script, ["--daemon"], {
       env: { ...noPassword, EBDB_PGBOUNCER_RUN_DIR: join(dir, "run2") },
