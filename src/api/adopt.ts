@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { type AdoptedConfig, configFromInstance } from "../adopt/config-from-instance.js";
-import { encryptionPath } from "../adopt/encryption-path.js";
+import { encryptionPath } from "../plan/encryption-path.js";
 import { fileLabel } from "../config/format-problem.js";
 import { parseEnv } from "../config/parse.js";
 import { configPathFor } from "../config/read.js";

@@ -3,6 +3,7 @@ import type { DesiredInstance } from "../model/desired-types.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { DiffContext } from "./diff-context.js";
 import type { Make } from "./diff-instance.js";
+import { encryptionDowntimeMinutes, encryptionPath } from "./encryption-path.js";
 
 /** A replacement is made only with --allow-replace; otherwise it is refused with what to do instead. */
 function replaceOrRefuse(
@@ -39,22 +40,28 @@ export function diffEncryption(
 ): void {
   const w = want.storage;
   const h = have.storage;
+  const downtime = `downtime about ${encryptionDowntimeMinutes(h.allocatedGiB)} minutes for ${h.allocatedGiB} GiB (estimate)`;
   if (w.encrypted && !h.encrypted) {
     const c = change(
       "storage.encrypted",
       false,
       true,
       "replace",
-      "Encrypts the instance by replacing it: snapshot, encrypted copy of the snapshot, restore into a new instance under the same name (the database is read-only or down during the switch, and replicas are recreated)",
+      `Encrypts the instance by replacing it: snapshot, encrypted copy of the snapshot, restore into a new instance under the same name, the old one kept as ${have.name}-unencrypted (the database is read-only or down during the switch, ${downtime}; replicas are recreated)`,
     );
     replaceOrRefuse(
       ctx,
       c,
-      "RDS cannot encrypt a running instance: it must be replaced (snapshot, encrypted copy, restore). Run up with --allow-replace to do that, or set DB_STORAGE_ENCRYPTED=false to keep it.",
+      `RDS cannot encrypt a running instance: it must be replaced (snapshot, encrypted copy, restore; ${downtime}). Run up with --allow-replace to do that, or set DB_STORAGE_ENCRYPTED=false to keep it.`,
       push,
       refuse,
     );
     return;
+  }
+  // Kept unencrypted (an adopted database, say): the plan says how it could be, never does it unasked.
+  if (!w.encrypted && !h.encrypted && ctx.desired.target === "aws" && want.role === "primary") {
+    const note = encryptionPath(have.name, h.allocatedGiB, ctx.observed.replicas.length);
+    if (!ctx.notes.includes(note)) ctx.notes.push(note);
   }
   if (!w.encrypted && h.encrypted) {
     refuse(

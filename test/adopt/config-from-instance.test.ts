@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type AdoptedDatabase, configFromInstance } from "../../src/adopt/config-from-instance.js";
-import { encryptionDowntimeMinutes, encryptionPath } from "../../src/adopt/encryption-path.js";
+import { encryptionDowntimeMinutes, encryptionPath } from "../../src/plan/encryption-path.js";
 import { parseEnv } from "../../src/config/parse.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import { reachOf } from "../../src/targets/aws/decouple-reach.js";
