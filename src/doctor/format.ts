@@ -51,3 +51,12 @@ export function listOf(items: string[], max = 3): string {
 export function daysBetween(a: string, b: string): number {
   return (Date.parse(b) - Date.parse(a)) / 86_400_000;
 }
+
+/**
+ * A whole number with thousands separators: 2,147,483,647. Not toLocaleString, whose first call
+ * loads the locale data (tens of milliseconds of a command meant to take well under a second).
+ */
+export function thousands(n: number): string {
+  const sign = n < 0 ? "-" : "";
+  return sign + String(Math.trunc(Math.abs(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}

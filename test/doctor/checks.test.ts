@@ -37,6 +37,7 @@ describe("the checks, on observations built by hand", () => {
     );
     expect(c.status).toBe(status);
     expect(c.summary).toContain(`public.orders, is ${age.toLocaleString("en-US")} transactions old`);
+    expect(c.summary).toMatch(/is \d{3},\d{3},\d{3}|is 1,\d{3},\d{3},\d{3}/);
     if (status !== "green") expect(c.fix).toContain("VACUUM (FREEZE, VERBOSE) public.orders");
   });
 

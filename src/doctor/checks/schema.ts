@@ -1,4 +1,4 @@
-import { bytes, clean, listOf, pct } from "../format.js";
+import { bytes, clean, listOf, pct, thousands } from "../format.js";
 import { LIMITS } from "../thresholds.js";
 import { type Check, graded, green, psqlHint, withPg, yellow } from "./common.js";
 
@@ -187,7 +187,7 @@ export const SCHEMA_CHECKS: Check[] = [
           t.age >= LIMITS.wraparoundRed ? "red" : t.age >= LIMITS.wraparoundYellow ? "yellow" : "green";
         return graded(
           level,
-          `the oldest unfrozen table, ${clean(t.table, 60)}, is ${t.age.toLocaleString("en-US")} transactions old (PostgreSQL stops at 2,147,483,647)`,
+          `the oldest unfrozen table, ${clean(t.table, 60)}, is ${thousands(t.age)} transactions old (PostgreSQL stops at 2,147,483,647)`,
           { tables: pg.wraparound.tables },
           `Freeze it: VACUUM (FREEZE, VERBOSE) ${clean(t.table, 60)}; and find what keeps autovacuum from it (long transactions, abandoned replication slots, autovacuum_freeze_max_age).`,
         );
@@ -204,7 +204,7 @@ export const SCHEMA_CHECKS: Check[] = [
           d.age >= LIMITS.wraparoundRed ? "red" : d.age >= LIMITS.wraparoundYellow ? "yellow" : "green";
         return graded(
           level,
-          `the oldest database, ${clean(d.name, 60)}, is ${d.age.toLocaleString("en-US")} transactions old`,
+          `the oldest database, ${clean(d.name, 60)}, is ${thousands(d.age)} transactions old`,
           { databases: pg.wraparound.databases },
           `VACUUM (FREEZE) every table of ${clean(d.name, 60)} (vacuumdb --freeze --all), after ending long transactions and dropping abandoned replication slots.`,
         );

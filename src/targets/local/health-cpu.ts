@@ -30,18 +30,34 @@ function stat(pid: string): { ppid: number; start: string; ticks: number } | nul
   return { ppid: field(4), start: rest[22 - 3] ?? "", ticks: field(14) + field(15) };
 }
 
-/** The postmaster `pid` and its children now; null where /proc is not available or it is gone. */
-export function sampleServerProcesses(pid: number, atMs = Date.now()): ProcessSample | null {
-  if (!procAvailable()) return null;
-  const root = stat(String(pid));
-  if (!root) return null;
-  const procs = new Map([[pid, { start: root.start, ticks: root.ticks }]]);
-  for (const p of readdirSync("/proc")) {
-    if (!/^\d+$/.test(p)) continue;
-    const st = stat(p);
-    if (st && st.ppid === pid) procs.set(Number(p), { start: st.start, ticks: st.ticks });
+/** The pids of `pid`'s children: proc(5)'s task/<tid>/children, else a scan of /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    // Every PostgreSQL process is single-threaded: the main thread's list is the process's.
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+    return text ? text.split(/\s+/).map(Number) : [];
+  } catch {
+    const out: number[] = [];
+    for (const p of readdirSync("/proc")) {
+      if (/^\d+$/.test(p) && stat(p)?.ppid === pid) out.push(Number(p));
+    }
+    return out;
   }
-  return { atMs, procs };
+}
+
+/**
+ * The postmaster `pid` and its children now; null where /proc is not available or it is gone. With
+ * `same`, the processes of that earlier sample are read again instead (only those count).
+ */
+export function sampleServerProcesses(pid: number, same?: ProcessSample | null): ProcessSample | null {
+  if (!procAvailable()) return null;
+  const atMs = Date.now();
+  const procs = new Map<number, { start: string; ticks: number }>();
+  for (const p of same ? same.procs.keys() : [pid, ...childrenOf(pid)]) {
+    const st = stat(String(p));
+    if (st && (p === pid || st.ppid === pid)) procs.set(p, { start: st.start, ticks: st.ticks });
+  }
+  return procs.has(pid) ? { atMs, procs } : null;
 }
 
 /**

@@ -58,7 +58,7 @@ export async function localHealth(s: Session, opts: HealthOptions = {}): Promise
   const serving = node.state === "running";
   const pg = serving && pgRead ? pgRead : { facts: null, error: `${name} is ${node.state}` };
   const cpu: CpuFacts = { utilization: null, source: "the server's processes" };
-  const cpuEnd = cpuStart && proc.pid ? sampleServerProcesses(proc.pid) : null;
+  const cpuEnd = cpuStart && proc.pid ? sampleServerProcesses(proc.pid, cpuStart) : null;
   if (serving && cpuStart && cpuEnd) {
     const vcpus = availableParallelism();
     cpu.utilization = serverUtilization(cpuStart, cpuEnd, vcpus);
