@@ -134,7 +134,7 @@ export function createAwsTarget(ctx: CommandContext, deps: AwsDeps = {}): Target
         readInstances(aws, desired.identifier),
         readSecret(aws, desired.secret.name),
         readRestored(aws, desired),
-        readProxy(aws, desired.config.names.proxy),
+        desired.proxy ? readProxy(aws, desired.config.names.proxy) : Promise.resolve(null),
       ]);
       if (!primary?.Endpoint?.Address) {
         throw userError(

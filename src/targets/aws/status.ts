@@ -81,7 +81,8 @@ export async function statusReport(aws: AwsClients, clock: Clock, desired: Desir
     listSnapshots(aws, id),
     retention > 0 ? earliestRestorable(aws, id) : Promise.resolve(null),
     alarmsInAlarm(aws, id),
-    readProxyState(aws, desired),
+    // Only with the key on: a proxy left after turning it off goes at the next up (plan shows it).
+    desired.proxy ? readProxyState(aws, desired) : Promise.resolve({ proxy: null, role: null }),
   ]);
   const maxConnections = maxConnectionsEstimate(primary.DBInstanceClass ?? "", desired.config.engine);
   const allocated = primary.AllocatedStorage ?? null;
