@@ -87,6 +87,10 @@ export async function inspectPooler(l: Layout): Promise<PoolerProcess> {
     : { state: "crashed", pid: null, port: r.port };
 }
 
+const RAISE_NOFILE_THEN_EXEC = `n=$(ulimit -n)
+if [ "$n" != unlimited ] && [ "$n" -lt 4096 ]; then ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; fi
+exec "$0" "$@"`;
+
 /** Resolves once 127.0.0.1:port accepts a TCP connection, or false after `ms`. */
 async function accepts(port: number, ms: number, exited: () => boolean): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -122,7 +126,9 @@ export async function startPooler(
   const fd = openSync(log, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o600);
   const before = (await fs.stat(log)).size;
   let exited: number | null = null;
-  const child = spawn(bin, [poolerIni(l)], {
+  // Through sh only to raise a soft descriptor limit under 4096 (max_client_conn 1000 needs one per
+  // client and server connection; 1024 is the usual default); exec leaves PgBouncer's own argv and pid.
+  const child = spawn("/bin/sh", ["-c", RAISE_NOFILE_THEN_EXEC, bin, poolerIni(l)], {
     ...asServer(user),
     cwd: poolerDir(l),
     detached: true,

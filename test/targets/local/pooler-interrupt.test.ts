@@ -1,9 +1,13 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { eventually } from "./harness.js";
 import { cliProject, killAt } from "./interrupt-harness.js";
 
 // A `kill -9` of `ebdb up` between PgBouncer's spawn and ebdb's record of it leaves a PgBouncer that
 // no record names: the next `up` stops it and starts one it records; destroy leaves none.
+const BIN = join(import.meta.dirname, "..", "..", "..", "bin", "ebdb.js");
 const installed = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].some((p) => existsSync(p));
 const p = cliProject("kpool", ['DB_READ_REPLICA_ENABLED="false"', 'DB_RDS_PROXY_ENABLED="true"']);
 
@@ -28,9 +32,10 @@ afterAll(() => {
 }, 60_000);
 
 describe.skipIf(!installed)("the local pooler after a kill -9 of up", () => {
-  test("an unrecorded PgBouncer is stopped by the next up, which starts one it records", () => {
+  test("an unrecorded PgBouncer is stopped by the next up, which starts one it records", async () => {
     killAt(p, ["up", "--yes"], "pooler:spawned");
-    const strays = pgbouncers();
+    // Spawned through sh (pgbouncer-process.ts): it becomes PgBouncer a moment after ebdb died.
+    const strays = await eventually(async () => (pgbouncers().length ? pgbouncers() : undefined), 5000);
     expect(strays).toHaveLength(1);
     expect(p.status().pooler?.state).toBe("stopped");
     const plan = p.run(["plan"]);
@@ -47,9 +52,23 @@ describe.skipIf(!installed)("the local pooler after a kill -9 of up", () => {
     expect(pgbouncers()).toEqual([]);
   }, 120_000);
 
-  test("destroy right after the kill stops the unrecorded PgBouncer too", () => {
+  test("started from a shell limited to 1024 descriptors, PgBouncer gets room for its 1000 clients", () => {
+    const r = spawnSync("sh", ["-c", 'ulimit -Sn 1024 && exec "$0" "$1" up --yes', process.execPath, BIN], {
+      cwd: p.dir,
+      env: { ...process.env, EBDB_TARGET: "", EBDB_FAULT_POINT: "" },
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const [pid] = pgbouncers();
+    const soft = /^Max open files\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/limits`, "utf8"))?.[1];
+    expect(Number(soft)).toBeGreaterThanOrEqual(4096);
+  }, 120_000);
+
+  test("destroy right after the kill stops the unrecorded PgBouncer too", async () => {
+    expect(p.run(["destroy", "--yes"]).code).toBe(0);
     killAt(p, ["up", "--yes"], "pooler:spawned");
-    expect(pgbouncers()).toHaveLength(1);
+    await eventually(async () => (pgbouncers().length === 1 ? true : undefined), 5000);
     const destroy = p.run(["destroy", "--yes"]);
     expect(destroy.code, destroy.err).toBe(0);
     expect(pgbouncers()).toEqual([]);
