@@ -127,7 +127,9 @@ describe("ebdb decouple (AWS fake)", () => {
     expect(plan.refused).toEqual([]);
     expect(plan.notes.join(" ")).not.toContain("coupled");
     // Not encrypted: the plan offers the path RDS allows, with its downtime, and does not take it.
-    expect(plan.notes.join(" ")).toMatch(/cannot encrypt a running instance.*Downtime: about \d+ minutes for 20 GiB/);
+    expect(plan.notes.join(" ")).toMatch(
+      /cannot encrypt a running instance.*Downtime: about \d+ minutes for 20 GiB/,
+    );
     expect(plan.changes.some((c) => c.field === "storage.encrypted")).toBe(false);
     expect(described(plan.changes)).toEqual([]);
     expect(plan.changes.filter((c) => c.field === "parameterGroup").map((c) => c.impact)).toEqual([
