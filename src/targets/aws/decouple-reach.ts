@@ -23,9 +23,10 @@ export interface Reach {
 }
 
 function fromUrl(url: string): (Omit<Target, "password"> & { password: string }) | null {
-  const m = /^(?:jdbc:)?postgresql:\/\/(?:([^:@/]*):([^@/]*)@)?([^:/?]+):(\d+)\/([^?]*)(?:\?(.*))?$/.exec(
-    url,
-  );
+  const m =
+    /^(?:jdbc:)?(?:postgresql|mysql):\/\/(?:([^:@/]*):([^@/]*)@)?([^:/?]+):(\d+)\/([^?]*)(?:\?(.*))?$/.exec(
+      url,
+    );
   if (!m) return null;
   const q = new URLSearchParams(m[6] ?? "");
   const d = (s: string | undefined) => decodeURIComponent(s ?? "");

@@ -31,7 +31,10 @@ interface Creds {
 }
 
 function fromUrl(url: string): Creds | null {
-  const m = /^(?:jdbc:)?postgresql:\/\/(?:([^:@/]*):([^@/]*)@)?([^:/]+):(\d+)\/([^?]*)(?:\?(.*))?$/.exec(url);
+  const m =
+    /^(?:jdbc:)?(?:postgresql|mysql):\/\/(?:([^:@/]*):([^@/]*)@)?([^:/]+):(\d+)\/([^?]*)(?:\?(.*))?$/.exec(
+      url,
+    );
   if (!m) return null;
   const q = new URLSearchParams(m[6] ?? "");
   const d = (s: string | undefined) => decodeURIComponent(s ?? "");

@@ -9,16 +9,18 @@ export const READERS = ["my-app-reader-a", "my-app-reader-b"];
 
 /** An EB environment with a database `eb create --database` made (coupled), and two replicas made by hand. */
 export async function coupledWorld(
-  opts: { legacyPlatform?: boolean } = {},
+  opts: { legacyPlatform?: boolean; engine?: "postgres" | "mysql"; replicas?: string[] } = {},
 ): Promise<{ fake: FakeAws; id: string }> {
   const w = world({ dbSubnets: true, legacyPlatform: opts.legacyPlatform });
   const id = await addCoupledDatabase(w.fake, {
     app: "my-app",
     env: "my-app-prod",
-    engineVersion: "16.4",
+    engine: opts.engine ?? "postgres",
+    engineVersion: opts.engine === "mysql" ? "8.0.35" : "16.4",
     password: PASSWORD,
   });
-  await addReplicasByHand(w.fake, id, READERS);
+  const replicas = opts.replicas ?? READERS;
+  if (replicas.length > 0) await addReplicasByHand(w.fake, id, replicas);
   return { fake: w.fake, id };
 }
 

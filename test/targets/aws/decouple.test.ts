@@ -266,4 +266,18 @@ describe("ebdb decouple (AWS fake)", () => {
     expect(fake.countCalls({ mutating: true })).toBe(n);
     expect(fake.state.region().rds.instances.get(id)!.deletionProtection).toBe(false);
   });
+
+  it("a MySQL database (EB's default engine) decouples too: every family of names reaches it", async () => {
+    const w = await coupledWorld({ engine: "mysql", replicas: [] });
+    fake = w.fake;
+    const cwd = join(dir, "mysql");
+    await mkdir(cwd, { recursive: true });
+    await adopt(ctxIn(cwd), { identifier: w.id, clock: fake.clock });
+    const seen = { protected: false, retain: false };
+    invariants(w.id, seen, "before");
+    await decouple(ctxIn(cwd), { clock: fake.clock });
+    invariants(w.id, seen, "after");
+    expect(Object.keys(appDatabases(fake, "my-app-prod")).sort()).toEqual(["DATABASE_URL", "DB", "RDS"]);
+    expect(coupledOptions(envOf()).HasCoupledDatabase).toBe("false");
+  });
 });
