@@ -16,6 +16,7 @@ const pgbouncer = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find((p) => exis
 const skip = pgbouncer
   ? false
   : "PgBouncer is not installed (apt-get install pgbouncer; CI's .ci/run installs it): the generated files cannot be run";
+if (skip) console.warn(`skipped: ${skip}`);
 const psqlBin = ["/usr/lib/postgresql/15/bin/psql", "/usr/bin/psql"].find((p) => existsSync(p)) ?? "psql";
 
 const dir = mkdtempSync(join(tmpdir(), "ebdb-appbouncer-"));

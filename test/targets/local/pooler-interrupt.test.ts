@@ -9,6 +9,8 @@ import { cliProject, killAt } from "./interrupt-harness.js";
 // no record names: the next `up` stops it and starts one it records; destroy leaves none.
 const BIN = join(import.meta.dirname, "..", "..", "..", "bin", "ebdb.js");
 const installed = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].some((p) => existsSync(p));
+if (!installed)
+  console.warn("skipped: PgBouncer is not installed (apt-get install pgbouncer; CI's .ci/run installs it)");
 const p = cliProject("kpool", ['DB_READ_REPLICA_ENABLED="false"', 'DB_RDS_PROXY_ENABLED="true"']);
 
 /** pgbouncer processes on this project's files (their ini's path names the identifier). */

@@ -23,6 +23,7 @@ const pgbouncer = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find((p) => exis
 const skip = pgbouncer
   ? false
   : "PgBouncer is not installed (apt-get install pgbouncer; CI's .ci/run installs it): the local pooler cannot run";
+if (skip) console.warn(`skipped: ${skip}`);
 const POOL = 10;
 
 const dir = mkdtempSync(join(tmpdir(), "ebdb-pool-"));
