@@ -129,6 +129,10 @@ describe.skipIf(skip)("the local pooler: PgBouncer in front of the primary", () 
     expect(o.stderr()).toContain("apt-get install pgbouncer");
     expect(pgbouncers()).toEqual([]);
     expect((await vars()).DATABASE_POOL_URL).toBeUndefined();
+    const so = captureOutput();
+    await main(["status"], so, { ...env, EBDB_PGBOUNCER: join(dir, "no-pgbouncer") }, dir);
+    expect(so.stdout()).toMatch(/Pooler: PgBouncer \S+-proxy: not installed/);
+    expect(so.stdout()).toContain("install it (apt-get install pgbouncer), then run `ebdb up`");
   }, 90_000);
 
   test("up starts it; env gives DATABASE_POOL_URL beside the direct DATABASE_URL", async () => {
