@@ -14,6 +14,8 @@ import { LIMITS } from "./thresholds.js";
  */
 
 const OURS = "pid <> pg_backend_pid() AND usename IS DISTINCT FROM 'rdsadmin'";
+/** For the count: also the login doctor makes as the master user meanwhile (ebdb's library sessions say 'ebdb'). */
+const COUNTED = `${OURS} AND application_name IS DISTINCT FROM 'ebdb'`;
 const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'";
 const BLOCK = "current_setting('block_size')::bigint";
 
@@ -34,11 +36,11 @@ export const HEALTH_QUERIES: { id: string; sql: string }[] = [
   'database', current_database(),
   'max', current_setting('max_connections')::int,
   'reservedForSuperuser', current_setting('superuser_reserved_connections')::int,
-  'used', (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND ${OURS}),
+  'used', (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND ${COUNTED}),
   'byApplication', COALESCE((SELECT json_agg(x ORDER BY x.count DESC) FROM (
       SELECT COALESCE(NULLIF(application_name, ''), '(none)') AS application, COALESCE(state, 'unknown') AS state,
              count(*)::int AS count
-        FROM pg_stat_activity WHERE backend_type = 'client backend' AND ${OURS}
+        FROM pg_stat_activity WHERE backend_type = 'client backend' AND ${COUNTED}
        GROUP BY 1, 2) x), '[]'::json),
   'statsReset', (SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()),
   'schemas', (SELECT count(*) FROM pg_namespace n WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema')

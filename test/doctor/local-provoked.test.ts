@@ -35,6 +35,13 @@ const notGreen = (r: Map<string, CheckResult>) =>
 beforeAll(async () => {
   await upProject(p);
   app = await client(p);
+  // `up` returns once the replica runs; it starts streaming a moment later (until then doctor
+  // rightly says it does not stream).
+  await eventually(
+    async () => ((await check("replicas")).status === "green" ? true : undefined),
+    30_000,
+    200,
+  );
 }, 120_000);
 afterAll(async () => {
   await Promise.all([app, ...held].map((c) => c?.end().catch(() => {})));
