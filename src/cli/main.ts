@@ -81,7 +81,10 @@ export function buildProgram(
     .option("--apply-immediately", "apply disruptive changes now instead of in the maintenance window")
     .option("--allow-replace", "allow changes that replace the instance (e.g. turning on encryption)")
     .action(action(() => import("./commands/up.js")));
-  cmd("adopt", "describe an existing RDS instance in config.env and tag it as ebdb's (AWS; changes nothing else)")
+  cmd(
+    "adopt",
+    "describe an existing RDS instance in config.env and tag it as ebdb's (AWS; changes nothing else)",
+  )
     .requiredOption("--identifier <db-instance>", "the RDS instance to adopt (DBInstanceIdentifier)")
     .action(action(() => import("./commands/adopt.js")));
   cmd(
@@ -283,7 +286,10 @@ export function buildProgram(
   )
     .option("--once", "one step, then exit (for cron; serves no reader endpoint)")
     .option("--interval <seconds>", "seconds per step (default 60); each step is a minute to the policy")
-    .option("--max-lag <seconds>", "the reader endpoint leaves out replicas lagging more (default DB_READ_REPLICA_MAX_LAG_SECONDS, 10)")
+    .option(
+      "--max-lag <seconds>",
+      "the reader endpoint leaves out replicas lagging more (default DB_READ_REPLICA_MAX_LAG_SECONDS, 10)",
+    )
     .action(action(() => import("./commands/autoscale-run.js")));
   addCommon(
     autoscale
