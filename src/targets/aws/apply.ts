@@ -118,20 +118,20 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
   });
   // RDS Proxy in front of the primary, once it and the secret are there; the EB wiring then names it.
   let pooler = poolerEndpoint(live.proxy, d);
-  await t.run(
-    (c) => c.kind === "proxy" && c.action !== "delete",
-    async () => {
-      const source = net.clientSg?.id ?? live.ebSecurityGroupIds[0];
-      if (!d.proxy || !host || !source) return;
-      pooler = await ensureProxy(ctx, {
-        secretArn: secret.arn,
-        vpcId: live.vpcId,
-        dbSg: net.dbSg,
-        sourceSgId: source,
-        proxySg: live.proxySg,
-      });
-    },
-  );
+  const proxyMade = (c: Change) => c.kind === "proxy" && c.action !== "delete";
+  const proxyGone = (c: Change) => c.kind === "proxy" && c.action === "delete";
+  await t.run(proxyMade, async () => {
+    if (t.matching(proxyMade).length === 0) return;
+    const source = net.clientSg?.id ?? live.ebSecurityGroupIds[0];
+    if (!d.proxy || !host || !source) return;
+    pooler = await ensureProxy(ctx, {
+      secretArn: secret.arn,
+      vpcId: live.vpcId,
+      dbSg: net.dbSg,
+      sourceSgId: source,
+      proxySg: live.proxySg,
+    });
+  });
   const varNames = Object.values(d.secret.variables);
   const firstWiring = !("DATABASE_URL" in env.secretRefs);
   await t.run(
@@ -159,14 +159,11 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
     });
   }
   // The application no longer names the proxy: now it can go (with its role, group and URL secret).
-  await t.run(
-    (c) => c.kind === "proxy" && c.action === "delete",
-    async () => {
-      if (d.proxy) return;
-      await removeProxy(ctx, { dbSg: live.dbSg, proxySg: live.proxySg });
-      await scheduleSecretDeletion(ctx.aws, live.envSecrets.poolUrl);
-    },
-  );
+  await t.run(proxyGone, async () => {
+    if (d.proxy || t.matching(proxyGone).length === 0) return;
+    await removeProxy(ctx, { dbSg: live.dbSg, proxySg: live.proxySg });
+    await scheduleSecretDeletion(ctx.aws, live.envSecrets.poolUrl);
+  });
   await t.run(
     (c) => c.kind === "security-group" && c.action === "delete",
     async () => {
