@@ -26,6 +26,8 @@ export interface PgbouncerFilesResult {
   minVersion: string;
   testedVersion: string;
   files: { path: string; bytes: number; mode: string; changed: boolean }[];
+  /** What the user should know (a pooler in front of the primary already). */
+  notes: string[];
 }
 
 /**
@@ -94,6 +96,11 @@ export async function writePgbouncerFiles(
     }
     files.push({ path: f.path, bytes, mode: f.mode.toString(8).padStart(4, "0"), changed });
   }
+  const notes = config.rdsProxy
+    ? [
+        `DB_RDS_PROXY_ENABLED is on: ${desired.target === "aws" ? "RDS Proxy" : "the local PgBouncer"} already pools in front of the primary (DATABASE_POOL_URL). This PgBouncer connects to DB_HOST, the primary directly: use one or the other.`,
+      ]
+    : [];
   return {
     dir,
     pgbouncerDir: join(dir, APP_DIR),
@@ -103,5 +110,6 @@ export async function writePgbouncerFiles(
     minVersion: PGBOUNCER_MIN_VERSION,
     testedVersion: PGBOUNCER_TESTED_VERSION,
     files,
+    notes,
   };
 }

@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -114,10 +123,29 @@ describe.skipIf(skip)("ebdb pooler pgbouncer", () => {
     // On AWS, four instances (EB's default MaxSize) share what RDS's max_connections for the class leaves.
     const aws = await ebdb("pooler", "pgbouncer", "--out", join(dir, "aws"), "--target", "aws", "--json");
     expect(aws.code, aws.err).toBe(0);
-    const j = JSON.parse(aws.out) as { poolSize: number; sizing: { instances: number; available: number } };
+    const j = JSON.parse(aws.out) as {
+      poolSize: number;
+      sizing: { instances: number; available: number };
+      notes: string[];
+    };
     expect(j.sizing.instances).toBe(4);
+    expect(j.notes).toEqual([]);
     expect(j.poolSize).toBe(Math.floor(j.sizing.available / 4));
   }, 30_000);
+
+  test("behind RDS Proxy, it says a pooler is there already", async () => {
+    const proxied = join(dir, "proxied");
+    mkdirSync(proxied);
+    writeFileSync(
+      join(proxied, "config.env"),
+      `APP_NAME="${app}"\nENV_NAME="prod"\nDB_RDS_PROXY_ENABLED="true"\n`,
+    );
+    const o = captureOutput();
+    expect(await main(["pooler", "pgbouncer", "--target", "aws"], o, env, proxied)).toBe(0);
+    expect(o.stderr()).toContain(
+      "note: DB_RDS_PROXY_ENABLED is on: RDS Proxy already pools in front of the primary",
+    );
+  });
 
   test("bad flags are exit 2 naming the flag", async () => {
     const r = await ebdb("pooler", "pgbouncer", "--out", join(dir, "x"), "--max-instances", "zero");

@@ -32,6 +32,7 @@ export async function run(cli: CliContext): Promise<number> {
     `default_pool_size ${r.poolSize} per application instance; PgBouncer ${r.minVersion} or newer (tested with ${r.testedVersion}; prepared statements in transaction mode need 1.21).`,
     ...(r.sizing ? r.sizing.lines.map((l) => `  ${l}`) : []),
     ...(r.sizing?.warnings ?? []).map((w) => `warning: ${w}`),
+    ...r.notes.map((n) => `note: ${n}`),
     `Start it where the application gets its database settings: ${r.files.find((f) => f.path.endsWith("start.sh"))?.path} -- <your app command> (it gets DATABASE_POOL_URL), or --daemon; locally: ebdb exec -- ${r.files.find((f) => f.path.endsWith("start.sh"))?.path} -- <command>.`,
     "No password is in these files: start.sh writes userlist.txt (0600) from DB_PASSWORD into its run directory when it starts.",
   ];
