@@ -103,6 +103,14 @@ export async function decoupleAws(ctx: AwsCtx): Promise<DecoupleReport> {
       "Check EB_ENVIRONMENT_NAME and DB_INSTANCE_IDENTIFIER in config.env (`ebdb adopt` writes both).",
     );
   }
+  // Neither coupled nor ever decoupled by ebdb (a decoupling stopped later left its tag): nothing to do.
+  if (!coupledHere() && primary.TagList?.find((t) => t.Key === DECOUPLE_TAG) === undefined) {
+    throw userError(
+      "NOT_COUPLED",
+      `${id} is not coupled to EB environment ${env.name}: there is nothing to decouple.`,
+      "`ebdb plan --target aws` shows what ebdb would change.",
+    );
+  }
   const steps: StepReport[] = [];
   let inst: DBInstance = primary;
   const creds = credentialsOf(env, live.secret?.doc?.password ?? null, coupledHere());
@@ -114,12 +122,6 @@ export async function decoupleAws(ctx: AwsCtx): Promise<DecoupleReport> {
     username: inst.MasterUsername ?? d.config.masterUsername,
     password: creds.password,
   };
-  if (!coupledHere() && inst.TagList?.find((t) => t.Key === DECOUPLE_TAG) === undefined) {
-    ctx.io.event({
-      type: "info",
-      message: `${id} is not coupled to EB environment ${env.name}: nothing to decouple; making sure it is protected and wired.`,
-    });
-  }
 
   /** Checks the application's variables now (and once decoupled); throws when they would not reach the instance. */
   const verify = async (step: DecoupleStep, strictAfter: boolean): Promise<Reach> => {

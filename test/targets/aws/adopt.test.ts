@@ -10,6 +10,7 @@ import { ElasticBeanstalkClient, UpdateEnvironmentCommand } from "@aws-sdk/clien
 import { CreateDBInstanceCommand, CreateDBSubnetGroupCommand, RDSClient } from "@aws-sdk/client-rds";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { adopt } from "../../../src/api/adopt.js";
+import { decouple } from "../../../src/api/decouple.js";
 import { planOnline } from "../../../src/api/plan.js";
 import { main } from "../../../src/cli/main.js";
 import { isEbdbError } from "../../../src/errors.js";
@@ -244,6 +245,12 @@ describe("ebdb adopt (AWS fake)", () => {
     ])
       expect(text).toContain(line);
     expect(text).not.toContain("Hand-made-pa55");
+
+    // Not coupled: decouple has nothing to do, and says so without changing anything.
+    const n = fake.countCalls({ mutating: true });
+    const e = await decouple(ctxIn(cwd), { clock: fake.clock }).catch((x: unknown) => x);
+    expect(isEbdbError(e) && [e.code, e.exitCode]).toEqual(["NOT_COUPLED", 2]);
+    expect(fake.countCalls({ mutating: true })).toBe(n);
 
     // Without --identifier: exit 2 naming the flag.
     const bad = captureOutput();
