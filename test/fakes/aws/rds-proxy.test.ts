@@ -12,6 +12,7 @@ import {
   DescribeDBProxiesCommand,
   DescribeDBProxyTargetGroupsCommand,
   DescribeDBProxyTargetsCommand,
+  ModifyDBProxyCommand,
   ModifyDBProxyTargetGroupCommand,
   RegisterDBProxyTargetsCommand,
 } from "@aws-sdk/client-rds";
@@ -124,12 +125,27 @@ describe("RDS Proxy", () => {
         }),
       ),
     ).rejects.toMatchObject({ name: "InvalidDBProxyStateFault" });
+    await expect(
+      rds.send(new ModifyDBProxyCommand({ DBProxyName: request.DBProxyName, RequireTLS: false })),
+    ).rejects.toMatchObject({ name: "InvalidDBProxyStateFault" });
     await expect(rds.send(new CreateDBProxyCommand(request))).rejects.toMatchObject({
       name: "DBProxyAlreadyExistsFault",
     });
     fake.clock.advance(RDS_TIMES.create + RDS_TIMES.initialBackup);
     const listed = await rds.send(new DescribeDBProxiesCommand({ DBProxyName: request.DBProxyName }));
     expect(listed.DBProxies?.[0]?.Status).toBe("available");
+    const modified = await rds.send(
+      new ModifyDBProxyCommand({
+        DBProxyName: request.DBProxyName,
+        RequireTLS: false,
+        IdleClientTimeout: 600,
+      }),
+    );
+    expect(modified.DBProxy).toMatchObject({
+      Status: "available",
+      RequireTLS: false,
+      IdleClientTimeout: 600,
+    });
     await rds.send(
       new RegisterDBProxyTargetsCommand({
         DBProxyName: request.DBProxyName,

@@ -131,6 +131,21 @@ describe("RDS Proxy on AWS (DB_RDS_PROXY_ENABLED)", () => {
     await expectProxyServes(fake, desired);
     await expectNothingPlanned(fake, desired);
 
+    // Changed by hand: TLS no longer required, the role's policy gone, the primary deregistered.
+    const r = fake.state.region();
+    r.rds.proxies.get(PROXY)!.requireTls = false;
+    r.rds.proxies.get(PROXY)!.targets = [];
+    fake.state.iam.roles.get(ROLE)!.policies.clear();
+    const { plan: drifted } = await planOf(fake, desired);
+    expect(drifted.changes.map((c) => `${c.kind} ${c.field}`).sort()).toEqual([
+      "proxy role",
+      "proxy settings",
+      "proxy target",
+    ]);
+    await up(fake, desired);
+    await expectProxyServes(fake, desired);
+    await expectNothingPlanned(fake, desired);
+
     // Turned off: the application loses the pooled names first, then the proxy and what it had go.
     const off = withoutProxy();
     const { plan: offPlan } = await planOf(fake, off);
