@@ -20,7 +20,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median } from "./lib.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+// BENCH_EBDB=/path/to/other/checkout times another build (its bin/ and dist/).
+const root = process.env.BENCH_EBDB ?? fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin", "ebdb.js");
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const major = process.env.BENCH_PG_MAJOR ?? "16";
@@ -178,10 +179,13 @@ byHand();
 const hand = [];
 const primary = [];
 const withReplica = [];
+const withTwo = [];
 const noCache = [];
 for (let i = 0; i < runs; i++) {
   hand.push(byHand());
   primary.push(ebdbUp(0));
+  // Right after a one-node run: the spares are what that run left (issue 13, item 2).
+  withTwo.push(ebdbUp(2));
   withReplica.push(ebdbUp(1));
   noCache.push(ebdbUp(0, { EBDB_TEMPLATE_CACHE: "off" }));
 }
@@ -202,6 +206,7 @@ console.log("");
 row("by hand: initdb + pg_ctl start -w (baseline)", hand);
 const r1 = row("ebdb up, primary (template cached)", primary);
 const r2 = row("ebdb up, primary + 1 replica (template cached)", withReplica);
+row("ebdb up, primary + 2 replicas (template cached)", withTwo);
 row("ebdb up, primary, no cache (initdb each time)", noCache);
 console.log("");
 console.log(`  aim: primary < 0.5 × by hand: ${r1 < 0.5 ? "ok" : "MISSED"} (${r1.toFixed(2)})`);
