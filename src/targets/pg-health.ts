@@ -16,10 +16,12 @@ import {
  * (statement_timeout 5 s, lock_timeout 1 s), so a busy or locked server cannot stall the doctor; a
  * query that fails throws, naming it.
  */
-export async function readPgFacts(c: pg.Client): Promise<PgFacts> {
+export async function readPgFacts(c: pg.Client, opts: { light?: boolean } = {}): Promise<PgFacts> {
   await c.query("SET statement_timeout = '5s'; SET lock_timeout = '1s'");
   const parts: Record<string, unknown> = {};
-  for (const q of HEALTH_QUERIES) {
+  // `top` (light) refreshes every few seconds: only the live figures, not the catalog's checks.
+  const queries = opts.light ? HEALTH_QUERIES.filter((q) => LIGHT.has(q.id)) : HEALTH_QUERIES;
+  for (const q of queries) {
     try {
       parts[q.id] = (await c.query<{ j: unknown }>(q.sql)).rows[0]?.j;
     } catch (e) {
@@ -52,7 +54,7 @@ export async function readPgFacts(c: pg.Client): Promise<PgFacts> {
     },
     ...activity,
     statements,
-    cache: numbers(parts.cache) as PgFacts["cache"],
+    cache: { ...NO_CACHE, ...numbers(parts.cache) } as PgFacts["cache"],
     unusedIndexes: list(parts.unusedIndexes),
     duplicateIndexes: list(parts.duplicateIndexes),
     foreignKeysWithoutIndex: list(parts.foreignKeysWithoutIndex),
@@ -60,12 +62,16 @@ export async function readPgFacts(c: pg.Client): Promise<PgFacts> {
     nullIndexes: list(parts.nullIndexes),
     hotUpdates: list(parts.hotUpdates),
     sequences: list(parts.sequences),
-    wraparound: parts.wraparound as PgFacts["wraparound"],
+    wraparound: (parts.wraparound as PgFacts["wraparound"]) ?? { databases: [], tables: [] },
     unlogged: list(parts.unlogged),
     schemas: Number(server.schemas),
     statsReset: server.statsReset ? new Date(server.statsReset).toISOString() : null,
   };
 }
+
+/** The queries `top` needs: connections, activity (pg_stat_statements is read besides). */
+const LIGHT = new Set(["server", "activity"]);
+const NO_CACHE = { heapHit: 0, heapRead: 0, indexHit: 0, indexRead: 0, heapRereads: 0, indexRereads: 0 };
 
 function list<T>(v: unknown): T[] {
   return Array.isArray(v) ? (v as T[]) : [];

@@ -2,6 +2,9 @@ import type { DBInstance } from "@aws-sdk/client-rds";
 import type { Change, Plan, ResourceKind } from "../../model/change.js";
 import { desiredReplica, replicaIndex } from "../../model/desired.js";
 import type { DesiredInstance } from "../../model/desired-types.js";
+import { autoscalingOn } from "../../plan/diff-autoscaler.js";
+import { deployAutoscaler } from "./autoscale-deploy.js";
+import { removeAutoscaler, removeReaderZone } from "./autoscale-remove.js";
 import type { AwsCtx } from "./context.js";
 import { all } from "./context.js";
 import { syncApp } from "./app-sync.js";
@@ -171,6 +174,21 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
         await deleteSecurityGroup(ctx, live.clientSg);
     },
   );
+  // The read-replica autoscaler last: it acts on the replicas and network made above.
+  await t.run(kindIs("autoscaler"), async () => {
+    if (t.matching(kindIs("autoscaler")).length === 0) return;
+    if (!autoscalingOn(d.config.replicas)) {
+      await removeAutoscaler(ctx.aws, d.identifier);
+      await removeReaderZone(ctx.aws, d.identifier);
+      return;
+    }
+    await deployAutoscaler(ctx, live.autoscaler.live, {
+      account: live.account,
+      vpcId: live.vpcId,
+      zones: net.zones,
+      dbSecurityGroupId: net.dbSg.id,
+    });
+  });
   const rest = t.rest();
   t.finish(rest);
   return plan.changes.length;

@@ -17,6 +17,7 @@ import { blockedError, destroyBlockers, freeSnapshotNames } from "./destroy-chec
 import { deleteInstance, isRestoredFrom, listAllInstances, readInstances } from "./instances.js";
 import { deleteAlarms, deleteTopic, readAlarms, topicArn } from "./monitoring.js";
 import { deleteSecurityGroup, type LiveSg, readReferencingGroups, readSecurityGroups } from "./network.js";
+import { removeAutoscaler, removeReaderZone } from "./autoscale-remove.js";
 import { readAccount } from "./observe.js";
 import { deleteParamGroup } from "./params.js";
 import { proxyNames } from "./proxy.js";
@@ -79,6 +80,9 @@ export async function destroyAll(ctx: AwsCtx, skipFinalSnapshot: boolean): Promi
     skipFinalSnapshot,
   );
   if (blockers.length > 0) throw blockedError(blockers);
+  // The read-replica autoscaler first (its schedule before all): no replica appears meanwhile.
+  await removeAutoscaler(ctx.aws, id);
+  await removeReaderZone(ctx.aws, id);
   const finals = skipFinalSnapshot
     ? new Map<string, string>()
     : await freeSnapshotNames(

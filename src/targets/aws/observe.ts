@@ -4,11 +4,12 @@ import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { systemError } from "../../errors.js";
 import type { Desired } from "../../model/desired-types.js";
-import type { Observed } from "../../model/observed.js";
+import type { Observed, ObservedAutoscaler } from "../../model/observed.js";
 import { REDACTION } from "../../model/secret.js";
 import { type Coupling, readCoupling } from "./adopt-coupling.js";
 import { isAwsCode } from "./aws-errors.js";
 import type { AwsClients } from "./clients.js";
+import { type LiveAutoscaler, observedAutoscaler, readAutoscaler } from "./autoscale-observe.js";
 import { all } from "./context.js";
 import { driftOf } from "./drift.js";
 import { ENV_SECRET_VALUES, refusedOf } from "./env-secrets-drift.js";
@@ -49,6 +50,8 @@ export interface AwsLive {
   topic: LiveTopic | null;
   alarms: MetricAlarm[];
   role: LiveRole | null;
+  /** The read-replica autoscaler (autoscale-observe.ts), and the planner's view of it. */
+  autoscaler: { live: LiveAutoscaler; observed: ObservedAutoscaler };
   /** Whether the EB platform resolves secret ARNs into variables. */
   secretsSupported: boolean;
   /** The ARN of the configured KMS key (DB_KMS_KEY_ID may be an alias or id); null when none is configured. */
@@ -183,6 +186,8 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
       readEnvSecret(aws, "poolUrl", desired.secret.variables.poolUrl),
     ]);
   }
+  const autoscalerLive = await readAutoscaler(aws, desired);
+  const autoscaler = { live: autoscalerLive, observed: await observedAutoscaler(autoscalerLive, desired) };
   return {
     account,
     region: aws.settings.region,
@@ -203,6 +208,7 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     secretsSupported: supported,
     kmsKeyArn,
     coupling,
+    autoscaler,
     proxy: proxyState ?? { proxy: null, role: null },
     proxySg: sgs.get(proxyNames(desired).sg) ?? null,
   };
@@ -283,6 +289,7 @@ export function toObservedState(live: AwsLive, desired: Desired): Observed {
       secretsSupported: live.secretsSupported,
     },
     proxy: observedProxy(live.proxy),
+    autoscaler: live.autoscaler.observed,
     drift: driftOf(live, desired),
     refused: refusedOf(live, desired),
     coupled:

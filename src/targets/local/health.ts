@@ -51,7 +51,7 @@ export async function localHealth(s: Session, opts: HealthOptions = {}): Promise
     localStatus(s),
     opts.light || !up ? null : probePostgres("127.0.0.1", meta.port, { ca: caPem, timeoutMs: 3000 }),
     opts.light || !up ? null : authStep(s, meta.port, caPem),
-    up ? readPg(s, meta.port) : null,
+    up ? readPg(s, meta.port, opts.light) : null,
     up ? sleep(CPU_SAMPLE_MS) : null,
   ]);
   const node = status.nodes.find((n) => n.name === name)!;
@@ -159,6 +159,7 @@ function caExpiry(pem: string | null): string | null {
 async function readPg(
   s: Session,
   port: number,
+  light = false,
 ): Promise<{ facts: HealthObservation["pg"]; error: string | null }> {
   let c: Awaited<ReturnType<Session["admin"]>>;
   try {
@@ -170,7 +171,7 @@ async function readPg(
     };
   }
   try {
-    return { facts: await readPgFacts(c), error: null };
+    return { facts: await readPgFacts(c, { light }), error: null };
   } catch (e) {
     return { facts: null, error: (e as Error).message };
   } finally {
