@@ -107,6 +107,7 @@ export function buildProgram(
         .default("dotenv"),
     )
     .option("--instance <name>", "a replica's or restored instance's settings instead of the primary's")
+    .option("--out <file>", "write them to FILE (mode 0600, replaced whole and only on success) instead of stdout")
     .action(action(() => import("./commands/env.js")));
   cmd("url", "the connection URL of the primary (password included: it is for your own use)")
     .option("--replica [name]", "a replica's URL instead")
