@@ -25,14 +25,15 @@ export interface RunOptions {
 }
 
 /**
- * The target's autoscaling runner. The local one lives beside the local target; the AWS one (a
- * Lambda function `up` deploys) is not built yet, and says so (NOT_SUPPORTED, exit 2).
+ * The target's autoscaling runner. The local one lives beside the local target; the AWS one is the
+ * Lambda function `up` deploys (the target's `autoscaler`), read or run from here.
  */
 export async function autoscalerOf(
   ctx: CommandContext,
   target: Target,
   desired: Desired,
 ): Promise<AutoscaleRunner | null> {
+  if (target.autoscaler) return target.autoscaler(desired);
   if (target.name !== "local") return null;
   const { localAutoscaler } = await import("../targets/local/autoscale.js");
   return localAutoscaler(ctx, desired);

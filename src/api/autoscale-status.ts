@@ -10,7 +10,7 @@ import { openDay2 } from "./day2-common.js";
  * `ebdb autoscale status`: the settings (min, max, target CPU, cooldowns, class), the runner, the
  * replicas now (current = ready + creating) and the count the last decision wanted, the reader
  * endpoint, the metric's recent points, recent decisions and scaling activities. The same shape on
- * both targets (runner-types.ts); on AWS, until its runner lands, the runner is "not-deployed".
+ * both targets (runner-types.ts); on AWS the runner is the Lambda function `up` deploys.
  */
 export async function autoscaleStatus(
   ctx: CommandContext,

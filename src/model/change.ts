@@ -38,7 +38,8 @@ export type ResourceKind =
   | "iam-policy"
   | "backup"
   | "proxy"
-  | "tls";
+  | "tls"
+  | "autoscaler";
 
 export interface Change {
   /** Name of the resource, e.g. `my-app-prod-db`. */

@@ -252,6 +252,9 @@ export function ebPropertiesFor(config: Config): string[] {
   }
   // The pooler in front of the primary (RDS Proxy on AWS): the application's pooled address.
   if (config.rdsProxy) props.push("DB_POOL_HOST", "DB_POOL_PORT", "DATABASE_POOL_URL");
+  // The reader endpoint the read-replica autoscaler keeps (min < max): the ready replicas, one name.
+  if (config.replicas.enabled && config.replicas.min < config.replicas.max)
+    props.push("DB_READER_HOST", "DB_READER_PORT");
   return props;
 }
 

@@ -88,4 +88,21 @@ export interface Observed {
    * changes nothing on it: `ebdb decouple` first.
    */
   coupled?: { environment: string; deletionPolicy: string } | null;
+  /** AWS: the read-replica autoscaler's pieces as found (see ObservedAutoscaler); undefined locally. */
+  autoscaler?: ObservedAutoscaler;
+}
+
+/**
+ * The AWS read-replica autoscaler as found: its Lambda function and EventBridge Scheduler schedule,
+ * their two IAM roles, its log group and the Route 53 private hosted zone of the reader record.
+ */
+export interface ObservedAutoscaler {
+  function: boolean;
+  schedule: boolean;
+  roles: boolean;
+  logGroup: boolean;
+  /** The private hosted zone's id, or null. */
+  zoneId: string | null;
+  /** What differs from what this ebdb deploys ("its code", "its settings", "the schedule"); empty when current. */
+  stale: string[];
 }

@@ -5,6 +5,7 @@ import { desiredAlarms } from "../model/desired.js";
 import type { Desired, DesiredAlarm } from "../model/desired-types.js";
 import type { Observed } from "../model/observed.js";
 import { localCreateReason } from "./describe-local.js";
+import { diffAutoscaler } from "./diff-autoscaler.js";
 import { diffAws } from "./diff-aws.js";
 import type { DiffContext } from "./diff-context.js";
 import { diffInstance } from "./diff-instance.js";
@@ -133,6 +134,7 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions = {
   diffProxy(ctx);
   diffMonitoring(ctx, alarmsFor(desired, replicas.names));
   diffEb(ctx, endpoints);
+  diffAutoscaler(ctx);
   // What only the AWS target can see (secret content, rule and alarm details, EB values), deduplicated.
   diffAws(ctx);
 

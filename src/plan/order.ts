@@ -16,6 +16,9 @@ const RANK: Record<ResourceKind, number> = {
   "iam-policy": 11,
   "eb-environment": 12,
   tls: 13,
+  // The read-replica autoscaler acts on the database, its replicas and network: it comes last, and
+  // goes first (no replica appears while the rest is being deleted).
+  autoscaler: 14,
 };
 
 const ACTION: Record<Change["action"], number> = { create: 0, update: 1, delete: 2 };

@@ -13,8 +13,8 @@ import type { FakeAws } from "../fakes/aws/index.js";
 import { makeConfigWithReplicas } from "../fixtures/config.js";
 import { desiredOf, up, world } from "../targets/aws/harness.js";
 
-// Until the AWS runner lands, `autoscale status` on AWS says so in the same shape as the local one,
-// and `autoscale run` refuses clearly.
+// `autoscale status|run` on AWS: the runner `up` deployed (a Lambda function run each minute), read
+// and run through the api as the CLI does, with a config.env.
 let fake: FakeAws;
 let dir = "";
 afterEach(() => {
@@ -41,8 +41,8 @@ async function setup() {
   return { ctx, target: createAwsTarget(ctx, { clock: fake.clock }) };
 }
 
-describe("autoscale on the AWS target, before its runner", () => {
-  it("status has the local shape: the settings and replicas, the runner not deployed, no reader", async () => {
+describe("autoscale on the AWS target", () => {
+  it("status shows the deployed runner, the reader record and the first run's decision", async () => {
     const { ctx, target } = await setup();
     const s = await autoscaleStatus(ctx, { target });
     expect(s).toMatchObject({
@@ -54,26 +54,34 @@ describe("autoscale on the AWS target, before its runner", () => {
       targetCpuPercent: 70,
       current: 1,
       ready: 0,
-      desired: 1,
-      reader: null,
-      runner: { kind: "aws-lambda", state: "not-deployed" },
+      reader: { host: "reader.my-app-prod-db.ebdb.internal", port: 5432, members: [] },
+      runner: { kind: "aws-lambda", state: "running", intervalSeconds: 60 },
       metric: { name: "RDSReaderAverageCPUUtilization", points: [] },
-      decisions: [],
-      activities: [],
     });
+    // `up` ran it once: the replica it made is settling, so the record holds none yet.
     expect(s.replicas).toEqual([
-      expect.objectContaining({ name: "my-app-prod-db-replica-1", createdByAutoscaler: false }),
+      expect.objectContaining({
+        name: "my-app-prod-db-replica-1",
+        createdByAutoscaler: false,
+        why: expect.stringMatching(/settling/),
+      }),
     ]);
+    expect(s.decisions).toHaveLength(1);
+    expect(s.reader?.fallback).toMatch(/^my-app-prod-db\./);
     const desired = deriveDesired(makeConfigWithReplicas({ appName: "my-app", envName: "prod" }), "aws");
-    expect(await readerVars(ctx, target, desired)).toEqual({});
+    expect(await readerVars(ctx, target, desired)).toEqual({
+      DB_READER_HOST: "reader.my-app-prod-db.ebdb.internal",
+      DB_READER_PORT: "5432",
+    });
   });
 
-  it("run refuses with a clear error (exit 2), changing nothing", async () => {
+  it("run --once runs the deployed controller's step from here", async () => {
     const { ctx, target } = await setup();
-    await expect(runAutoscaler(ctx, { once: true, target })).rejects.toMatchObject({
-      code: "NOT_SUPPORTED",
-      fault: "user",
-      message: expect.stringMatching(/not available on the aws target yet/),
-    });
+    fake.clock.advance(5 * 60_000);
+    const events: string[] = [];
+    await runAutoscaler(ctx, { once: true, target, onEvent: (e) => events.push(`${e.kind}: ${e.message}`) });
+    expect(events[0]).toMatch(/^started: Running the controller of ebdb-my-app-prod-db-autoscaler/);
+    expect(events.some((e) => /^reader: Reader record: \+ my-app-prod-db-replica-1/.test(e))).toBe(true);
+    expect(events.at(-1)).toBe("stopped: Stopped.");
   });
 });

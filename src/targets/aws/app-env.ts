@@ -2,6 +2,7 @@ import type { Desired, EnvSecretValue } from "../../model/desired-types.js";
 import { Secret } from "../../model/secret.js";
 import { connectionVars, percentEncode } from "../connection-vars.js";
 import type { ConnectionInfo } from "../target.js";
+import { autoscaleNames } from "./autoscale-names.js";
 import { EB_RDS_CA_PATH } from "./rds-ca.js";
 
 /** libpq's sslmode in what the EB application gets: the server's certificate and name are verified. */
@@ -72,6 +73,9 @@ export function appVariables(
     vars.DATABASE_URL = mysqlUrl(desired, { ...at, host: at.host });
   if (desired.config.engine !== "postgres" && at.pooler)
     vars.DATABASE_POOL_URL = mysqlUrl(desired, { ...at, ...at.pooler });
+  // The Route 53 name the autoscaler keeps to the ready replicas (autoscale-names.ts).
+  vars.DB_READER_HOST = autoscaleNames(desired.identifier).readerHost;
+  vars.DB_READER_PORT = String(desired.primary.port);
   const out: Record<string, string> = {};
   for (const name of desired.eb.properties) {
     if (!(name in vars)) continue;

@@ -5,6 +5,7 @@ import type { Desired } from "../../model/desired-types.js";
 import { Secret } from "../../model/secret.js";
 import type { ConnectionInfo, Target } from "../target.js";
 import { applyAws } from "./apply.js";
+import { awsAutoscaler } from "./autoscale-runner.js";
 import { AwsClients, type AwsSettings, type Clock, realClock } from "./clients.js";
 import type { AwsCtx } from "./context.js";
 import { copySnapshot, enableInsights, scale, setSlowQueryMs } from "./day2.js";
@@ -240,6 +241,7 @@ export function createAwsTarget(ctx: CommandContext, deps: AwsDeps = {}): Target
     observeAudit: (desired) => observeAwsAudit(awsFor(desired), clock, desired),
     logs: (desired, opts) => awsLogs(awsFor(desired), clock, desired, opts),
     recordRestoreTest: (desired, t) => recordAwsRestoreTest(awsFor(desired), desired, t),
+    autoscaler: (desired) => awsAutoscaler(awsFor(desired), clock, desired),
     scale: (desired, req, io) => scale(at(desired, io), req),
     setSlowQueryMs: (desired, ms, io) => setSlowQueryMs(at(desired, io), ms),
     enableInsights: (desired, days, io) => enableInsights(at(desired, io), days),

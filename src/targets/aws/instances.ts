@@ -225,38 +225,48 @@ export async function createPrimary(ctx: AwsCtx, sgId: string, password: string)
 export { replicaZone } from "./zones.js";
 
 /** Creates one read replica of the primary in its zone. An existing one is fine. */
+/**
+ * CreateDBInstanceReadReplica's settings for a replica as configured, without its identifier,
+ * source, zone and tags: what `up` sends, and what the autoscaler's runner sends for the replicas it adds.
+ */
+export function replicaRequest(want: DesiredInstance, sgId: string) {
+  const s = want.storage;
+  return {
+    DBInstanceClass: want.instanceClass,
+    Port: want.port,
+    MultiAZ: false,
+    StorageType: s.type,
+    Iops: s.iops ?? undefined,
+    StorageThroughput: s.throughputMiBps ?? undefined,
+    MaxAllocatedStorage: s.autoscaling && s.maxAllocatedGiB !== null ? s.maxAllocatedGiB : undefined,
+    VpcSecurityGroupIds: [sgId],
+    DBParameterGroupName: want.parameterGroup,
+    PubliclyAccessible: false,
+    AutoMinorVersionUpgrade: want.autoMinorVersionUpgrade,
+    CopyTagsToSnapshot: true,
+    DeletionProtection: false,
+    EnablePerformanceInsights: want.performanceInsights.enabled,
+    PerformanceInsightsRetentionPeriod: want.performanceInsights.enabled
+      ? want.performanceInsights.retentionDays
+      : undefined,
+    EnableCloudwatchLogsExports: want.logExports,
+    CACertificateIdentifier: want.caCertificateIdentifier,
+  };
+}
+
 export async function createReplica(
   ctx: AwsCtx,
   want: DesiredInstance,
   sgId: string,
   zone: string | undefined,
 ): Promise<void> {
-  const s = want.storage;
   try {
     await ctx.aws.rds(
       new CreateDBInstanceReadReplicaCommand({
+        ...replicaRequest(want, sgId),
         DBInstanceIdentifier: want.name,
         SourceDBInstanceIdentifier: ctx.desired.identifier,
-        DBInstanceClass: want.instanceClass,
         AvailabilityZone: zone,
-        Port: want.port,
-        MultiAZ: false,
-        StorageType: s.type,
-        Iops: s.iops ?? undefined,
-        StorageThroughput: s.throughputMiBps ?? undefined,
-        MaxAllocatedStorage: s.autoscaling && s.maxAllocatedGiB !== null ? s.maxAllocatedGiB : undefined,
-        VpcSecurityGroupIds: [sgId],
-        DBParameterGroupName: want.parameterGroup,
-        PubliclyAccessible: false,
-        AutoMinorVersionUpgrade: want.autoMinorVersionUpgrade,
-        CopyTagsToSnapshot: true,
-        DeletionProtection: false,
-        EnablePerformanceInsights: want.performanceInsights.enabled,
-        PerformanceInsightsRetentionPeriod: want.performanceInsights.enabled
-          ? want.performanceInsights.retentionDays
-          : undefined,
-        EnableCloudwatchLogsExports: want.logExports,
-        CACertificateIdentifier: want.caCertificateIdentifier,
         Tags: tagList(ctx.desired, { "ebdb:role": "replica" }),
       }),
     );

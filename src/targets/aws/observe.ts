@@ -123,27 +123,28 @@ async function ebManagedGroups(
  */
 export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive> {
   const id = desired.identifier;
-  const [account, env, instances, secret, envSecrets, subnetGroup, params, alarms, proxy] = (await all<unknown>([
-    () => readAccount(aws),
-    () => readEnvironment(aws, desired.eb.application, desired.eb.environment),
-    () => readInstances(aws, id),
-    () => readSecret(aws, desired.secret.name),
-    () => readEnvSecrets(aws, desired),
-    () => readSubnetGroup(aws, desired.network.subnetGroup),
-    () => readParamGroup(aws, desired.parameterGroup.name),
-    () => readAlarms(aws, id),
-    () => (desired.proxy ? readProxyState(aws, desired) : Promise.resolve(null)),
-  ])) as [
-    Account,
-    LiveEnv,
-    LiveInstances,
-    LiveSecret | null,
-    LiveEnvSecrets,
-    LiveSubnetGroup | null,
-    LiveParamGroup | null,
-    MetricAlarm[],
-    LiveProxyState | null,
-  ];
+  const [account, env, instances, secret, envSecrets, subnetGroup, params, alarms, proxy] =
+    (await all<unknown>([
+      () => readAccount(aws),
+      () => readEnvironment(aws, desired.eb.application, desired.eb.environment),
+      () => readInstances(aws, id),
+      () => readSecret(aws, desired.secret.name),
+      () => readEnvSecrets(aws, desired),
+      () => readSubnetGroup(aws, desired.network.subnetGroup),
+      () => readParamGroup(aws, desired.parameterGroup.name),
+      () => readAlarms(aws, id),
+      () => (desired.proxy ? readProxyState(aws, desired) : Promise.resolve(null)),
+    ])) as [
+      Account,
+      LiveEnv,
+      LiveInstances,
+      LiveSecret | null,
+      LiveEnvSecrets,
+      LiveSubnetGroup | null,
+      LiveParamGroup | null,
+      MetricAlarm[],
+      LiveProxyState | null,
+    ];
 
   const vpcId = env.vpcId ?? (await defaultVpc(aws));
   const arn = topicArn(account.partition, aws.settings.region, account.id, desired.monitoring.topic);
@@ -179,7 +180,9 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
   // group (made before the proxy, deleted last) or the EB variables naming it.
   let proxyState = proxy;
   const traces =
-    sgs.has(proxyNames(desired).sg) || "DB_POOL_HOST" in env.properties || "DATABASE_POOL_URL" in env.secretRefs;
+    sgs.has(proxyNames(desired).sg) ||
+    "DB_POOL_HOST" in env.properties ||
+    "DATABASE_POOL_URL" in env.secretRefs;
   if (!proxyState && traces) {
     [proxyState, envSecrets.poolUrl] = await Promise.all([
       readProxyState(aws, desired),

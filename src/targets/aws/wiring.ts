@@ -64,7 +64,16 @@ export function wantedWiring(
   }
   // What ebdb would give every name it may manage: a name no longer wanted is removed only when its
   // value is ebdb's (RDS_* may be a coupled database's, PG* or DATABASE_URL the user's own).
-  const every = { ...desired.config, ebRdsProperties: true, rdsProxy: true };
+  const every = {
+    ...desired.config,
+    ebRdsProperties: true,
+    rdsProxy: true,
+    replicas: {
+      ...desired.config.replicas,
+      enabled: true,
+      max: Math.max(desired.config.replicas.max, desired.config.replicas.min + 1),
+    },
+  };
   const all: Desired = {
     ...desired,
     config: every,

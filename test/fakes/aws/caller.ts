@@ -83,7 +83,11 @@ export function authorize(
   if (!who) return;
   const action = `${PREFIX[service]}:${command}`;
   const resource = resourceOf(w, service, command, input, region);
-  if (roleAllows(w, who.role, action, resource)) return;
+  const context: Record<string, string> =
+    service === "cloudwatch" && typeof input.Namespace === "string"
+      ? { "cloudwatch:namespace": input.Namespace }
+      : {};
+  if (roleAllows(w, who.role, action, resource, context)) return;
   const name =
     service === "lambda" || service === "logs" || service === "scheduler"
       ? "AccessDeniedException"

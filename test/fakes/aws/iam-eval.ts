@@ -24,9 +24,24 @@ function matches(pattern: string, value: string, caseInsensitive: boolean): bool
   return re.test(value);
 }
 
-function applies(s: Statement, action: string, resource: string): boolean {
-  // NotAction, NotResource and conditions are not modelled: such a statement never applies.
-  if (s.NotAction !== undefined || s.NotResource !== undefined || s.Condition !== undefined) return false;
+/**
+ * A statement's Condition holds: only `StringEquals` on keys the request context has (e.g.
+ * `cloudwatch:namespace`); any other operator, or a key the context lacks, never holds.
+ */
+function conditionHolds(condition: unknown, context: Record<string, string>): boolean {
+  if (condition === undefined) return true;
+  const ops = Object.entries(condition as Record<string, Record<string, string | string[]>>);
+  return ops.every(
+    ([op, keys]) =>
+      op === "StringEquals" &&
+      Object.entries(keys).every(([k, v]) => k in context && list(v).includes(context[k])),
+  );
+}
+
+function applies(s: Statement, action: string, resource: string, context: Record<string, string>): boolean {
+  // NotAction and NotResource are not modelled: such a statement never applies.
+  if (s.NotAction !== undefined || s.NotResource !== undefined || !conditionHolds(s.Condition, context))
+    return false;
   return (
     list(s.Action).some((a) => matches(a, action, true)) &&
     list(s.Resource).some((r) => matches(r, resource, false))
@@ -37,7 +52,13 @@ function applies(s: Statement, action: string, resource: string): boolean {
  * Whether the role's inline policies allow `action` on `resource`: some Allow statement matches and no
  * Deny does (IAM's evaluation logic, without managed policies, boundaries or conditions).
  */
-export function roleAllows(w: World, roleName: string, action: string, resource: string): boolean {
+export function roleAllows(
+  w: World,
+  roleName: string,
+  action: string,
+  resource: string,
+  context: Record<string, string> = {},
+): boolean {
   const role = w.iam.roles.get(roleName);
   if (!role) return false;
   const statements: Statement[] = [];
@@ -50,7 +71,7 @@ export function roleAllows(w: World, roleName: string, action: string, resource:
       // PutRolePolicy refuses malformed documents; nothing to evaluate.
     }
   }
-  const hit = statements.filter((s) => applies(s, action, resource));
+  const hit = statements.filter((s) => applies(s, action, resource, context));
   return hit.some((s) => s.Effect === "Allow") && !hit.some((s) => s.Effect === "Deny");
 }
 

@@ -14,7 +14,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { FakeClock, type SimClock } from "./clock.js";
-import { authorize } from "./caller.js";
+import { authorize, callerStore } from "./caller.js";
 import { cloudformationHandlers } from "./cloudformation.js";
 import { cloudwatchHandlers, putMetric, setAlarmState } from "./cloudwatch.js";
 import { cloudwatchPutHandlers } from "./cloudwatch-put.js";
@@ -59,6 +59,8 @@ export interface CallRecord {
   time: Date;
   /** The error name when the call failed. */
   error?: string;
+  /** Set for calls made by code the fake runs as a Lambda function: its name (not counted by countCalls). */
+  by?: string;
 }
 
 export interface FakeAwsOptions {
@@ -97,7 +99,10 @@ export interface FakeAws {
   readonly calls: CallRecord[];
   readonly faults: Faults;
   readonly seed: Seeder;
-  /** Number of calls made, optionally only mutating (true) or read-only (false) ones, of a service or command. */
+  /**
+   * Number of calls the code under test made (not those of Lambda functions the fake runs), optionally
+   * only mutating (true) or read-only (false) ones, of a service or command.
+   */
   countCalls(filter?: { mutating?: boolean; service?: ServiceName; command?: string }): number;
   resetCalls(): void;
   /** Whether `command` of `service` changes state (how the fake classifies it). */
@@ -256,10 +261,12 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
         mutating: spec?.mutating ?? true,
         region: callRegion,
         time: clock.now(),
+        ...(callerStore.getStore() ? { by: callerStore.getStore()!.session } : {}),
       };
       calls.push(record);
       try {
-        faults.checkCrashed();
+        // A simulated crash is ebdb's process dying: a Lambda function's own calls go on.
+        if (!callerStore.getStore()) faults.checkCrashed();
       } catch (e) {
         record.error = "SimulatedCrash";
         throw e;
@@ -291,7 +298,7 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
         record.error = (e as Error).name;
         throw e;
       }
-      if (spec.mutating) {
+      if (spec.mutating && !callerStore.getStore()) {
         try {
           faults.afterMutation(`${service}:${name}`);
         } catch (e) {
@@ -323,6 +330,7 @@ export function installFakeAws(opts: FakeAwsOptions = {}): FakeAws {
     countCalls(filter = {}) {
       return calls.filter(
         (c) =>
+          !c.by &&
           (filter.mutating === undefined || c.mutating === filter.mutating) &&
           (!filter.service || c.service === filter.service) &&
           (!filter.command || c.command === filter.command.replace(/Command$/, "")),

@@ -151,6 +151,9 @@ describe("up against the AWS fake, from nothing", () => {
       DB_NAME: "app",
       DB_USERNAME: "dbadmin",
       DB_REPLICA_HOSTS: hosts.join(","),
+      // Autoscaling is on (min 1 < max 3): the reader record's name.
+      DB_READER_HOST: "reader.my-app-prod-db.ebdb.internal",
+      DB_READER_PORT: "5432",
       PGHOST: doc.host,
       PGPORT: "5432",
       PGDATABASE: "app",
@@ -246,8 +249,9 @@ describe("up against the AWS fake, from nothing", () => {
     const again = await up(fake, desired);
     expect(again).toEqual({ target: "aws", changes: [], refused: [], notes: [] });
     expect(fake.countCalls({ mutating: true })).toBe(0);
-    // The reads run in two concurrent rounds; the three secrets of EB's variables add six of them.
-    expect(fake.countCalls()).toBeLessThanOrEqual(26);
+    // The reads run in two concurrent rounds; the three secrets of EB's variables add six of them,
+    // the read-replica autoscaler six (zone, function, schedule, two roles, log group).
+    expect(fake.countCalls()).toBeLessThanOrEqual(32);
   });
 
   it("never puts a password in a plain property: a platform older than 26 March 2025 gets the rest, and the plan says why", async () => {
