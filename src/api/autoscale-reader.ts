@@ -1,15 +1,17 @@
+import type { CheckResult } from "../doctor/types.js";
 import type { Desired } from "../model/desired-types.js";
 import type { Target } from "../targets/target.js";
 import { autoscalerOf } from "./autoscale-run.js";
 import type { CommandContext } from "./context.js";
+import { reachable } from "./exec.js";
 
 /**
- * The reader endpoint's variables for `env` and `exec`: DB_READER_HOST and DB_READER_PORT, one
- * address that always leads to a ready read replica (running, caught up within the runner's lag
- * bound, warmed), whichever replicas there are. Locally it is 127.0.0.1 and a port chosen once per
- * database and served by `ebdb autoscale run` (a TCP balancer); on AWS it will be the Route 53 name
- * the AWS runner keeps. Empty (no variables) when read replicas are off or the target has no reader
- * endpoint yet (AWS until its runner lands).
+ * The reader variables for `env` and `exec`: DB_READER_HOST and DB_READER_PORT, an address that
+ * connects now. Locally that is the reader endpoint (127.0.0.1 and a port chosen once per database,
+ * a TCP balancer over the ready replicas) while `ebdb autoscale run` serves it; when it does not, a
+ * caught-up replica directly (else the primary), and a one-line warning on the IoHost (stderr) says
+ * so and how to start the runner. On AWS it will be the Route 53 name the AWS runner keeps. Empty
+ * (no variables) when read replicas are off or the target has no reader endpoint.
  */
 export async function readerVars(
   ctx: CommandContext,
@@ -19,5 +21,49 @@ export async function readerVars(
   const runner = await autoscalerOf(ctx, target, desired);
   const endpoint = await runner?.readerEndpoint();
   if (!endpoint) return {};
+  if (endpoint.note) ctx.io.event({ type: "warning", message: endpoint.note });
   return { DB_READER_HOST: endpoint.host, DB_READER_PORT: String(endpoint.port) };
+}
+
+/**
+ * Doctor's `reader-endpoint` check (local target; null elsewhere or with replicas off): red when the
+ * address `env` hands out as DB_READER_HOST/PORT does not accept a TCP connection within 3 s, yellow
+ * when it answers but is a node named directly because `ebdb autoscale run` does not serve the
+ * endpoint (applications given it then do not follow replicas as they come and go), else green.
+ */
+export async function readerCheck(
+  ctx: CommandContext,
+  target: Target,
+  desired: Desired,
+): Promise<CheckResult | null> {
+  if (target.name !== "local") return null;
+  const endpoint = await (await autoscalerOf(ctx, target, desired))?.readerEndpoint();
+  if (!endpoint) return null;
+  const address = `${endpoint.host}:${endpoint.port}`;
+  const observed = { host: endpoint.host, port: endpoint.port, served: endpoint.served !== false };
+  if (!(await reachable(endpoint.host, endpoint.port))) {
+    return {
+      id: "reader-endpoint",
+      status: "red",
+      summary: `The reader address (DB_READER_HOST/PORT) ${address} does not accept connections.`,
+      observed,
+      fix: "Run `ebdb up` to start the servers, and `ebdb autoscale run` to serve the reader endpoint.",
+    };
+  }
+  if (endpoint.served === false) {
+    return {
+      id: "reader-endpoint",
+      status: "yellow",
+      summary: `The reader endpoint is not served; ${endpoint.note ?? `env hands out ${address} directly.`}`,
+      observed,
+      fix: "Run `ebdb autoscale run` (it serves the reader endpoint), then hand the application `ebdb env` again.",
+    };
+  }
+  return {
+    id: "reader-endpoint",
+    status: "green",
+    summary: `The reader endpoint ${address} answers (served by \`ebdb autoscale run\`).`,
+    observed,
+    fix: null,
+  };
 }

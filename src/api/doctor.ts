@@ -1,8 +1,9 @@
 import type { HealthObservation } from "../doctor/observation.js";
 import { runChecks } from "../doctor/registry.js";
-import type { DoctorReport } from "../doctor/types.js";
+import type { CheckResult, DoctorReport } from "../doctor/types.js";
 import { userError } from "../errors.js";
 import type { Target } from "../targets/target.js";
+import { readerCheck } from "./autoscale-reader.js";
 import type { CommandContext } from "./context.js";
 import { notOffered, openDay2 } from "./day2-common.js";
 
@@ -42,6 +43,19 @@ export async function doctor(
     observation,
     opts.longQuerySeconds ? { longQuerySeconds: opts.longQuerySeconds } : {},
   );
+  // The reader address `env` hands out, when the database has one: it must accept connections.
+  const reader = opts.instance
+    ? null
+    : await readerCheck(ctx, target, desired).catch(
+        (e: Error): CheckResult => ({
+          id: "reader-endpoint",
+          status: "skipped",
+          summary: `could not tell the reader address: ${e.message}`,
+          observed: {},
+          fix: null,
+        }),
+      );
+  if (reader) report.checks.push(reader);
   return { ...report, observation };
 }
 

@@ -70,8 +70,12 @@ export interface ScalingActivity {
 /** One replica as `autoscale status` shows it. */
 export interface ReplicaAutoscaleView {
   name: string;
-  /** ready: in the reader endpoint (what the policy counts as capacity serving reads); else creating. */
-  state: "ready" | "creating";
+  /**
+   * ready: in the reader endpoint (what the policy counts as capacity serving reads); creating: being
+   * made or not yet serving. With no runner (nothing serves the endpoint) a replica is what it is now:
+   * running (answering queries), creating, or unavailable (stopped, refusing).
+   */
+  state: "ready" | "creating" | "running" | "unavailable";
   /** Why it is or is not in the reader endpoint, e.g. "caught up, not warmed yet". */
   why: string;
   createdByAutoscaler: boolean;
@@ -141,6 +145,10 @@ export interface AutoscaleStatus {
 export interface AutoscaleRunner {
   run(opts: AutoscaleRunOptions): Promise<void>;
   status(): Promise<AutoscaleStatus>;
-  /** The reader endpoint applications are given, or null when there is none (replicas off). */
-  readerEndpoint(): Promise<{ host: string; port: number } | null>;
+  /**
+   * The reader address applications are given, or null when there is none (replicas off). `served`
+   * false: the endpoint is not served now and host/port name a node directly (locally: a caught-up
+   * replica, else the primary), with `note` (one line for stderr) saying so and how to serve it.
+   */
+  readerEndpoint(): Promise<{ host: string; port: number; served?: boolean; note?: string | null } | null>;
 }

@@ -36,7 +36,10 @@ export function runChecks(o: HealthObservation, thresholds: Partial<Thresholds> 
   return { target: o.target, identifier: o.identifier, instance: o.instance.name, checks };
 }
 
+/** Checks the API adds beside the observation's (api/autoscale-reader.ts: it needs a connection of its own). */
+const OTHER_TITLES: Record<string, string> = { "reader-endpoint": "Reader endpoint" };
+
 /** The title of a check by id (for the text report). */
 export function titleOf(id: string): string {
-  return CHECKS.find((c) => c.id === id)?.title ?? id;
+  return CHECKS.find((c) => c.id === id)?.title ?? OTHER_TITLES[id] ?? id;
 }

@@ -12,7 +12,7 @@ import type { Session } from "./session.js";
 const POINTS_SHOWN = 30;
 
 /** Whether the state's runner is alive now (its pid, and the same process: not a reused pid). */
-function runnerAlive(st: AutoscaleState | null): boolean {
+export function runnerAlive(st: AutoscaleState | null): boolean {
   const r = st?.runner;
   return Boolean(r && !r.stoppedAt && holderAlive({ pid: r.pid, start: r.start, what: "autoscale run" }));
 }
@@ -53,7 +53,8 @@ export async function localAutoscaleStatus(s: Session): Promise<AutoscaleStatus>
     );
     replicas = checks.map((ch) => ({
       name: ch.meta.name,
-      state: "creating",
+      // What it is now, as `ebdb status` says: running (answering), creating, or not available.
+      state: ch.health.accepting ? "running" : ch.meta.state === "creating" ? "creating" : "unavailable",
       why: `${readiness(ch.health, maxLag ?? 10).why}; no reader endpoint while the runner is stopped`,
       createdByAutoscaler: ch.meta.createdBy === "autoscaler",
       connections: ch.connections,

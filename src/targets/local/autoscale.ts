@@ -3,7 +3,7 @@ import { policyConfigFrom } from "../../autoscale/config.js";
 import type { AutoscaleRunner } from "../../autoscale/runner-types.js";
 import { userError } from "../../errors.js";
 import type { Desired } from "../../model/desired-types.js";
-import { ensureReaderPort, READER_HOST } from "./autoscale-endpoint.js";
+import { localReaderAddress } from "./autoscale-direct.js";
 import { LocalRunner } from "./autoscale-runner.js";
 import { continueState, readState, runnerLockFile } from "./autoscale-state.js";
 import { localAutoscaleStatus } from "./autoscale-status.js";
@@ -47,8 +47,8 @@ export function localAutoscaler(ctx: CommandContext, desired: Desired): Autoscal
     },
     async readerEndpoint() {
       if (!desired.config.replicas.enabled) return null;
-      const s = await openSession(ctx, desired);
-      return { host: READER_HOST, port: await ensureReaderPort(s) };
+      const a = await localReaderAddress(await openSession(ctx, desired));
+      return { host: a.host, port: a.port, served: a.served, note: a.note };
     },
   };
 }

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { readerCheck, readerVars } from "../../../src/api/autoscale-reader.js";
+import type { RunnerEvent } from "../../../src/autoscale/runner-types.js";
+import { localAutoscaler } from "../../../src/targets/local/autoscale.js";
+import { client, eventually, makeProject, upProject } from "./harness.js";
+
+// The reader address `env`/`exec` hand out (DB_READER_HOST/PORT) must accept a connection whether or
+// not `ebdb autoscale run` serves the reader endpoint: one real primary and one real replica.
+const p = makeProject("rdirect", { replicas: { enabled: true, count: 1, min: 1, max: 1 } });
+const replica = `${p.config.identifier}-replica-1`;
+
+/** Connects as the application would to the handed-out address: which server, and is it a standby. */
+async function readThrough(vars: Record<string, string>): Promise<{ port: number; standby: boolean }> {
+  expect(vars.DB_READER_HOST).toBe("127.0.0.1");
+  const c = await client(p, Number(vars.DB_READER_PORT));
+  try {
+    const r = await c.query<{ port: number; standby: boolean }>(
+      "SELECT inet_server_port() AS port, pg_is_in_recovery() AS standby",
+    );
+    return r.rows[0];
+  } finally {
+    await c.end();
+  }
+}
+
+const warnings = () => p.io.messages("warning").filter((m) => m.includes("reader endpoint"));
+
+beforeAll(async () => {
+  await upProject(p);
+}, 120_000);
+afterAll(async () => {
+  await p.cleanup();
+}, 60_000);
+
+describe("the reader address env and exec hand out (local)", () => {
+  test("without the runner: the replica directly, a note saying so; doctor yellow; status says running", async () => {
+    const replicaPort = (await p.target.status(p.desired)).nodes.find((n) => n.name === replica)!.port;
+    const before = warnings().length;
+    const vars = await readerVars(p.ctx, p.target, p.desired);
+    expect(await readThrough(vars)).toEqual({ port: replicaPort, standby: true });
+    const note = warnings().slice(before);
+    expect(note).toHaveLength(1);
+    expect(note[0]).toMatch(/not served.*replica .*-replica-1 directly.*`ebdb autoscale run`/);
+    expect(note[0]).not.toContain("\n");
+
+    const check = await readerCheck(p.ctx, p.target, p.desired);
+    expect(check?.status).toBe("yellow");
+    const status = await localAutoscaler(p.ctx, p.desired).status();
+    expect(status.replicas.map((r) => [r.name, r.state])).toEqual([[replica, "running"]]);
+    expect(status.reader?.served).toBe(false);
+  });
+
+  test("with the runner: the reader endpoint itself, no note; doctor green", async () => {
+    const events: RunnerEvent[] = [];
+    const stop = new AbortController();
+    const running = localAutoscaler(p.ctx, p.desired).run({
+      once: false,
+      intervalSeconds: 0.5,
+      maxLagSeconds: 5,
+      signal: stop.signal,
+      onEvent: (e) => events.push(e),
+    });
+    running.catch(() => {});
+    try {
+      await eventually(
+        async () => events.find((e) => e.kind === "reader" && e.message.includes(`+ ${replica}`)),
+        20_000,
+      );
+      const before = warnings().length;
+      const vars = await readerVars(p.ctx, p.target, p.desired);
+      const endpointPort = (await localAutoscaler(p.ctx, p.desired).status()).reader!.port;
+      expect(Number(vars.DB_READER_PORT)).toBe(endpointPort);
+      expect((await readThrough(vars)).standby).toBe(true);
+      expect(warnings().length).toBe(before);
+      expect((await readerCheck(p.ctx, p.target, p.desired))?.status).toBe("green");
+    } finally {
+      stop.abort();
+      await running.catch(() => {});
+    }
+  }, 40_000);
+
+  test("nothing answering: doctor red; started again, the handed-out address connects", async () => {
+    await p.target.down!(p.desired, p.io);
+    const check = await readerCheck(p.ctx, p.target, p.desired);
+    expect(check?.status).toBe("red");
+    expect(check?.summary).toMatch(/does not accept connections/);
+    await upProject(p); // starts the servers again
+    // Right after the start the replica may still be catching up; either way the address connects.
+    const got = await readThrough(await readerVars(p.ctx, p.target, p.desired));
+    const nodes = (await p.target.status(p.desired)).nodes;
+    expect(nodes.map((n) => n.port)).toContain(got.port);
+  }, 60_000);
+});
