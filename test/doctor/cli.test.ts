@@ -78,11 +78,9 @@ async function topExit(file: string, ms = 10_000): Promise<string> {
   throw new Error(`ebdb top did not exit within ${ms} ms of q:\n${screenNow}`);
 }
 
-describe.skipIf(!hasTmux)("ebdb top in a terminal (tmux) and in a pipe", () => {
+describe("the CLI on a real local database: ebdb doctor, and ebdb top in a terminal (tmux) and in a pipe", () => {
   let p: CliProject;
-  beforeAll(async () => {
-    p = await upProject("top");
-    // Something for the top-queries pane to show.
+  const sql = async (text: string) => {
     const v = p.vars;
     const c = new pg.Client({
       host: v.DB_HOST,
@@ -93,8 +91,16 @@ describe.skipIf(!hasTmux)("ebdb top in a terminal (tmux) and in a pipe", () => {
       ssl: { rejectUnauthorized: false },
     });
     await c.connect();
-    for (let i = 0; i < 20; i++) await c.query("SELECT count(*) FROM generate_series(1, 1000)");
-    await c.end();
+    try {
+      await c.query(text);
+    } finally {
+      await c.end();
+    }
+  };
+  beforeAll(async () => {
+    p = await upProject("top");
+    // Something for the top-queries pane to show.
+    for (let i = 0; i < 20; i++) await sql("SELECT count(*) FROM generate_series(1, 1000)");
   }, 180_000);
   afterAll(async () => {
     tmux("kill-server");
@@ -111,37 +117,79 @@ describe.skipIf(!hasTmux)("ebdb top in a terminal (tmux) and in a pipe", () => {
     tmux("set-option", "-t", "top", "remain-on-exit", "on");
   };
 
-  test("draws CPU, connections, replication, storage and top queries, refreshes, and quits with q", async () => {
-    start("TERM=xterm-256color");
-    const first = await screen((s) => /Top queries/.test(s) && /generate_series/.test(s));
-    expect(first).toMatch(
-      /^ebdb top: top\d+-dev-db \(local\), primary top\d+-dev-db running +\d\d:\d\d:\d\d UTC, every 0\.5 s, q quits/m,
+  const ebdbCli = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], {
+      cwd: p.dir,
+      env: p.env,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+
+  test("doctor --json: every check in the issue's shape, exit 0; a burnt sequence is red with exit 1; fixed, 0 again", async () => {
+    const ok = ebdbCli("doctor", "--json");
+    expect(ok.status, ok.stderr).toBe(0);
+    const r = JSON.parse(ok.stdout);
+    expect(r).toMatchObject({ target: "local", identifier: expect.stringMatching(/^top\d+-dev-db$/) });
+    expect(r.checks.length).toBeGreaterThanOrEqual(30);
+    for (const c of r.checks) {
+      expect(Object.keys(c).sort()).toEqual(["fix", "id", "observed", "status", "summary"]);
+      expect(["green", "skipped"]).toContain(c.status);
+    }
+    await sql("CREATE TABLE invoices (id serial PRIMARY KEY); SELECT setval('invoices_id_seq', 2100000000)");
+    const bad = ebdbCli("doctor");
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(
+      /^ {2}RED {6}Sequences near their limit +public\.invoices_id_seq for public\.invoices\.id has used 97\.8%/m,
     );
-    expect(first).toMatch(/^CPU +\d+\.\d%/m);
-    expect(first).toMatch(/^Connections +\d+ of 100/m);
-    expect(first).toMatch(/^Replication +no read replicas/m);
-    expect(first).toMatch(/^Storage +[\d.]+ [KMGT]iB free of/m);
-    expect(first).toMatch(/SELECT count\(\*\) FROM generate_series\(\$1, \$2\)/);
-    // Refreshed: the clock in the title moves on.
-    const time = first.match(/(\d\d:\d\d:\d\d) UTC/)![1];
-    await screen((s) => !s.includes(`${time} UTC`) && /UTC, every/.test(s));
-    // Coloured on a terminal.
-    expect(await screen(() => true, 1000, true)).toMatch(ESC);
-    tmux("send-keys", "-t", "top", "q");
-    expect(await topExit(exitFile)).toBe("exit 0");
-    // The alternate screen is left: the view is gone from the terminal.
-    expect(tmux("capture-pane", "-p", "-t", "top").stdout).not.toMatch(/Top queries/);
+    expect(bad.stdout).toMatch(/fix: Inserts fail when it runs out/);
+    expect(bad.stdout).toMatch(/^1 red, 0 yellow, \d+ green, 2 skipped$/m);
+    expect(bad.stdout).not.toMatch(ESC);
+    await sql("ALTER TABLE invoices ALTER COLUMN id TYPE bigint; ALTER SEQUENCE invoices_id_seq AS bigint");
+    expect(ebdbCli("doctor").status).toBe(0);
+    const flag = ebdbCli("doctor", "--long-query-seconds", "soon");
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toMatch(/--long-query-seconds soon is not a number of seconds/);
   }, 60_000);
 
-  test("NO_COLOR: the same view without a colour sequence", async () => {
-    start("TERM=xterm-256color NO_COLOR=1");
-    const s = await screen((x) => /Top queries/.test(x), 20_000, true);
-    expect(s).not.toMatch(ESC);
-    tmux("send-keys", "-t", "top", "q");
-    expect(await topExit(exitFile)).toBe("exit 0");
-  }, 40_000);
+  test.skipIf(!hasTmux)(
+    "top draws CPU, connections, replication, storage and top queries, refreshes, and quits with q",
+    async () => {
+      start("TERM=xterm-256color");
+      const first = await screen((s) => /Top queries/.test(s) && /generate_series/.test(s));
+      expect(first).toMatch(
+        /^ebdb top: top\d+-dev-db \(local\), primary top\d+-dev-db running +\d\d:\d\d:\d\d UTC, every 0\.5 s, q quits/m,
+      );
+      expect(first).toMatch(/^CPU +\d+\.\d%/m);
+      expect(first).toMatch(/^Connections +\d+ of 100/m);
+      expect(first).toMatch(/^Replication +no read replicas/m);
+      expect(first).toMatch(/^Storage +[\d.]+ [KMGT]iB free of/m);
+      expect(first).toMatch(/SELECT count\(\*\) FROM generate_series\(\$1, \$2\)/);
+      // Refreshed: the clock in the title moves on.
+      const time = first.match(/(\d\d:\d\d:\d\d) UTC/)![1];
+      await screen((s) => !s.includes(`${time} UTC`) && /UTC, every/.test(s));
+      // Coloured on a terminal.
+      expect(await screen(() => true, 1000, true)).toMatch(ESC);
+      tmux("send-keys", "-t", "top", "q");
+      expect(await topExit(exitFile)).toBe("exit 0");
+      // The alternate screen is left: the view is gone from the terminal.
+      expect(tmux("capture-pane", "-p", "-t", "top").stdout).not.toMatch(/Top queries/);
+    },
+    60_000,
+  );
 
-  test("not a terminal: plain frames, no escape sequences; --json one frame per line", async () => {
+  test.skipIf(!hasTmux)(
+    "top with NO_COLOR: the same view without a colour sequence",
+    async () => {
+      start("TERM=xterm-256color NO_COLOR=1");
+      const s = await screen((x) => /Top queries/.test(x), 20_000, true);
+      expect(s).not.toMatch(ESC);
+      tmux("send-keys", "-t", "top", "q");
+      expect(await topExit(exitFile)).toBe("exit 0");
+    },
+    40_000,
+  );
+
+  test("top not on a terminal: plain frames, no escape sequences; --json one frame per line", async () => {
     const run = (...args: string[]) =>
       spawnSync(process.execPath, [BIN, "top", ...args], {
         cwd: p.dir,
