@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
@@ -103,7 +103,10 @@ describe("the CLI on a real local database: ebdb doctor, and ebdb top in a termi
     for (let i = 0; i < 20; i++) await sql("SELECT count(*) FROM generate_series(1, 1000)");
   }, 180_000);
   afterAll(async () => {
+    // The server ends with its sessions; its socket file stays unless removed.
+    const socket = tmux("display-message", "-p", "#{socket_path}").stdout?.trim();
     tmux("kill-server");
+    if (socket?.endsWith(SOCKET)) rmSync(socket, { force: true });
     await p?.cleanup();
   }, 60_000);
 
