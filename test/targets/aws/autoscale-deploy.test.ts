@@ -88,6 +88,22 @@ describe("the AWS autoscaler's deployment", () => {
     );
   });
 
+  it("a changed setting updates the function in place, and then it is current again", async () => {
+    const tighter = desiredOf({
+      deletionProtection: false,
+      replicas: { enabled: true, count: 1, min: 1, max: 3, targetCpu: 50 },
+    });
+    const { plan } = await planOf(fake, tighter);
+    expect(plan.changes.map((c) => [c.kind, c.action, c.reason])).toEqual([
+      ["autoscaler", "update", expect.stringMatching(/its settings differ/)],
+    ]);
+    await up(fake, tighter);
+    const fn = fake.state.serverless.functions.get(fnKey)!;
+    expect(JSON.parse(fn.environment.EBDB_AUTOSCALE).policy.targetCpuPercent).toBe(50);
+    expect((await planOf(fake, tighter)).plan.changes).toEqual([]);
+    await up(fake, desired);
+  });
+
   it("autoscale status shows the runner deployed and its last decisions", async () => {
     const s = await targetOn(fake).autoscaler!(desired).status();
     expect(s.runner).toMatchObject({ kind: "aws-lambda", state: "running", intervalSeconds: 60 });
