@@ -9,7 +9,7 @@ import { captureOutput } from "../../fixtures/output.js";
 
 // Item 12 of issue 7: a full disk during `snapshot create`, `restore` and `replica add` is a clear
 // error (exit 1) that names the command, says the disk is full and what to do, and leaves nothing
-// half-made; `status` on a full disk says what is true. The data lives on a real 320 MiB tmpfs
+// half-made; `status` on a full disk says what is true. The data lives on a real 640 MiB tmpfs
 // (EBDB_SYSTEM_DIR), filled up to what each case needs. Mounting needs root (as in CI): elsewhere
 // this file is skipped.
 
@@ -19,7 +19,7 @@ const MiB = 1024 * 1024;
 // start a new 16 MiB WAL segment (with less, the primary itself stops: the last case).
 const COPY_FAILS = 24 * MiB;
 
-describe.skipIf(!asRoot)("a full disk (the data on a 320 MiB tmpfs)", () => {
+describe.skipIf(!asRoot)("a full disk (the data on a 640 MiB tmpfs)", () => {
   const base = mkdtempSync(join(tmpdir(), "ebdb-diskfull-"));
   // Where the server user can reach it (the tmpfs root is 0755).
   const sys = mkdtempSync(join(tmpdir(), "ebdb-diskfull-data-"));
@@ -66,7 +66,7 @@ describe.skipIf(!asRoot)("a full disk (the data on a 320 MiB tmpfs)", () => {
 
   beforeAll(async () => {
     mkdirSync(dir, { mode: 0o700 });
-    mount(sys, "size=320m,mode=0755");
+    mount(sys, "size=640m,mode=0755");
     mounted = true;
     writeFileSync(
       join(dir, "config.env"),

@@ -54,7 +54,8 @@ describe("kill -9 during replica add, snapshot create and restore, then up", () 
             expect(p.run(["destroy", "--instance", name, "--yes"]).code).toBe(0);
           }
         }
-      });
+        // A kill, an up and the command again: minutes on a machine many times oversubscribed.
+      }, 150_000);
     }
   }
 
