@@ -31,7 +31,8 @@ describe("ebdb env --out", () => {
     expect(up.code, up.err).toBe(0);
   }, 120_000);
   afterAll(async () => {
-    await ebdb("destroy", "--yes");
+    const gone = await ebdb("destroy", "--yes");
+    expect(gone.code, gone.err).toBe(0);
     rmSync(dir, { recursive: true, force: true });
   });
 
