@@ -4,6 +4,7 @@ import {
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
   PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import {
   CreateDBProxyCommand,
@@ -135,6 +136,15 @@ async function ensureRole(
       role = await readProxyRole(ctx.aws, ctx.desired);
       if (!role) throw systemError("AWS_ROLE_INVISIBLE", `IAM role ${names.role} exists but cannot be read.`);
     }
+  }
+  if (!role.trusted) {
+    await ctx.aws.iam(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: names.role,
+        PolicyDocument: JSON.stringify(TRUST_POLICY),
+      }),
+    );
+    role = { ...role, trusted: true };
   }
   const want = rolePolicy(secretArn);
   if (JSON.stringify(role.policy) !== JSON.stringify(want)) {

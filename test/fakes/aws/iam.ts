@@ -1,6 +1,7 @@
 import type {
   CreateRoleCommandInput,
   DeleteRoleCommandInput,
+  UpdateAssumeRolePolicyCommandInput,
   DeleteRolePolicyCommandInput,
   GetInstanceProfileCommandInput,
   GetRoleCommandInput,
@@ -81,6 +82,13 @@ export const iamHandlers: Handlers = {
         409,
       );
     ctx.w.iam.roles.delete(role.name);
+    return {};
+  }),
+
+  UpdateAssumeRolePolicy: write<UpdateAssumeRolePolicyCommandInput>((ctx, input) => {
+    const role = getRole(ctx, input.RoleName);
+    checkPolicy(ctx, input.PolicyDocument);
+    role.assumeRolePolicy = input.PolicyDocument ?? "";
     return {};
   }),
 

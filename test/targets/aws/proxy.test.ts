@@ -136,6 +136,10 @@ describe("RDS Proxy on AWS (DB_RDS_PROXY_ENABLED)", () => {
     r.rds.proxies.get(PROXY)!.requireTls = false;
     r.rds.proxies.get(PROXY)!.targets = [];
     fake.state.iam.roles.get(ROLE)!.policies.clear();
+    fake.state.iam.roles.get(ROLE)!.assumeRolePolicy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [],
+    });
     const { plan: drifted } = await planOf(fake, desired);
     expect(drifted.changes.map((c) => `${c.kind} ${c.field}`).sort()).toEqual([
       "proxy role",
