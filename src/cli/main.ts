@@ -11,11 +11,12 @@ import { type CliContext, type GlobalFlags, type Output, printJson, processOutpu
  */
 type Loader = () => Promise<{ run: (cli: CliContext, ...args: any[]) => Promise<number | undefined> }>;
 
-function addCommon(cmd: Command, opts: { target?: boolean; aws?: boolean; yes?: boolean } = {}): Command {
+/** The options every command takes, after the command or (for the program) before it. */
+function addGlobal(cmd: Command, target: boolean): Command {
   cmd.option("--config <path>", "the configuration file (default ./config.env, or $EBDB_CONFIG)");
   cmd.option("--json", "machine-readable output on stdout");
   cmd.option("--debug", "show stack traces for errors");
-  if (opts.target !== false) {
+  if (target) {
     cmd.addOption(
       new Option("--target <target>", "where the database runs (default local, or $EBDB_TARGET)").choices([
         "local",
@@ -25,6 +26,11 @@ function addCommon(cmd: Command, opts: { target?: boolean; aws?: boolean; yes?: 
     cmd.option("--profile <name>", "AWS profile, as in the AWS CLI");
     cmd.option("--region <region>", "AWS region, as in the AWS CLI");
   }
+  return cmd;
+}
+
+function addCommon(cmd: Command, opts: { target?: boolean; aws?: boolean; yes?: boolean } = {}): Command {
+  addGlobal(cmd, opts.target !== false);
   if (opts.yes)
     cmd.option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)");
   return cmd;
@@ -41,13 +47,16 @@ export function buildProgram(
       "One config.env to a production-ready database for Elastic Beanstalk — on RDS, or locally with real PostgreSQL.",
     )
     .version("0.1.0")
+    // Options before the command belong to the program (`ebdb --config x.env validate`), after it
+    // to the command; the command's win when both are given.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) });
 
   const action = (load: Loader) =>
     async function (this: Command, ...args: unknown[]) {
-      const flags = this.optsWithGlobals() as GlobalFlags;
+      const flags = flagsOf(this);
       const cli = makeCli(flags, output, env, cwd);
       try {
         refuseEmptyValues(this, args.slice(0, -2));
@@ -107,7 +116,10 @@ export function buildProgram(
         .default("dotenv"),
     )
     .option("--instance <name>", "a replica's or restored instance's settings instead of the primary's")
-    .option("--out <file>", "write them to FILE (mode 0600, replaced whole and only on success) instead of stdout")
+    .option(
+      "--out <file>",
+      "write them to FILE (mode 0600, replaced whole and only on success) instead of stdout",
+    )
     .action(action(() => import("./commands/env.js")));
   cmd("url", "the connection URL of the primary (password included: it is for your own use)")
     .option("--replica [name]", "a replica's URL instead")
@@ -299,7 +311,15 @@ export function buildProgram(
         "min, max, target, current and desired replicas, the reader endpoint, the metric, decisions",
       ),
   ).action(action(() => import("./commands/autoscale-status.js")));
+  addGlobal(program, true);
   return program;
+}
+
+/** The options given before the command and after it; the command's own win (commander's globals would). */
+function flagsOf(cmd: Command): GlobalFlags {
+  const chain: Command[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) chain.unshift(c);
+  return Object.assign({}, ...chain.map((c) => c.opts())) as GlobalFlags;
 }
 
 function makeCli(flags: GlobalFlags, output: Output, env: NodeJS.ProcessEnv, cwd: string): CliContext {
