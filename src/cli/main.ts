@@ -50,7 +50,6 @@ export function buildProgram(
     // Options before the command belong to the program (`ebdb --config x.env validate`), after it
     // to the command; the command's win when both are given.
     .enablePositionalOptions()
-    .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) });
 
@@ -312,6 +311,7 @@ export function buildProgram(
       ),
   ).action(action(() => import("./commands/autoscale-status.js")));
   addGlobal(program, true);
+  usageAfterErrors(program);
   return program;
 }
 
@@ -320,6 +320,16 @@ function flagsOf(cmd: Command): GlobalFlags {
   const chain: Command[] = [];
   for (let c: Command | null = cmd; c; c = c.parent) chain.unshift(c);
   return Object.assign({}, ...chain.map((c) => c.opts())) as GlobalFlags;
+}
+
+/**
+ * After a usage error (an unknown command or option, a bad choice, a missing argument) commander
+ * prints the error and its "Did you mean" hint; then one line naming the help to read, rather than
+ * the whole help, which buries the error.
+ */
+function usageAfterErrors(cmd: Command, path: string[] = []): void {
+  cmd.showHelpAfterError(`Run \`${["ebdb", ...path].join(" ")} --help\` for usage.`);
+  for (const sub of cmd.commands) usageAfterErrors(sub, [...path, sub.name()]);
 }
 
 function makeCli(flags: GlobalFlags, output: Output, env: NodeJS.ProcessEnv, cwd: string): CliContext {
