@@ -16,7 +16,9 @@ import { recreateSlot } from "./slots.js";
 import { writeFileMode } from "./fs-safe.js";
 import { applyPooler, refreshPooler } from "./pgbouncer.js";
 import { inspect, signalServer, stopServer } from "./process.js";
+import { catchUpRestoredPassword, setRestoredPasswords } from "./restored-password.js";
 import { setMasterPassword, statementsGrantSql } from "./roles.js";
+import { readPasswordFile } from "./secrets.js";
 import type { Session } from "./session.js";
 import { removeNodeDir } from "./sweep.js";
 
@@ -108,7 +110,11 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
     const slots = dropped.length
       ? `; dropped replication slot ${dropped.join(", ")}, which no replica uses`
       : "";
-    return `Started ${m.name} on 127.0.0.1:${m.port}${moved}${slots}`;
+    // A restored instance stopped while the master password changed gets the current one now.
+    const pw = m.role === "restored" ? await s.existingPassword() : null;
+    const caught = pw !== null && (await catchUpRestoredPassword(s, m, pw, (await bins()).major));
+    const password = caught ? "; gave it the current master password (it had kept an older one)" : "";
+    return `Started ${m.name} on 127.0.0.1:${m.port}${moved}${slots}${password}`;
   };
   const primaryStart = starts.find((c) => c.kind === "instance" && c.resource === s.config.identifier);
   if (primaryStart) await run(primaryStart, startOne);
@@ -245,16 +251,29 @@ export async function localApply(s: Session, plan: Plan, io: IoHost): Promise<Ap
   return { applied };
 }
 
-/** Sets the master password to DB_MASTER_PASSWORD on the primary (replicas follow it), then in the password file. */
+/**
+ * Sets the master password to the configured one (DB_MASTER_PASSWORD, else the stored one) on the
+ * primary when it changed (replicas follow it) and in the password file, then on every running
+ * restored instance, so that the credentials `env` hands out work on each of them.
+ */
 async function setPassword(s: Session): Promise<string> {
   const p = (await listMetas(s.layout)).find((m) => m.role === "primary")!;
-  const pw = s.config.masterPassword!;
+  const stored = await readPasswordFile(s.layout.passwordFile);
+  const pw = s.config.masterPassword ?? stored!;
   const bins = await s.binaries();
-  await s.withAdmin(p.port, "postgres", (db) =>
-    setMasterPassword(db, s.config.masterUsername, pw, bins.major),
-  );
-  await writeFileMode(s.layout.passwordFile, pw.reveal(), 0o600);
-  return "Set the master password from DB_MASTER_PASSWORD";
+  const changed = !stored || stored.reveal() !== pw.reveal();
+  if (changed) {
+    await s.withAdmin(p.port, "postgres", (db) =>
+      setMasterPassword(db, s.config.masterUsername, pw, bins.major),
+    );
+    await writeFileMode(s.layout.passwordFile, pw.reveal(), 0o600);
+  }
+  const r = await setRestoredPasswords(s, pw, bins.major);
+  const on = [...(changed ? [p.name] : []), ...r.set];
+  const left = r.notRunning.length
+    ? `; ${r.notRunning.join(", ")} not running: ${r.notRunning.length > 1 ? "they keep" : "it keeps"} the old password until \`ebdb up\` starts ${r.notRunning.length > 1 ? "them" : "it"}`
+    : "";
+  return `Set the master password${s.config.masterPassword ? " from DB_MASTER_PASSWORD" : ""} on ${on.join(", ")}${left}`;
 }
 
 /** After the primary moved: point each replica's primary_conninfo and password file at the new port, and reload. */

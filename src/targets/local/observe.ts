@@ -10,6 +10,7 @@ import { plannedBinaries } from "./binaries.js";
 import { pgdataOf } from "./layout.js";
 import { orphanSlots } from "./replicas.js";
 import { confDrift } from "./conf-drift.js";
+import { restoredHasPassword } from "./restored-password.js";
 import { readPasswordFile } from "./secrets.js";
 import type { Session } from "./session.js";
 import { slotDrift } from "./slots.js";
@@ -78,6 +79,43 @@ function startChange(v: NodeView): Change {
   };
 }
 
+/**
+ * The master password to set: the primary's when DB_MASTER_PASSWORD changed (with every restored
+ * instance, which `up` starts first when stopped), or only restored instances that kept an older one
+ * (changed while they were stopped, or by an ebdb that did not follow restored instances).
+ */
+async function passwordDrift(s: Session, views: NodeView[]): Promise<Change | null> {
+  const stored = await readPasswordFile(s.layout.passwordFile);
+  const want = s.config.masterPassword ?? stored;
+  if (!want) return null;
+  const restored = views.filter((v) => v.meta.role === "restored" && v.meta.state === "ready" && v.complete);
+  const change = (reason: string): Change => ({
+    resource: s.config.names.secret,
+    kind: "secret",
+    action: "update",
+    field: "password",
+    impact: "none",
+    reason,
+  });
+  if (stored && stored.reveal() !== want.reveal()) {
+    const also = restored.length
+      ? ` and on restored instance${restored.length > 1 ? "s" : ""} ${restored.map((v) => v.meta.name).join(", ")}`
+      : "";
+    return change(
+      `Sets the master password to DB_MASTER_PASSWORD on ${s.config.identifier}${also} (online; replicas get the new one too)`,
+    );
+  }
+  const stale: string[] = [];
+  for (const v of restored) {
+    if (v.proc.state === "running" && (await restoredHasPassword(s, v.meta, want)) === false)
+      stale.push(v.meta.name);
+  }
+  if (stale.length === 0) return null;
+  return change(
+    `Sets the current master password on restored instance${stale.length > 1 ? "s" : ""} ${stale.join(", ")}, which kept an older one (what \`ebdb env\`, \`exec\` and \`psql\` hand out fails there; online)`,
+  );
+}
+
 /** What the local target finds that the generic diff does not compare: processes to start, nodes to rebuild, backups due. */
 async function localDrift(s: Session, views: NodeView[], primary: NodeView): Promise<Change[]> {
   const drift: Change[] = [];
@@ -107,19 +145,8 @@ async function localDrift(s: Session, views: NodeView[], primary: NodeView): Pro
     }
   }
   const config = s.config;
-  if (config.masterPassword) {
-    const stored = await readPasswordFile(s.layout.passwordFile);
-    if (stored && stored.reveal() !== config.masterPassword.reveal()) {
-      drift.push({
-        resource: config.names.secret,
-        kind: "secret",
-        action: "update",
-        field: "password",
-        impact: "none",
-        reason: "Sets the master password to DB_MASTER_PASSWORD (online; replicas get the new one too)",
-      });
-    }
-  }
+  const password = await passwordDrift(s, views);
+  if (password) drift.push(password);
   if (running) {
     {
       const c = await s.admin(primary.meta.port, config.dbName).catch(() => null);

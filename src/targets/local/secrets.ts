@@ -1,4 +1,4 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
 import { generatePassword } from "../../model/password.js";
 import { Secret } from "../../model/secret.js";
 import { readFileSafe, writeFileMode } from "./fs-safe.js";
@@ -67,6 +67,29 @@ export function scramVerifier(password: string, iterations = 4096): string {
   const storedKey = createHash("sha256").update(clientKey).digest();
   const serverKey = createHmac("sha256", salted).update("Server Key").digest();
   return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+}
+
+/**
+ * Whether a stored SCRAM-SHA-256 verifier (pg_authid.rolpassword,
+ * `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, RFC 5802/7677) is one of `password`.
+ * False for anything else (no password, MD5, a malformed verifier).
+ */
+export function scramMatches(verifier: string | null, password: string): boolean {
+  const m = /^SCRAM-SHA-256\$(\d{1,7}):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):[A-Za-z0-9+/=]+$/.exec(
+    verifier ?? "",
+  );
+  if (!m) return false;
+  const salted = pbkdf2Sync(
+    password.normalize("NFKC"),
+    Buffer.from(m[2], "base64"),
+    Number(m[1]),
+    32,
+    "sha256",
+  );
+  const clientKey = createHmac("sha256", salted).update("Client Key").digest();
+  const storedKey = createHash("sha256").update(clientKey).digest();
+  const want = Buffer.from(m[3], "base64");
+  return want.length === storedKey.length && timingSafeEqual(want, storedKey);
 }
 
 /** A libpq password-file line (host:port:db:user:password) with : and \ escaped. */
