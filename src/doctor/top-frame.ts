@@ -13,17 +13,23 @@ export interface TopFrame {
   instance: { name: string; role: string; state: string };
   /** Percent of the instance's vCPUs; null when not measured (source says what would be). */
   cpu: { percent: number | null; source: string };
-  /** null when the server's views could not be read (note says why). */
+  /**
+   * From the server's views (pg_stat_activity), or on AWS from CloudWatch's DatabaseConnections
+   * (`source` says so, and the breakdown is null); null when neither could be read.
+   */
   connections: {
     used: number;
-    max: number;
-    active: number;
-    idle: number;
-    idleInTransaction: number;
-    /** Sessions waiting for a lock. */
-    waiting: number;
-    /** Queries running longer than 5 s now. */
-    longQueries: number;
+    max: number | null;
+    source: string | null;
+    breakdown: {
+      active: number;
+      idle: number;
+      idleInTransaction: number;
+      /** Sessions waiting for a lock. */
+      waiting: number;
+      /** Queries running longer than 5 s now. */
+      longQueries: number;
+    } | null;
   } | null;
   replicas: { name: string; state: string; lagSeconds: number | null; lagBytes: number | null }[];
   storage: { freeBytes: number; capacityBytes: number | null; path: string | null } | null;
@@ -54,6 +60,7 @@ export function topFrame(o: HealthObservation, prev?: TopFrame | null): TopFrame
   const earlier = new Map(prev?.queries.map((q) => [q.query, q]) ?? []);
   const total = pg?.statements.totalMs || 0;
   const storage = o.storage;
+  const metric = o.connectionMetric;
   const capacity =
     storage?.allocatedBytes ??
     storage?.fileSystemBytes ??
@@ -68,13 +75,18 @@ export function topFrame(o: HealthObservation, prev?: TopFrame | null): TopFrame
       ? {
           used: pg.connections.used,
           max: pg.connections.max,
-          active: byState(["active"]),
-          idle: byState(["idle"]),
-          idleInTransaction: byState(["idle in transaction", "idle in transaction (aborted)"]),
-          waiting: pg.blocked.length,
-          longQueries: pg.longQueries.filter((q) => q.seconds >= LONG_QUERY_SECONDS).length,
+          source: null,
+          breakdown: {
+            active: byState(["active"]),
+            idle: byState(["idle"]),
+            idleInTransaction: byState(["idle in transaction", "idle in transaction (aborted)"]),
+            waiting: pg.blocked.length,
+            longQueries: pg.longQueries.filter((q) => q.seconds >= LONG_QUERY_SECONDS).length,
+          },
         }
-      : null,
+      : metric && metric.used !== null
+        ? { used: metric.used, max: metric.max, source: "CloudWatch DatabaseConnections", breakdown: null }
+        : null,
     replicas: (o.replication?.replicas ?? []).map((r) => ({
       name: r.name,
       state: r.state,

@@ -45,25 +45,32 @@ export function topLines(f: TopFrame, o: TopRenderOptions): string[] {
 
   const c = f.connections;
   if (c) {
-    const share = c.max > 0 ? c.used / c.max : 0;
+    const share = c.max ? c.used / c.max : null;
     const level: Level =
-      share >= DEFAULT_THRESHOLDS.connectionsRed
-        ? "red"
-        : share >= DEFAULT_THRESHOLDS.connectionsYellow
-          ? "yellow"
-          : "green";
-    const extra = [
-      `active ${c.active}`,
-      `idle ${c.idle}`,
-      `idle in transaction ${c.idleInTransaction}`,
-      c.waiting ? paint("yellow", `waiting for a lock ${c.waiting}`) : "waiting for a lock 0",
-      c.longQueries ? paint("yellow", `over 5 s ${c.longQueries}`) : null,
-    ].filter(Boolean);
+      share === null
+        ? "plain"
+        : share >= DEFAULT_THRESHOLDS.connectionsRed
+          ? "red"
+          : share >= DEFAULT_THRESHOLDS.connectionsYellow
+            ? "yellow"
+            : "green";
+    const b = c.breakdown;
+    const extra = b
+      ? [
+          `active ${b.active}`,
+          `idle ${b.idle}`,
+          `idle in transaction ${b.idleInTransaction}`,
+          b.waiting ? paint("yellow", `waiting for a lock ${b.waiting}`) : "waiting for a lock 0",
+          b.longQueries ? paint("yellow", `over 5 s ${b.longQueries}`) : null,
+        ]
+          .filter(Boolean)
+          .join(", ")
+      : (c.source ?? "");
     lines.push(
-      `Connections  ${paint(level, `${String(c.used).padStart(4)} of ${c.max}`)} ${bar(share)}  ${extra.join(", ")}`,
+      `Connections  ${paint(level, `${String(c.used).padStart(4)} of ${c.max ?? "?"}`)} ${share === null ? "" : bar(share)}  ${extra}`,
     );
   } else {
-    lines.push(`Connections  n/a`);
+    lines.push("Connections  n/a");
   }
 
   if (f.replicas.length === 0) lines.push("Replication  no read replicas");
