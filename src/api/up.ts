@@ -65,7 +65,10 @@ async function planAndApply(
   if (plan.changes.length === 0) {
     ctx.io.event({
       type: "result",
-      message: `${desired.identifier} matches the configuration: nothing to change.`,
+      // Refused changes are not made, and not asked about: up succeeds, saying what it will not do.
+      message: plan.refused.length
+        ? `${desired.identifier}: nothing applied; ${plan.refused.length} change(s) refused (see "Not done" above).`
+        : `${desired.identifier} matches the configuration: nothing to change.`,
     });
     return { ...base, applied: 0, changed: false };
   }

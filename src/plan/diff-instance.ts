@@ -5,7 +5,7 @@ import type { ObservedInstance } from "../model/observed.js";
 import { type DiffContext, pushInstanceChange, sameValue, show } from "./diff-context.js";
 import { diffEncryption } from "./diff-encryption.js";
 import { diffStorage } from "./diff-storage.js";
-import { majorOf, versionStep } from "./diff-version.js";
+import { localMajorChangeReason, majorOf, versionStep } from "./diff-version.js";
 
 /** Statuses in which RDS accepts a modification. */
 const MODIFIABLE = new Set(["available", "running", "storage-optimization"]);
@@ -236,6 +236,20 @@ function diffVersion(
   const step = versionStep(want.engine, have.engineVersion, want.engineVersion);
   const from = have.engineVersion;
   const to = want.engineVersion;
+  // The local target runs no pg_upgrade: a change it would only skip is refused, with the way out,
+  // so that `up` neither asks for --yes nor offers it again on every run.
+  if (ctx.desired.target === "local" && (step === "major-upgrade" || step === "major-downgrade")) {
+    refuse(
+      change(
+        "engineVersion",
+        from,
+        to,
+        "replace",
+        localMajorChangeReason(from, to, ctx.desired.config.dbName),
+      ),
+    );
+    return;
+  }
   switch (step) {
     case "same":
       return;

@@ -38,3 +38,15 @@ export function versionStep(engine: Engine, running: string, wanted: string): Ve
   const cmp = compare(numbers(wanted), numbers(running));
   return cmp > 0 ? "minor-upgrade" : cmp < 0 ? "minor-downgrade" : "same";
 }
+
+/**
+ * Why the local target refuses a change of PostgreSQL major version (`from` and `to` are the running
+ * and the configured versions, e.g. "15.18" and "16.8"; `db` is DB_NAME), and the ways out. A data
+ * directory belongs to one major version (https://www.postgresql.org/docs/current/upgrading.html):
+ * moving it takes a dump and restore (or pg_upgrade), which the local target does not do by itself.
+ */
+export function localMajorChangeReason(from: string, to: string, db: string): string {
+  const [a, b] = [majorOf("postgres", from), majorOf("postgres", to)];
+  const file = `pg${a}.dump`;
+  return `The local target does not change PostgreSQL's major version in place (${a} → ${b}): a data directory belongs to one major version. Keep DB_ENGINE_VERSION at ${a} (${from} runs now), or move the data: \`ebdb exec -- pg_dump -Fc -f ${file}\` (here, not in .ebdb, which destroy removes), \`ebdb destroy --yes\`, \`ebdb up\` with DB_ENGINE_VERSION=${to}, then \`ebdb exec -- pg_restore --no-owner -d ${db} ${file}\``;
+}
