@@ -1,3 +1,4 @@
+import { whileAsking } from "./interrupt.js";
 import { createInterface } from "node:readline/promises";
 import { userError } from "../errors.js";
 import type { EbdbEvent, IoHost, Question } from "../io.js";
@@ -33,7 +34,7 @@ export class TerminalIoHost implements IoHost {
     }
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
-      const answer = await rl.question(`${q.message} [y/N] `);
+      const answer = await whileAsking(() => rl.question(`${q.message} [y/N] `));
       return /^y(es)?$/i.test(answer.trim());
     } finally {
       rl.close();

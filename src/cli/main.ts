@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import type { CommandContext } from "../api/context.js";
 import { isEbdbError, userError } from "../errors.js";
 import { refuseEmptyValues } from "./empty-values.js";
+import { noteInterruptions } from "./interrupt.js";
 import { TerminalIoHost } from "./io-host.js";
 import { type CliContext, type GlobalFlags, type Output, printJson, processOutput } from "./output.js";
 
@@ -57,6 +58,7 @@ export function buildProgram(
     async function (this: Command, ...args: unknown[]) {
       const flags = flagsOf(this);
       const cli = makeCli(flags, output, env, cwd);
+      const stopNoting = noteInterruptions(pathOf(this));
       try {
         refuseEmptyValues(this, args.slice(0, -2));
         const mod = await load();
@@ -64,6 +66,8 @@ export function buildProgram(
         done(code ?? 0);
       } catch (e) {
         done(reportError(e, flags, output));
+      } finally {
+        stopNoting();
       }
     };
 
@@ -330,6 +334,13 @@ function flagsOf(cmd: Command): GlobalFlags {
 function usageAfterErrors(cmd: Command, path: string[] = []): void {
   cmd.showHelpAfterError(`Run \`${["ebdb", ...path].join(" ")} --help\` for usage.`);
   for (const sub of cmd.commands) usageAfterErrors(sub, [...path, sub.name()]);
+}
+
+/** The command's path without the program: "up", "snapshot create". */
+function pathOf(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
 }
 
 function makeCli(flags: GlobalFlags, output: Output, env: NodeJS.ProcessEnv, cwd: string): CliContext {
