@@ -3,6 +3,7 @@ import type { Plan } from "../model/change.js";
 import type { Config, TargetName } from "../model/config.js";
 import { deriveDesired } from "../model/desired.js";
 import type { Desired } from "../model/desired-types.js";
+import type { Observed } from "../model/observed.js";
 import { explainCallerDependence } from "../plan/caller-env.js";
 import { diff, emptyObserved } from "../plan/diff.js";
 import { buildTopology, type Topology } from "../plan/topology.js";
@@ -45,8 +46,10 @@ export interface OnlinePlanOptions {
  * default for the class on AWS, the local servers' own), the reserves, and the application instances
  * at most (EB's default MaxSize on AWS, one locally).
  */
-export function poolingOf(desired: Desired): PoolSizing | null {
-  return sizingFor(desired, instancesFor(desired.target), MAX_CONNECTIONS);
+export function poolingOf(desired: Desired, observed?: Observed): PoolSizing | null {
+  const max = observed?.eb?.maxInstances;
+  const env = max ? { count: max, environment: desired.config.ebEnvironment } : undefined;
+  return sizingFor(desired, instancesFor(desired.target, undefined, env), MAX_CONNECTIONS);
 }
 
 /** The offline plan of a configuration: its topology, and the plan against an empty target. Pure. */
@@ -81,5 +84,5 @@ export async function planOnline(ctx: CommandContext, opts: OnlinePlanOptions = 
     diff(desired, observed, { allowReplace: opts.allowReplace, now: opts.now }),
     config,
   );
-  return { target: name, identifier: config.identifier, plan, pooling: poolingOf(desired) };
+  return { target: name, identifier: config.identifier, plan, pooling: poolingOf(desired, observed) };
 }

@@ -68,6 +68,8 @@ export interface Observed {
     instanceRolePolicy: boolean;
     /** Whether the platform resolves environment secrets; false: the secret variables cannot be set. */
     secretsSupported?: boolean;
+    /** aws:autoscaling:asg MaxSize: the most application instances (pool sizing); null when unset. */
+    maxInstances?: number | null;
   } | null;
   proxy?: { name: string } | null;
   /**

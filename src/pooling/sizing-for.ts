@@ -51,12 +51,18 @@ export function sizingFor(
 
 /**
  * The application instances a pool is sized for: `maxInstances` when given (`--max-instances`), one
- * application locally, else Elastic Beanstalk's default MaxSize (ebdb does not read the environment's
- * own Auto Scaling group yet).
+ * application locally, the EB environment's own aws:autoscaling:asg MaxSize when the AWS target read
+ * it (`envMaxSize`, with the environment's name), else Elastic Beanstalk's default MaxSize.
  */
-export function instancesFor(target: Desired["target"], maxInstances?: number): InstanceCount {
+export function instancesFor(
+  target: Desired["target"],
+  maxInstances?: number,
+  envMaxSize?: { count: number; environment: string },
+): InstanceCount {
   if (maxInstances !== undefined) return { count: maxInstances, from: "--max-instances" };
   if (target === "local") return { count: 1, from: "one application locally" };
+  if (envMaxSize)
+    return { count: envMaxSize.count, from: `aws:autoscaling:asg MaxSize of ${envMaxSize.environment}` };
   return {
     count: EB_DEFAULT_MAX_SIZE,
     from: "Elastic Beanstalk's default aws:autoscaling:asg MaxSize",

@@ -15,6 +15,8 @@ export const NS_ENV = "aws:elasticbeanstalk:application:environment";
 export const NS_SECRETS = "aws:elasticbeanstalk:application:environmentsecrets";
 export const NS_LAUNCH = "aws:autoscaling:launchconfiguration";
 export const NS_VPC = "aws:ec2:vpc";
+/** The environment's Auto Scaling group: MinSize, MaxSize (the most application instances). */
+export const NS_ASG = "aws:autoscaling:asg";
 /** A database EB made in the environment's stack ("coupled"): HasCoupledDatabase, DBDeletionPolicy, DBUser, DBPassword... */
 export const NS_RDS = "aws:rds:dbinstance";
 /** Platform versions released from this day resolve Secrets Manager ARNs into environment variables. */
@@ -70,10 +72,17 @@ export interface LiveEnv {
   /** aws:autoscaling:launchconfiguration SecurityGroups, as listed (ids or names). */
   securityGroups: string[];
   instanceProfile: string | null;
+  /** aws:autoscaling:asg MaxSize: the most application instances; null when unset (EB's default then). */
+  maxInstances: number | null;
   properties: Record<string, string>;
   secretRefs: Record<string, string>;
   /** aws:rds:dbinstance options (a coupled database's); DBPassword is registered for redaction. */
   rdsOptions: Record<string, string>;
+}
+
+function positiveInt(v: string | undefined): number | null {
+  const n = Number(v);
+  return v && Number.isInteger(n) && n > 0 ? n : null;
 }
 
 function list(v: string | undefined): string[] {
@@ -148,6 +157,7 @@ export async function readEnvironment(aws: AwsClients, app: string, name: string
     dbSubnets: list(get(NS_VPC, "DBSubnets")),
     securityGroups: list(get(NS_LAUNCH, "SecurityGroups")),
     instanceProfile: get(NS_LAUNCH, "IamInstanceProfile") || null,
+    maxInstances: positiveInt(get(NS_ASG, "MaxSize")),
     properties,
     secretRefs,
     rdsOptions,

@@ -290,6 +290,7 @@ export function toObservedState(live: AwsLive, desired: Desired): Observed {
       secretRefs: { ...live.env.secretRefs },
       instanceRolePolicy: policyMatches(live.role, secretArns(live, desired)),
       secretsSupported: live.secretsSupported,
+      maxInstances: live.env.maxInstances,
     },
     proxy: observedProxy(live.proxy),
     autoscaler: live.autoscaler.observed,
