@@ -20,12 +20,14 @@ export async function explainFailure(s: Session, what: string, e: unknown): Prom
   const free = await freeBytes(s.layout.dataRoot);
   const walFull = kind === "connection" && free !== null && free < WAL_SEGMENT_BYTES;
   if (kind === "disk-full" || walFull) {
-    const disk = await freeSpace(s.layout.dataRoot);
+    // The archive may be a disk of its own: name the one that is full.
+    const where = detail(e).includes(s.layout.archiveDir) ? s.layout.archiveDir : s.layout.dataRoot;
+    const disk = await freeSpace(where);
     const why = walFull ? `the server could not write its WAL: ${detail(e)}` : detail(e);
     return new EbdbError({
       code: "DISK_FULL",
       message: `${what} failed: the disk is full (${why}).`,
-      hint: `Free some space on the disk holding ${s.layout.dataRoot}${disk ? ` (${disk})` : ""}, then run \`ebdb ${what}\` again. What it had begun was removed (or \`ebdb up\` removes it).`,
+      hint: `Free some space on the disk holding ${where}${disk ? ` (${disk})` : ""}, then run \`ebdb ${what}\` again. What it had begun was removed (or \`ebdb up\` removes it).`,
       fault: "system",
       cause: e,
     });

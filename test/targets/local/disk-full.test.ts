@@ -140,6 +140,8 @@ describe.skipIf(!asRoot)("a full disk (the data on a 640 MiB tmpfs)", () => {
       expect(r.err).toMatch(
         /WAL archiver is failing \(\d+ failures since .*\): could not .*No space left on device/,
       );
+      // The archive's own disk, not the data's, is the one to free.
+      expect(r.err).toContain(`Free some space on the disk holding ${archive}`);
       expect(Date.now() - t0).toBeLessThan(15_000);
 
       const s = await status();
