@@ -15,6 +15,8 @@ describe("deriveDesired", () => {
         password: "my-app/prod/eb/DB_PASSWORD",
         url: "my-app/prod/eb/DATABASE_URL",
         jdbc: "my-app/prod/eb/JDBC_DATABASE_URL",
+        // Named whether or not DB_RDS_PROXY_ENABLED is on: up uses it only then, destroy removes it.
+        poolUrl: "my-app/prod/eb/DATABASE_POOL_URL",
       },
     });
     expect(d.replicas.map((r) => r.name)).toEqual(["my-app-prod-db-replica-1", "my-app-prod-db-replica-2"]);
