@@ -51,6 +51,9 @@ describe("deriveDesired", () => {
         "JDBC_DATABASE_URL",
         "JDBC_DATABASE_USERNAME",
         "JDBC_DATABASE_PASSWORD",
+        // Read replicas that autoscale: the reader endpoint's record the AWS runner keeps.
+        "DB_READER_HOST",
+        "DB_READER_PORT",
       ],
       // Never plain properties: each is a reference to the secret holding exactly its value.
       secrets: {
