@@ -27,9 +27,10 @@ export async function readerVars(
 
 /**
  * Doctor's `reader-endpoint` check (local target; null elsewhere or with replicas off): red when the
- * address `env` hands out as DB_READER_HOST/PORT does not accept a TCP connection within 3 s, yellow
- * when it answers but is a node named directly because `ebdb autoscale run` does not serve the
- * endpoint (applications given it then do not follow replicas as they come and go), else green.
+ * address `env` hands out as DB_READER_HOST/PORT does not accept a TCP connection within 3 s; yellow
+ * when it answers but is the primary although there are replicas (none is running and caught up, so
+ * reads are not taken off the primary); else green, saying whether `ebdb autoscale run` serves the
+ * endpoint or a node is named directly (which then does not follow replicas as they come and go).
  */
 export async function readerCheck(
   ctx: CommandContext,
@@ -40,29 +41,39 @@ export async function readerCheck(
   const endpoint = await (await autoscalerOf(ctx, target, desired))?.readerEndpoint();
   if (!endpoint) return null;
   const address = `${endpoint.host}:${endpoint.port}`;
-  const observed = { host: endpoint.host, port: endpoint.port, served: endpoint.served !== false };
+  const served = endpoint.served !== false;
+  const observed = {
+    host: endpoint.host,
+    port: endpoint.port,
+    served,
+    toPrimary: Boolean(endpoint.toPrimary),
+  };
+  const id = "reader-endpoint";
   if (!(await reachable(endpoint.host, endpoint.port))) {
     return {
-      id: "reader-endpoint",
+      id,
       status: "red",
       summary: `The reader address (DB_READER_HOST/PORT) ${address} does not accept connections.`,
       observed,
       fix: "Run `ebdb up` to start the servers, and `ebdb autoscale run` to serve the reader endpoint.",
     };
   }
-  if (endpoint.served === false) {
+  const how = served
+    ? "the reader endpoint, served by `ebdb autoscale run`"
+    : (endpoint.note ?? "a node named directly");
+  if (endpoint.toPrimary) {
     return {
-      id: "reader-endpoint",
+      id,
       status: "yellow",
-      summary: `The reader endpoint is not served; ${endpoint.note ?? `env hands out ${address} directly.`}`,
+      summary: `The reader address ${address} answers, but reads go to the primary: ${how}`,
       observed,
-      fix: "Run `ebdb autoscale run` (it serves the reader endpoint), then hand the application `ebdb env` again.",
+      fix: "See `ebdb status` for why no replica is ready (stopped, lagging); `ebdb up` starts them.",
     };
   }
   return {
-    id: "reader-endpoint",
+    id,
     status: "green",
-    summary: `The reader endpoint ${address} answers (served by \`ebdb autoscale run\`).`,
+    summary: `The reader address ${address} answers: ${how}`,
     observed,
     fix: null,
   };

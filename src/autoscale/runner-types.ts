@@ -148,7 +148,14 @@ export interface AutoscaleRunner {
   /**
    * The reader address applications are given, or null when there is none (replicas off). `served`
    * false: the endpoint is not served now and host/port name a node directly (locally: a caught-up
-   * replica, else the primary), with `note` (one line for stderr) saying so and how to serve it.
+   * replica, else the primary), with `note` (one line for stderr) saying so and how to serve it;
+   * `toPrimary`: it names the primary although there are replicas (none is ready).
    */
-  readerEndpoint(): Promise<{ host: string; port: number; served?: boolean; note?: string | null } | null>;
+  readerEndpoint(): Promise<{
+    host: string;
+    port: number;
+    served?: boolean;
+    note?: string | null;
+    toPrimary?: boolean;
+  } | null>;
 }

@@ -19,6 +19,8 @@ export interface LocalReaderAddress {
   served: boolean;
   /** The node the address names when the endpoint is not served (a replica, else the primary). */
   node: string | null;
+  /** The primary, although the database has replicas (none running and caught up). */
+  toPrimary: boolean;
   /** One line for stderr when the endpoint is not served: what is handed out instead, and how to start it. */
   note: string | null;
 }
@@ -50,7 +52,7 @@ export async function localReaderAddress(s: Session): Promise<LocalReaderAddress
   const port = await ensureReaderPort(s);
   const st = await readState(s.layout);
   if (runnerAlive(st) && st?.runner?.once === false && (await answers(READER_HOST, port))) {
-    return { host: READER_HOST, port, served: true, node: null, note: null };
+    return { host: READER_HOST, port, served: true, node: null, toPrimary: false, note: null };
   }
   const primary = await requirePrimary(s);
   const maxLag = st?.runner?.maxLagSeconds ?? s.config.replicas.maxLagSeconds;
@@ -76,6 +78,7 @@ export async function localReaderAddress(s: Session): Promise<LocalReaderAddress
       port: m.port,
       served: false,
       node: m.name,
+      toPrimary: false,
       note: `${served}: DB_READER_HOST/DB_READER_PORT name replica ${m.name} directly; ${start}.`,
     };
   }
@@ -84,6 +87,7 @@ export async function localReaderAddress(s: Session): Promise<LocalReaderAddress
     port: primary.port,
     served: false,
     node: primary.name,
-    note: `${served} and no replica is running and caught up: DB_READER_HOST/DB_READER_PORT name the primary; ${start}.`,
+    toPrimary: replicas.length > 0,
+    note: `${served}${replicas.length ? " and no replica is running and caught up" : ""}: DB_READER_HOST/DB_READER_PORT name the primary; ${start}.`,
   };
 }

@@ -48,7 +48,7 @@ export function localAutoscaler(ctx: CommandContext, desired: Desired): Autoscal
     async readerEndpoint() {
       if (!desired.config.replicas.enabled) return null;
       const a = await localReaderAddress(await openSession(ctx, desired));
-      return { host: a.host, port: a.port, served: a.served, note: a.note };
+      return { host: a.host, port: a.port, served: a.served, note: a.note, toPrimary: a.toPrimary };
     },
   };
 }

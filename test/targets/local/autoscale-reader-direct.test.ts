@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readerCheck, readerVars } from "../../../src/api/autoscale-reader.js";
 import type { RunnerEvent } from "../../../src/autoscale/runner-types.js";
 import { localAutoscaler } from "../../../src/targets/local/autoscale.js";
+import { pgdataOf } from "../../../src/targets/local/layout.js";
+import { stopServer } from "../../../src/targets/local/process.js";
+import { openSession } from "../../../src/targets/local/session.js";
 import { client, eventually, makeProject, upProject } from "./harness.js";
 
 // The reader address `env`/`exec` hand out (DB_READER_HOST/PORT) must accept a connection whether or
@@ -33,7 +36,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("the reader address env and exec hand out (local)", () => {
-  test("without the runner: the replica directly, a note saying so; doctor yellow; status says running", async () => {
+  test("without the runner: the replica directly, a note saying so; doctor green saying so; status says running", async () => {
     const replicaPort = (await p.target.status(p.desired)).nodes.find((n) => n.name === replica)!.port;
     const before = warnings().length;
     const vars = await readerVars(p.ctx, p.target, p.desired);
@@ -44,7 +47,7 @@ describe("the reader address env and exec hand out (local)", () => {
     expect(note[0]).not.toContain("\n");
 
     const check = await readerCheck(p.ctx, p.target, p.desired);
-    expect(check?.status).toBe("yellow");
+    expect(check).toMatchObject({ status: "green", observed: { served: false, port: replicaPort } });
     const status = await localAutoscaler(p.ctx, p.desired).status();
     expect(status.replicas.map((r) => [r.name, r.state])).toEqual([[replica, "running"]]);
     expect(status.reader?.served).toBe(false);
@@ -79,12 +82,23 @@ describe("the reader address env and exec hand out (local)", () => {
     }
   }, 40_000);
 
-  test("nothing answering: doctor red; started again, the handed-out address connects", async () => {
+  test("nothing answering: doctor red; the replica alone stopped: the primary, doctor yellow; started again, it connects", async () => {
     await p.target.down!(p.desired, p.io);
     const check = await readerCheck(p.ctx, p.target, p.desired);
     expect(check?.status).toBe("red");
     expect(check?.summary).toMatch(/does not accept connections/);
     await upProject(p); // starts the servers again
+    // The replica stopped alone: reads go to the primary, which answers; doctor is yellow.
+    const s = (await p.target.status(p.desired)).nodes;
+    await stopServer(pgdataOf((await openSession(p.ctx, p.desired)).layout, replica), { timeoutMs: 10_000 });
+    const toPrimary = await readerVars(p.ctx, p.target, p.desired);
+    expect(await readThrough(toPrimary)).toEqual({
+      port: s.find((n) => n.role === "primary")!.port,
+      standby: false,
+    });
+    expect(warnings().at(-1)).toMatch(/no replica is running and caught up: .* name the primary/);
+    expect((await readerCheck(p.ctx, p.target, p.desired))?.status).toBe("yellow");
+    await upProject(p);
     // Right after the start the replica may still be catching up; either way the address connects.
     const got = await readThrough(await readerVars(p.ctx, p.target, p.desired));
     const nodes = (await p.target.status(p.desired)).nodes;
