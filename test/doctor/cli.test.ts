@@ -52,6 +52,9 @@ describe("top's frame and screen (pure)", () => {
 // server (-L), so nobody else's sessions are touched; every wait is bounded.
 const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 const SOCKET = `ebdb-top-${process.pid}`;
+/** The tmux session (and its one pane) the current case drives. */
+let pane = "top0";
+let sessions = 0;
 const tmux = (...args: string[]) =>
   spawnSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8", timeout: 5000 });
 
@@ -59,7 +62,7 @@ async function screen(until: (s: string) => boolean, ms = 20_000, escapes = fals
   const deadline = Date.now() + ms;
   let last = "";
   while (Date.now() < deadline) {
-    last = tmux("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", "top").stdout ?? "";
+    last = tmux("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", pane).stdout ?? "";
     if (until(last)) return last;
     await sleep(100);
   }
@@ -74,7 +77,7 @@ async function topExit(file: string, ms = 10_000): Promise<string> {
     if (text) return text;
     await sleep(100);
   }
-  const screenNow = tmux("capture-pane", "-p", "-t", "top").stdout;
+  const screenNow = tmux("capture-pane", "-p", "-t", pane).stdout;
   throw new Error(`ebdb top did not exit within ${ms} ms of q:\n${screenNow}`);
 }
 
@@ -103,21 +106,23 @@ describe("the CLI on a real local database: ebdb doctor, and ebdb top in a termi
     for (let i = 0; i < 20; i++) await sql("SELECT count(*) FROM generate_series(1, 1000)");
   }, 180_000);
   afterAll(async () => {
-    // The server ends with its sessions; its socket file stays unless removed.
-    const socket = tmux("display-message", "-p", "#{socket_path}").stdout?.trim();
     tmux("kill-server");
-    if (socket?.endsWith(SOCKET)) rmSync(socket, { force: true });
+    // Its socket file stays unless removed (tmux(1): $TMUX_TMPDIR or /tmp, tmux-<uid>/<-L name>).
+    const dir = join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`);
+    rmSync(join(dir, SOCKET), { force: true });
     await p?.cleanup();
   }, 60_000);
 
   let exitFile = "";
   const start = (env: string) => {
-    tmux("kill-session", "-t", "top");
+    // A new session each time, the ended ones kept (remain-on-exit) until the server is killed: a
+    // server left without sessions exits, and a new-session racing that exit fails.
+    pane = `top${++sessions}`;
     exitFile = join(p.dir, `top-exit-${Date.now()}`);
     const cmd = `cd '${p.dir}' && env ${env} EBDB_TARGET= '${process.execPath}' '${BIN}' top --interval 0.5; echo "exit $?" > '${exitFile}'`;
-    const r = tmux("new-session", "-d", "-s", "top", "-x", "120", "-y", "30", cmd);
+    const r = tmux("new-session", "-d", "-s", pane, "-x", "120", "-y", "30", cmd);
     expect(r.status, r.stderr).toBe(0);
-    tmux("set-option", "-t", "top", "remain-on-exit", "on");
+    tmux("set-option", "-t", pane, "remain-on-exit", "on");
   };
 
   const ebdbCli = (...args: string[]) =>
@@ -172,10 +177,10 @@ describe("the CLI on a real local database: ebdb doctor, and ebdb top in a termi
       await screen((s) => !s.includes(`${time} UTC`) && /UTC, every/.test(s));
       // Coloured on a terminal.
       expect(await screen(() => true, 1000, true)).toMatch(ESC);
-      tmux("send-keys", "-t", "top", "q");
+      tmux("send-keys", "-t", pane, "q");
       expect(await topExit(exitFile)).toBe("exit 0");
       // The alternate screen is left: the view is gone from the terminal.
-      expect(tmux("capture-pane", "-p", "-t", "top").stdout).not.toMatch(/Top queries/);
+      expect(tmux("capture-pane", "-p", "-t", pane).stdout).not.toMatch(/Top queries/);
     },
     60_000,
   );
@@ -186,7 +191,7 @@ describe("the CLI on a real local database: ebdb doctor, and ebdb top in a termi
       start("TERM=xterm-256color NO_COLOR=1");
       const s = await screen((x) => /Top queries/.test(x), 20_000, true);
       expect(s).not.toMatch(ESC);
-      tmux("send-keys", "-t", "top", "q");
+      tmux("send-keys", "-t", pane, "q");
       expect(await topExit(exitFile)).toBe("exit 0");
     },
     40_000,
