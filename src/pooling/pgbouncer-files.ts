@@ -31,7 +31,8 @@ function startScript(port: number): string {
 # directory, never into an image or the source bundle.
 #   start.sh                 PgBouncer in the foreground (for a process manager)
 #   start.sh --daemon        in the background (a previous one is stopped first); returns once it runs
-#   start.sh -- CMD [ARG...] in the background, then CMD with DB_POOL_HOST, DB_POOL_PORT, DATABASE_POOL_URL
+#   start.sh -- CMD [ARG...] in the background, then CMD with DB_POOL_HOST, DB_POOL_PORT, DATABASE_POOL_URL;
+#                            PgBouncer stops (and userlist.txt goes) when CMD ends; CMD's exit status
 # Run directory: $EBDB_PGBOUNCER_RUN_DIR, else /run/ebdb-pgbouncer as root, else
 # \${XDG_RUNTIME_DIR:-/tmp}/ebdb-pgbouncer-<uid>.
 set -eu
@@ -121,7 +122,23 @@ if [ "$mode" = "--" ]; then
   DB_POOL_PORT=$port
   DATABASE_POOL_URL=$(printf '%s' "$DATABASE_URL" | sed -e "s#@[^@/]*/#@127.0.0.1:$port/#" -e 's#?.*$##')?sslmode=disable
   export DB_POOL_HOST DB_POOL_PORT DATABASE_POOL_URL
-  exec "$@"
+  # PgBouncer lives as long as the command: when it ends (or is signalled), PgBouncer stops and the
+  # password file goes, so nothing is left running or written behind. fd 3 keeps the command's stdin
+  # (sh gives a background command /dev/null).
+  exec 3<&0
+  "$@" 0<&3 3<&- &
+  child=$!
+  trap 'kill -TERM "$child" 2>/dev/null' INT TERM HUP
+  while :; do
+    wait "$child"
+    rc=$?
+    kill -0 "$child" 2>/dev/null || break
+  done
+  kill -INT "$(cat pgbouncer.pid)" 2>/dev/null || true
+  i=0
+  while [ -s pgbouncer.pid ] && kill -0 "$(cat pgbouncer.pid)" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  rm -f userlist.txt pgbouncer.pid
+  exit "$rc"
 fi
 `;
 }

@@ -172,6 +172,26 @@ describe.skipIf(skip)("ebdb pooler pgbouncer", () => {
     expect(r.status).toBe(0);
     // psql reached the primary through PgBouncer, whose connection to the primary is TLS.
     expect(r.stdout.trim()).toBe(`${launch.env.DB_PORT}|t`);
+    // The command ended: PgBouncer stopped with it and the password file went (a new user's
+    // `ebdb exec -- start.sh -- cmd` had left both behind).
+    expect(existsSync(join(run, "userlist.txt"))).toBe(false);
+    expect(existsSync(join(run, "pgbouncer.pid"))).toBe(false);
+    expect(spawnSync("pgrep", ["-f", `pgbouncer.*${out}`]).status).toBe(1);
+    // The command keeps its standard input and its exit status.
+    const cat = spawnSync(script, ["--", "sh", "-c", "cat; exit 3"], {
+      env: { ...launch.env, EBDB_PGBOUNCER_RUN_DIR: run },
+      input: "through",
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect([cat.status, cat.stdout]).toEqual([3, "through"]);
+    // The cases below use one left running.
+    const daemon = spawnSync(script, ["--daemon"], {
+      env: { ...launch.env, EBDB_PGBOUNCER_RUN_DIR: run },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(daemon.status, daemon.stderr).toBe(0);
   }, 60_000);
 
   test("500 concurrent clients' transactions never take more server connections than the pool", async () => {
