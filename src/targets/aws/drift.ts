@@ -6,6 +6,7 @@ import { alarmDrift, alarmInput, alarmsForReplicas } from "./monitoring.js";
 import { ingressDrift } from "./network.js";
 import type { AwsLive } from "./observe.js";
 import { admits, poolerEndpoint, proxyDrift } from "./proxy.js";
+import { restoredPasswordWords } from "./restored-password.js";
 import { sourceGroupId } from "./observe.js";
 import { type SecretDoc, wantedDoc } from "./secret.js";
 import { subnetGroupFits } from "./subnets.js";
@@ -61,12 +62,13 @@ export function driftOf(live: AwsLive, desired: Desired): Change[] {
       );
     }
     if (configured !== null && configured !== doc.password) {
+      const restored = restoredPasswordWords(live.restored ?? []);
       out.push(
         update(
           desired.identifier,
           "instance",
           "masterPassword",
-          "Sets the master password to DB_MASTER_PASSWORD (RDS applies it at once; open connections stay) and stores it in the secret",
+          `Sets the master password to DB_MASTER_PASSWORD on ${desired.identifier}${restored.on} (RDS applies it at once; open connections stay) and stores it in the secret${restored.kept}`,
         ),
       );
     }

@@ -12,6 +12,7 @@ import type { AwsClients } from "./clients.js";
 import { type LiveAutoscaler, observedAutoscaler, readAutoscaler } from "./autoscale-observe.js";
 import { all } from "./context.js";
 import { driftOf } from "./drift.js";
+import { type LiveRestored, restoredForPassword } from "./restored-password.js";
 import { ENV_SECRET_VALUES, refusedOf } from "./env-secrets-drift.js";
 import { type LiveEnv, platformSupportsSecrets, readEnvironment } from "./eb.js";
 import { type LiveEnvSecrets, readEnvSecret, readEnvSecrets } from "./env-secrets.js";
@@ -61,6 +62,8 @@ export interface AwsLive {
   /** RDS Proxy (DB_RDS_PROXY_ENABLED) and its role, and its security group. */
   proxy: LiveProxyState;
   proxySg: LiveSg | null;
+  /** While DB_MASTER_PASSWORD differs from the secret's: the restored instances that get it too. */
+  restored?: LiveRestored[];
 }
 
 /** The ARN behind a key id, alias or ARN, or null when KMS does not know it. */
@@ -214,6 +217,7 @@ export async function gather(aws: AwsClients, desired: Desired): Promise<AwsLive
     autoscaler,
     proxy: proxyState ?? { proxy: null, role: null },
     proxySg: sgs.get(proxyNames(desired).sg) ?? null,
+    restored: await restoredForPassword(aws, desired, secret),
   };
 }
 

@@ -8,6 +8,7 @@ import { modifyWithRetry } from "./modify.js";
 import { deleteSecurityGroup, ensureIngress, ensureSecurityGroup, type LiveSg } from "./network.js";
 import type { AwsLive } from "./observe.js";
 import { ensureParamGroup } from "./params.js";
+import { setRestoredPasswords } from "./restored-password.js";
 import { generatePassword, requestToken } from "./password.js";
 import { ensureSecret, putDoc, readSecret, type SecretDoc, wantedDoc } from "./secret.js";
 import { chooseSubnets, ensureSubnetGroup, readSubnetGroup, subnetGroupFits, zonesOf } from "./subnets.js";
@@ -41,6 +42,8 @@ export async function secretStep(ctx: AwsCtx, live: AwsLive): Promise<SecretStat
   }
   const s = await ensureSecret(ctx, live.secret, host);
   if (configured !== null && configured !== s.doc.password && primary) {
+    // Restored instances first: the secret, stored last, is what tells the next run it is all done.
+    await setRestoredPasswords(ctx, live.restored ?? [], configured);
     await setMasterPassword(ctx, configured);
     const doc = { ...s.doc, password: configured };
     const versionId = await putDoc(ctx.aws, s.arn, doc, s.versionId);
