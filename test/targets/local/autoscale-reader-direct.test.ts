@@ -1,3 +1,6 @@
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readerCheck, readerVars } from "../../../src/api/autoscale-reader.js";
 import type { RunnerEvent } from "../../../src/autoscale/runner-types.js";
@@ -11,6 +14,7 @@ import { client, eventually, makeProject, upProject } from "./harness.js";
 // not `ebdb autoscale run` serves the reader endpoint: one real primary and one real replica.
 const p = makeProject("rdirect", { replicas: { enabled: true, count: 1, min: 1, max: 1 } });
 const replica = `${p.config.identifier}-replica-1`;
+const BIN = resolve(__dirname, "../../../bin/ebdb.js");
 
 /** Connects as the application would to the handed-out address: which server, and is it a standby. */
 async function readThrough(vars: Record<string, string>): Promise<{ port: number; standby: boolean }> {
@@ -30,6 +34,12 @@ const warnings = () => p.io.messages("warning").filter((m) => m.includes("reader
 
 beforeAll(async () => {
   await upProject(p);
+  // The same database as a user's config.env describes it, for the spawned CLI (`npm run build` first).
+  writeFileSync(
+    join(p.dir, "config.env"),
+    `APP_NAME="${p.config.appName}"\nENV_NAME="test"\nDB_ENGINE_VERSION="15.8"\nDB_MULTI_AZ="false"\n` +
+      'DB_READ_REPLICA_ENABLED="true"\nDB_READ_REPLICA_COUNT="1"\nDB_READ_REPLICA_MIN_CAPACITY="1"\nDB_READ_REPLICA_MAX_CAPACITY="1"\n',
+  );
 }, 120_000);
 afterAll(async () => {
   await p.cleanup();
@@ -45,6 +55,23 @@ describe("the reader address env and exec hand out (local)", () => {
     expect(note).toHaveLength(1);
     expect(note[0]).toMatch(/not served.*replica .*-replica-1 directly.*`ebdb autoscale run`/);
     expect(note[0]).not.toContain("\n");
+
+    // What the user ran: psql through `ebdb exec`, TLS verified (verify-full against the project's CA).
+    const psql = spawnSync(
+      process.execPath,
+      [
+        BIN,
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        'psql -h "$DB_READER_HOST" -p "$DB_READER_PORT" -Atc "SELECT inet_server_port()"',
+      ],
+      { cwd: p.dir, env: { ...process.env, EBDB_TARGET: "" }, encoding: "utf8", timeout: 30_000 },
+    );
+    expect(psql.status, psql.stderr).toBe(0);
+    expect(psql.stdout.trim()).toBe(String(replicaPort));
+    expect(psql.stderr).toMatch(/^warning: the reader endpoint 127\.0\.0\.1:\d+ is not served/m);
 
     const check = await readerCheck(p.ctx, p.target, p.desired);
     expect(check).toMatchObject({ status: "green", observed: { served: false, port: replicaPort } });
