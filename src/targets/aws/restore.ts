@@ -9,7 +9,9 @@ import type { RestoreOptions, RestoreResult, RestoreSource } from "../target.js"
 import { isAwsCode } from "./aws-errors.js";
 import { type AwsCtx, tagList } from "./context.js";
 import { readInstance, readInstances, waitReady } from "./instances.js";
+import { modifyWithRetry } from "./modify.js";
 import { rewire } from "./rewire.js";
+import { readSecret } from "./secret.js";
 import { defaultRestoreName } from "../../model/restore-name.js";
 import { readSnapshot } from "./snapshots.js";
 
@@ -159,7 +161,18 @@ export async function restoreInstance(
       throw e;
     }
   }
-  const inst = await waitReady(ctx, name);
+  let inst = await waitReady(ctx, name);
+  // RDS keeps the snapshot's master password; ebdb gives the restore the current one (the secret's),
+  // so that what `env` and the EB environment hand out logs in to it too (as on the local target).
+  const secret = await readSecret(ctx.aws, d.secret.name);
+  if (secret && !secret.deleted && secret.doc) {
+    await modifyWithRetry(ctx, {
+      DBInstanceIdentifier: name,
+      MasterUserPassword: secret.doc.password,
+      ApplyImmediately: true,
+    });
+    inst = await waitReady(ctx, name, { expectChange: true });
+  }
   const host = inst.Endpoint?.Address ?? "";
   const port = inst.Endpoint?.Port ?? d.primary.port;
   if (opts.switch) {

@@ -218,6 +218,7 @@ export const rdsReplicaHandlers: Handlers = {
     const inst = blankInstance(ctx, id, snap.engine, snap.engineVersion);
     Object.assign(inst, {
       masterUsername: snap.masterUsername,
+      masterPassword: snap.masterPassword,
       dbName: snap.dbName,
       port: snap.port,
       allocatedStorage: input.AllocatedStorage ?? snap.allocatedStorage,

@@ -53,6 +53,7 @@ export function takeSnapshot(
     encrypted: inst.storageEncrypted,
     kmsKeyArn: inst.kmsKeyArn,
     masterUsername: inst.masterUsername,
+    masterPassword: inst.masterPassword,
     port: inst.port,
     dbName: inst.dbName,
     az: inst.az,

@@ -138,6 +138,8 @@ export interface DbSnapshot {
   encrypted: boolean;
   kmsKeyArn: string | undefined;
   masterUsername: string;
+  /** The master password when it was taken: a restore from it gets that one (RDS keeps it in the snapshot). */
+  masterPassword?: string;
   port: number;
   dbName: string | undefined;
   az: string;

@@ -41,4 +41,22 @@ describe("a master password change on AWS", () => {
     const again = await planOf(fake, second);
     expect(again.plan.changes.filter((c) => c.field === "masterPassword")).toEqual([]);
   });
+
+  it("a restore from a snapshot taken before the change gets the current password, not the snapshot's", async () => {
+    ({ fake } = world());
+    const first = desiredOf({ masterPassword: new Secret("First-password-11") });
+    await up(fake, first);
+    const io = new RecordingIoHost();
+    const target = targetOn(fake, io);
+    await target.snapshots.create(first, "before-change", io);
+    const second = desiredOf({ masterPassword: new Secret("Second-password-22") });
+    await up(fake, second);
+    const r = fake.state.region();
+    expect(r.rds.snapshots.get("before-change")!.masterPassword).toBe("First-password-11");
+    await target.restore(second, { kind: "snapshot", id: "before-change" }, "my-app-prod-db-old", io);
+    expect(r.rds.instances.get("my-app-prod-db-old")).toMatchObject({
+      status: "available",
+      masterPassword: "Second-password-22",
+    });
+  });
 });
