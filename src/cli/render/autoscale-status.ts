@@ -37,7 +37,7 @@ export function autoscaleStatusLines(s: AutoscaleStatus): string[] {
   if (s.reader) {
     const r = s.reader;
     const to = !r.served
-      ? "not served now (`ebdb autoscale run` serves it)"
+      ? "not served now (`ebdb autoscale run` serves it); meanwhile `ebdb env` names a caught-up replica directly, else the primary"
       : r.members.length
         ? `→ ${r.members.join(", ")}`
         : `→ no ready replica: new connections go to the primary${r.fallback ? ` (${r.fallback})` : ""}`;

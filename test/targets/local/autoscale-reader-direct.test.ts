@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readerCheck, readerVars } from "../../../src/api/autoscale-reader.js";
+import { autoscaleStatusLines } from "../../../src/cli/render/autoscale-status.js";
 import type { RunnerEvent } from "../../../src/autoscale/runner-types.js";
 import { localAutoscaler } from "../../../src/targets/local/autoscale.js";
 import { pgdataOf } from "../../../src/targets/local/layout.js";
@@ -78,6 +79,9 @@ describe("the reader address env and exec hand out (local)", () => {
     const status = await localAutoscaler(p.ctx, p.desired).status();
     expect(status.replicas.map((r) => [r.name, r.state])).toEqual([[replica, "running"]]);
     expect(status.reader?.served).toBe(false);
+    const text = autoscaleStatusLines(status).join("\n");
+    expect(text).toMatch(/not served now .*`ebdb env` names a caught-up replica directly/);
+    expect(text).toMatch(new RegExp(`^  ${replica} +running `, "m"));
   });
 
   test("with the runner: the reader endpoint itself, no note; doctor green", async () => {
