@@ -48,5 +48,5 @@ export function versionStep(engine: Engine, running: string, wanted: string): Ve
 export function localMajorChangeReason(from: string, to: string, db: string): string {
   const [a, b] = [majorOf("postgres", from), majorOf("postgres", to)];
   const file = `pg${a}.dump`;
-  return `The local target does not change PostgreSQL's major version in place (${a} → ${b}): a data directory belongs to one major version. Keep DB_ENGINE_VERSION at ${a} (${from} runs now), or move the data: \`ebdb exec -- pg_dump -Fc -f ${file}\` (here, not in .ebdb, which destroy removes), \`ebdb destroy --yes\`, \`ebdb up\` with DB_ENGINE_VERSION=${to}, then \`ebdb exec -- pg_restore --no-owner -d ${db} ${file}\``;
+  return `The local target does not change PostgreSQL's major version in place (${a} → ${b}): a data directory belongs to one major version. Keep DB_ENGINE_VERSION at ${a} (${from} runs now), or move the data: with DB_ENGINE_VERSION still at ${a}, \`ebdb exec -- pg_dump -Fc -f ${file}\` (here, not in .ebdb, which destroy removes) and \`ebdb destroy --yes\`; then set DB_ENGINE_VERSION=${to}, \`ebdb up\`, and \`ebdb exec -- pg_restore --no-owner -d ${db} ${file}\``;
 }
