@@ -14,6 +14,10 @@ import { SNSClient, type ServiceInputTypes as SnsIn } from "@aws-sdk/client-sns"
 import { STSClient, type ServiceInputTypes as StsIn } from "@aws-sdk/client-sts";
 import { isThrottle, isTransient, wrapAwsError } from "./aws-errors.js";
 
+// ebdb supports Node 20 and pins its SDK (package-lock.json); the SDK's notice that later versions will
+// need Node 22 is for ebdb's maintainers, and printed 7 lines before every AWS command's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 /** Time as the target sees it: real by default, simulated in tests (the fake's clock). */
 export interface Clock {
   now(): Date;
