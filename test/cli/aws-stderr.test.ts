@@ -16,7 +16,7 @@ import(${JSON.stringify(clients)}).then(async ({ AwsClients, realClock }) => {
 });`;
 
 test("no AWS SDK notice on stderr", () => {
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
     AWS_SECRET_ACCESS_KEY: "x",
