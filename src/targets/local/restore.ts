@@ -24,16 +24,21 @@ import { removeNodeDir } from "./sweep.js";
 /**
  * Makes everything the primary committed so far restorable, and says up to when: a last
  * transaction (so recovery always finds a commit after any target time up to now), a WAL segment
- * switch, and a wait until the archiver has copied that segment. Returns the latest restorable time.
+ * switch, and a wait until the archiver has copied that segment. Returns the latest restorable time
+ * and `committedLsn`, the WAL written up to that last commit: a recovery to the latest must replay past it.
  */
-export async function flushArchive(s: Session, primary: NodeMeta): Promise<Date> {
-  const { at, wal } = await s.withAdmin(primary.port, "postgres", async (c) => {
+export async function flushArchive(
+  s: Session,
+  primary: NodeMeta,
+): Promise<{ at: Date; committedLsn: string }> {
+  const { at, wal, committedLsn } = await s.withAdmin(primary.port, "postgres", async (c) => {
     const t = (await c.query<{ at: Date }>("SELECT clock_timestamp() AS at")).rows[0].at;
     await c.query("BEGIN");
     await c.query("SELECT pg_current_xact_id()");
     await c.query("COMMIT");
+    const l = (await c.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0].lsn;
     const w = (await c.query<{ wal: string }>("SELECT pg_walfile_name(pg_switch_wal()) AS wal")).rows[0].wal;
-    return { at: t, wal: w };
+    return { at: t, wal: w, committedLsn: l };
   });
   const started = Date.now();
   const deadline = started + 30_000;
@@ -69,7 +74,7 @@ export async function flushArchive(s: Session, primary: NodeMeta): Promise<Date>
     }
     await sleep(5);
   }
-  return at;
+  return { at, committedLsn };
 }
 
 /**
@@ -148,11 +153,38 @@ async function waitPromoted(s: Session, meta: NodeMeta, stallMs = 120_000): Prom
   }
 }
 
+/**
+ * Fails (RESTORE_INCOMPLETE) when the promoted instance replayed less WAL than `lsn`: the archive lacks
+ * a segment in between, and the instance would silently hold less than the primary had committed.
+ * pg_last_wal_replay_lsn() stays at the last record applied once recovery has ended (PostgreSQL docs,
+ * "Recovery Control Functions").
+ */
+async function requireReplayedTo(s: Session, meta: NodeMeta, lsn: string): Promise<void> {
+  const r = await s.withAdmin(meta.port, "postgres", async (c) => {
+    const q = await c.query<{ ok: boolean; at: string | null }>(
+      "SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok, pg_last_wal_replay_lsn()::text AS at",
+      [lsn],
+    );
+    return q.rows[0];
+  });
+  if (r.ok) return;
+  throw systemError(
+    "RESTORE_INCOMPLETE",
+    `Recovery of ${meta.name} ended at WAL ${r.at ?? "its base backup"}, before ${lsn}, where the primary's last commit is: the WAL archive lacks a segment in between, so it would hold less than the primary.`,
+    `See which segment its log names (${logFileOf(s.layout, meta.name)}) and the archive (${s.layout.archiveDir}); \`ebdb snapshot create\` takes a new base backup from which later restores need no missing WAL.`,
+  );
+}
+
 interface Plan {
   base: BackupMeta;
   target: RecoveryTarget;
   restoredTo: string | null;
   from: string;
+  /**
+   * For --latest: the WAL the recovery must have replayed. PostgreSQL fails a recovery that ends before
+   * a time or LSN target, but with none it ends quietly wherever the archive runs out.
+   */
+  mustReach?: string;
 }
 
 async function planRestore(s: Session, from: RestoreSource): Promise<Plan> {
@@ -188,7 +220,7 @@ async function planRestore(s: Session, from: RestoreSource): Promise<Plan> {
     );
   }
   const primary = await requireRunningPrimary(s, "a point-in-time restore");
-  const latest = await flushArchive(s, primary);
+  const { at: latest, committedLsn } = await flushArchive(s, primary);
   const bases = pitrBases(backups);
   if (bases.length === 0) {
     throw userError(
@@ -204,6 +236,7 @@ async function planRestore(s: Session, from: RestoreSource): Promise<Plan> {
       target: { kind: "latest" },
       restoredTo: latest.toISOString(),
       from: "the latest restorable time",
+      mustReach: committedLsn,
     };
   }
   const t = from.time;
@@ -281,6 +314,7 @@ export async function restoreInstance(
     faultPoint("restore:started");
     await waitPromoted(s, meta);
     faultPoint("restore:promoted");
+    if (plan.mustReach) await requireReplayedTo(s, meta, plan.mustReach);
     // RDS keeps the snapshot's master password; ebdb gives the restore the current one, so what
     // `env` prints works on it too.
     await s.withAdmin(meta.port, "postgres", (c) =>
