@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { closeSync, constants as fsc, openSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { connect } from "node:net";
 import { basename, join } from "node:path";
@@ -11,7 +9,8 @@ import type { Layout } from "./layout.js";
 import { isAlive, processStart } from "./pid.js";
 import { tail } from "./process.js";
 import { procAvailable, procStat } from "./proc-scan.js";
-import { asServer, type ServerUser } from "./server-user.js";
+import type { ServerUser } from "./server-user.js";
+import { spawnDetached } from "./spawn-detached.js";
 
 /**
  * The local PgBouncer's files, in `pooler/` beside the nodes (root's, passable by the server user,
@@ -123,40 +122,32 @@ export async function startPooler(
   opts: { timeoutMs?: number } = {},
 ): Promise<number> {
   const log = poolerLog(l);
-  const fd = openSync(log, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o600);
-  const before = (await fs.stat(log)).size;
-  let exited: number | null = null;
+  const before = await fs.stat(log).then(
+    (st) => st.size,
+    () => 0,
+  );
   // Through sh only to raise a soft descriptor limit under 4096 (max_client_conn 1000 needs one per
   // client and server connection; 1024 is the usual default); exec leaves PgBouncer's own argv and pid.
-  const child = spawn("/bin/sh", ["-c", RAISE_NOFILE_THEN_EXEC, bin, poolerIni(l)], {
-    ...asServer(user),
+  const child = spawnDetached("/bin/sh", ["-c", RAISE_NOFILE_THEN_EXEC, bin, poolerIni(l)], {
+    user,
     cwd: poolerDir(l),
-    detached: true,
-    stdio: ["ignore", fd, fd],
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C", TZ: "UTC" },
+    logFile: log,
   });
-  closeSync(fd);
-  child.on("exit", (code) => {
-    exited = code ?? 1;
-  });
-  child.on("error", () => {
-    exited = 127;
-  });
-  child.unref();
-  const pid = child.pid ?? 0;
+  const { pid } = child;
+  const exited = () => child.exited();
   faultPoint("pooler:spawned");
   await writePoolerRecord(l, { port, pid, startTime: processStart(pid) });
-  if (await accepts(port, opts.timeoutMs ?? 10_000, () => exited !== null)) return pid;
+  if (await accepts(port, opts.timeoutMs ?? 10_000, () => exited() !== null)) return pid;
   const text = (await fs.readFile(log, "utf8").catch(() => "")).slice(before);
-  if (exited === null) await stopPid(pid, 2000);
+  if (exited() === null) await stopPid(pid, 2000);
   await writePoolerRecord(l, { port });
   if (/Address already in use|could not bind|bind\(\)/i.test(text))
     throw systemError("PORT_IN_USE", `PgBouncer could not listen on 127.0.0.1:${port}.`, text.trim());
   throw systemError(
     "POOLER_START_FAILED",
-    exited === null
+    exited() === null
       ? `PgBouncer did not accept connections on 127.0.0.1:${port} within ${Math.round((opts.timeoutMs ?? 10_000) / 1000)} s.`
-      : `PgBouncer exited during start-up (code ${exited}).`,
+      : `PgBouncer exited during start-up (code ${exited()}).`,
     `Its log (${log}):\n${text.trim() || (await tail(log))}`,
   );
 }

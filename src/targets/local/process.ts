@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { closeSync, constants as fsc, openSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -7,7 +5,8 @@ import { systemError } from "../../errors.js";
 import type { PgBinaries } from "./binaries.js";
 import { readFileSafe } from "./fs-safe.js";
 import { procAvailable, procStat } from "./proc-scan.js";
-import { asServer, type ServerUser } from "./server-user.js";
+import type { ServerUser } from "./server-user.js";
+import { spawnDetached } from "./spawn-detached.js";
 import { isAlive as alive } from "./pid.js";
 
 /** What postmaster.pid says, and whether that process is really this data directory's server. */
@@ -114,32 +113,19 @@ export async function startServer(
   if (size > 10 * 1024 * 1024) await fs.rename(logFile, `${logFile}.1`).catch(() => {});
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   for (let attempt = 0; ; attempt++) {
-    // Not through a link: the log's folder is root's, but never append as root where a link could point.
-    const fd = openSync(logFile, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o600);
     const started = Date.now();
-    let exited: number | null = null;
-    const child = spawn(join(bins.bindir, "postgres"), ["-D", pgdata], {
-      ...asServer(user),
+    const child = spawnDetached(join(bins.bindir, "postgres"), ["-D", pgdata], {
+      user,
       cwd: pgdata,
-      detached: true,
-      stdio: ["ignore", fd, fd],
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C", TZ: "UTC" },
+      logFile,
     });
-    closeSync(fd);
-    child.on("exit", (code) => {
-      exited = code ?? 1;
-    });
-    child.on("error", () => {
-      exited = 127;
-    });
-    child.unref();
     opts.onSpawn?.();
-    if (opts.waitReady === false) return child.pid ?? 0;
+    if (opts.waitReady === false) return child.pid;
     for (;;) {
-      if (exited !== null) break;
+      if (child.exited() !== null) break;
       const lines = await readPidFile(pgdata);
       const status = (lines?.[7] ?? "").trim();
-      if (lines && Number(lines[0]) === child.pid && readyStates.includes(status)) return child.pid!;
+      if (lines && Number(lines[0]) === child.pid && readyStates.includes(status)) return child.pid;
       if (Date.now() > deadline) {
         throw systemError(
           "PG_START_TIMEOUT",
@@ -165,7 +151,7 @@ export async function startServer(
     }
     throw systemError(
       "PG_START_FAILED",
-      `PostgreSQL in ${pgdata} exited during startup (code ${exited}).`,
+      `PostgreSQL in ${pgdata} exited during startup (code ${child.exited()}).`,
       `Its log (${logFile}):\n${log}`,
     );
   }
