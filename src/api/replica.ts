@@ -42,7 +42,16 @@ export async function removeReplica(
   opts: { name?: string; target?: Target } = {},
 ): Promise<{ removed: string }> {
   const { desired, target } = await openDay2(ctx, opts.target);
-  const name = opts.name ?? newestReplica(desired.identifier, await target.replicas.list(desired));
+  const replicas = await target.replicas.list(desired);
+  const name = opts.name ?? newestReplica(desired.identifier, replicas);
+  // Before asking: a name that is not a replica is an error, not a question.
+  if (!replicas.some((r) => r.name === name)) {
+    throw userError(
+      "REPLICA_NOT_FOUND",
+      `There is no replica ${name}.`,
+      replicas.length ? `Replicas: ${replicas.map((r) => r.name).join(", ")}.` : "There are no replicas.",
+    );
+  }
   await announce(ctx, target, desired);
   if (!(await ctx.io.confirm({ message: `Remove ${name}? Reads sent to it will fail.`, impact: "none" }))) {
     throw userError("ABORTED", "Nothing was removed.");

@@ -28,6 +28,17 @@ export async function deleteSnapshot(
   opts: { id: string; target?: Target },
 ): Promise<{ id: string }> {
   const { desired, target } = await openDay2(ctx, opts.target);
+  // Before asking: a name that is not a snapshot is an error, not a question.
+  const snapshots = await target.snapshots.list(desired);
+  if (!snapshots.some((b) => b.id === opts.id)) {
+    throw userError(
+      "SNAPSHOT_NOT_FOUND",
+      `There is no snapshot ${opts.id}.`,
+      snapshots.length
+        ? `Snapshots: ${snapshots.map((b) => b.id).join(", ")}.`
+        : "There are no snapshots (ebdb snapshot create takes one).",
+    );
+  }
   await announce(ctx, target, desired);
   if (!(await ctx.io.confirm({ message: `Delete snapshot ${opts.id}?`, impact: "data-loss" }))) {
     throw userError("ABORTED", "Nothing was deleted.");
