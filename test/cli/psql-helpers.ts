@@ -160,11 +160,27 @@ export function environ(pid: number): string[] {
  * password on purpose). grep reads the secret from stdin, so it is in no process's arguments.
  */
 export function filesContaining(secret: string, roots: string[]): string[] {
-  const r = spawnSync("grep", ["-rlF", "-D", "skip", "-s", "--exclude-dir=.ebdb", "-f", "-", ...roots], {
-    input: `${secret}\n`,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  // Not into other checkouts' dependencies and histories (a shared /tmp holds clones): ebdb writes neither.
+  const r = spawnSync(
+    "grep",
+    [
+      "-rlF",
+      "-D",
+      "skip",
+      "-s",
+      "--exclude-dir=.ebdb",
+      "--exclude-dir=node_modules",
+      "--exclude-dir=.git",
+      "-f",
+      "-",
+      ...roots,
+    ],
+    {
+      input: `${secret}\n`,
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   if (r.error) throw r.error;
   return r.stdout.split("\n").filter(Boolean);
 }
