@@ -75,6 +75,8 @@ export function renderPlot(result: SimulationResult, opts: PlotOptions): string 
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`,
+    // What a screen reader says for the whole image (SVG 2, "The title element").
+    `<title>${esc(`${opts.title}: ${summaryLine(result)}`)}</title>`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${LEFT}" y="24" font-size="17" font-weight="bold" fill="${COLOR.text}">${esc(opts.title)}</text>`,
     `<text x="${LEFT}" y="44" fill="${COLOR.text}">${esc(summaryLine(result))}</text>`,

@@ -10,6 +10,7 @@ import { type CliContext, type GlobalFlags, type Output, printJson, processOutpu
  * The only place that prints errors and sets the exit code. Command modules are imported when
  * their command runs, so `ebdb validate` never loads the AWS SDK or pg.
  */
+// biome-ignore lint/suspicious/noExplicitAny: each command module types its own positional arguments.
 type Loader = () => Promise<{ run: (cli: CliContext, ...args: any[]) => Promise<number | undefined> }>;
 
 /** The options every command takes, after the command or (for the program) before it. */

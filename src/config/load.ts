@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import type { CommandContext } from "../api/context.js";
 import { EbdbError } from "../errors.js";
 import type { Config } from "../model/config.js";
@@ -11,7 +10,7 @@ import {
   problemsJson,
 } from "./format-problem.js";
 import { parseEnv } from "./parse.js";
-import { findConfigFile, readConfigBytes } from "./read.js";
+import { fileMode, findConfigFile, readConfigBytes } from "./read.js";
 import { resolveConfig } from "./resolve.js";
 import { redactProblems, sortProblems } from "./rules.js";
 import { keyDef } from "./schema.js";
@@ -86,7 +85,7 @@ export async function requireConfig(ctx: CommandContext): Promise<Config> {
 async function readableSecrets(file: string, entries: readonly EnvEntry[]): Promise<Problem[]> {
   const secret = entries.find((e) => keyDef(e.key)?.secret && e.value !== "");
   if (!secret) return [];
-  const mode = (await stat(file).catch(() => null))?.mode ?? 0;
+  const mode = await fileMode(file);
   if ((mode & 0o077) === 0) return [];
   return [
     {

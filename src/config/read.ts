@@ -225,3 +225,8 @@ function readError(path: string, e: NodeJS.ErrnoException, kind: RegularFileKind
       return userError(kind.code, `${path} cannot be read (${e.code ?? e.message}).`, kind.hint);
   }
 }
+
+/** A file's permission bits (st_mode & 0o7777), or 0 when it cannot be read (config/load.ts's warning). */
+export async function fileMode(path: string): Promise<number> {
+  return ((await stat(path).catch(() => null))?.mode ?? 0) & 0o7777;
+}

@@ -39,8 +39,8 @@ export interface AwsSettings {
 }
 
 /** The output type of an SDK command, read from its handler. */
-// biome-ignore lint/suspicious/noExplicitAny: matches the SDK's own Command signature.
 export type OutputOf<C> = C extends {
+  // biome-ignore lint/suspicious/noExplicitAny: matches the SDK's own Command signature.
   resolveMiddleware(...a: any[]): (...b: any[]) => Promise<{ output: infer O }>;
 }
   ? O

@@ -163,10 +163,14 @@ describe("ebdb autoscale run on the local target, under a real read load", () =>
       [`Removing replica ${replica2}`, "Successful"],
     ]);
     // The step after the removal (steps are 0.5 s apart) finds nothing more to do.
-    const after = await eventually(async () => {
-      const d = (await localAutoscaler(p.ctx, p.desired).status()).decisions.at(-1);
-      return d?.action === "none" ? d : undefined;
-    }, 10_000, 100);
+    const after = await eventually(
+      async () => {
+        const d = (await localAutoscaler(p.ctx, p.desired).status()).decisions.at(-1);
+        return d?.action === "none" ? d : undefined;
+      },
+      10_000,
+      100,
+    );
     expect(after.action).toBe("none");
     expect(status.metric.points.length).toBeGreaterThan(10);
   });

@@ -23,7 +23,6 @@ import {
   EMBEDDED_PG16,
   eventually,
   makeProject,
-  type Project,
   SYSTEM_PG15,
   upProject,
 } from "./harness.js";
