@@ -92,6 +92,14 @@ describe.skipIf(!asRoot)("a full disk (the data on a 640 MiB tmpfs)", () => {
     if (process.env.EBDB_TEST_KEEP) return;
     rmSync(filler, { force: true });
     if (mounted) await ebdb("destroy", "--yes");
+    // After a failed case destroy may not have run to the end: no server, no mount is left behind.
+    spawnSync("pkill", ["-INT", "-f", `postgres -D ${sys}/`]);
+    for (let i = 0; i < 50 && spawnSync("pgrep", ["-f", `postgres -D ${sys}/`]).status === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const inner = spawnSync("findmnt", ["-rn", "-o", "TARGET"], { encoding: "utf8" })
+      .stdout.split("\n")
+      .filter((m) => m.startsWith(`${sys}/`));
+    for (const m of inner) spawnSync("umount", [m]);
     if (mounted) spawnSync("umount", [sys]);
     rmSync(base, { recursive: true, force: true });
     rmSync(sys, { recursive: true, force: true });
