@@ -42,7 +42,20 @@ beforeAll(async () => {
   );
   const up = await ebdb("up", "--yes");
   expect(up.code, up.err).toBe(0);
-});
+  // up returns a moment before the replica streams; until it does, the runner rightly counts it as
+  // not ready yet ("0 ready + 1 creating"), which is not what the first step here is about.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const st = JSON.parse((await ebdb("status", "--json")).out) as {
+      nodes: { role: string; state: string; lagBytes: number | null }[];
+    };
+    const r = st.nodes.find((n) => n.role === "replica");
+    if (r?.state === "running" && r.lagBytes === 0) break;
+    if (Date.now() > deadline)
+      throw new Error(`the replica did not stream within 30 s: ${JSON.stringify(r)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}, 120_000);
 afterAll(async () => {
   child?.kill("SIGKILL");
   await ebdb("destroy", "--yes");
