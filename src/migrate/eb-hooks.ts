@@ -1,3 +1,4 @@
+import { DB_NAMES, JDBC_NAMES, LIBPQ_NAMES, POOL_NAMES } from "../model/desired.js";
 import type { ToolSpec } from "./tools.js";
 
 /** The EB platform generations whose deployment steps the files follow. */
@@ -30,24 +31,7 @@ export const LEADER_MARK = ".platform/ebdb-migrate-leader";
  * them the hook's environment lacks from `get-config environment -k NAME` (EB's platform script
  * tool on Amazon Linux 2 and 2023), so it connects exactly as the application does.
  */
-const APP_NAMES = [
-  "DB_HOST",
-  "DB_PORT",
-  "DB_NAME",
-  "DB_USERNAME",
-  "DB_PASSWORD",
-  "DATABASE_URL",
-  "PGHOST",
-  "PGPORT",
-  "PGDATABASE",
-  "PGUSER",
-  "PGPASSWORD",
-  "PGSSLMODE",
-  "PGSSLROOTCERT",
-  "JDBC_DATABASE_URL",
-  "JDBC_DATABASE_USERNAME",
-  "JDBC_DATABASE_PASSWORD",
-];
+const APP_NAMES = [...DB_NAMES, ...LIBPQ_NAMES, ...JDBC_NAMES];
 
 /** A word for bash, single-quoted unless it is plainly safe. */
 function sh(word: string): string {
@@ -113,7 +97,7 @@ export function migrateScript(spec: ToolSpec): string {
     "  exit 1",
     "fi",
     "# Migrations hold a session and take locks: never through the pooler (RDS Proxy, PgBouncer).",
-    "unset DB_POOL_HOST DB_POOL_PORT DATABASE_POOL_URL",
+    `unset ${POOL_NAMES.join(" ")}`,
     ...toolExports(spec),
     "",
     "# The application's own tools first: the Python platform's virtualenv, the bundle's node_modules.",

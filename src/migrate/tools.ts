@@ -1,3 +1,4 @@
+import { POOL_NAMES } from "../model/desired.js";
 import type { Found, ToolName } from "./detect.js";
 
 /** One way to start a tool: a program (a name looked up in PATH, or a path) and its arguments. */
@@ -89,7 +90,7 @@ export const TOOL_SPECS: Record<ToolName, ToolSpec> = {
 };
 
 /** The names of a pooled connection: a migration holds a session, so it never goes through the pooler. */
-export const POOLED_NAMES = ["DB_POOL_HOST", "DB_POOL_PORT", "DATABASE_POOL_URL"] as const;
+export const POOLED_NAMES = POOL_NAMES;
 
 /** The JDBC URL without its `user` and `password` parameters (the tools take those apart). */
 export function jdbcWithoutCredentials(jdbc: string): string {

@@ -225,6 +225,32 @@ export function desiredAlarms(config: Config, replicaNames: readonly string[]): 
   return alarms;
 }
 
+/** The direct connection's names, as ebdb gives them (both targets). */
+export const DB_NAMES = [
+  "DB_HOST",
+  "DB_PORT",
+  "DB_NAME",
+  "DB_USERNAME",
+  "DB_PASSWORD",
+  "DATABASE_URL",
+] as const;
+/** libpq's own connection variables. */
+export const LIBPQ_NAMES = [
+  "PGHOST",
+  "PGPORT",
+  "PGDATABASE",
+  "PGUSER",
+  "PGPASSWORD",
+  "PGSSLMODE",
+  "PGSSLROOTCERT",
+] as const;
+/** Heroku-style buildpacks' JDBC names. */
+export const JDBC_NAMES = ["JDBC_DATABASE_URL", "JDBC_DATABASE_USERNAME", "JDBC_DATABASE_PASSWORD"] as const;
+/** The names EB gives a database it made (coupled). */
+export const RDS_NAMES = ["RDS_HOSTNAME", "RDS_PORT", "RDS_DB_NAME", "RDS_USERNAME", "RDS_PASSWORD"] as const;
+/** The pooled address (RDS Proxy, the local PgBouncer): never for migrations, which hold a session. */
+export const POOL_NAMES = ["DB_POOL_HOST", "DB_POOL_PORT", "DATABASE_POOL_URL"] as const;
+
 /**
  * The variables ebdb gives the EB environment, the names `ebdb env` prints: DB_HOST, DB_PORT,
  * DB_NAME, DB_USERNAME, DB_PASSWORD, DATABASE_URL, DB_REPLICA_HOSTS (empty without replicas); with
@@ -235,23 +261,11 @@ export function desiredAlarms(config: Config, replicaNames: readonly string[]): 
  * DB_RDS_PROXY_ENABLED the pooled address DB_POOL_HOST, DB_POOL_PORT, DATABASE_POOL_URL.
  */
 export function ebPropertiesFor(config: Config): string[] {
-  const props = [
-    "DB_HOST",
-    "DB_PORT",
-    "DB_NAME",
-    "DB_USERNAME",
-    "DB_PASSWORD",
-    "DATABASE_URL",
-    "DB_REPLICA_HOSTS",
-  ];
-  if (config.ebRdsProperties)
-    props.push("RDS_HOSTNAME", "RDS_PORT", "RDS_DB_NAME", "RDS_USERNAME", "RDS_PASSWORD");
-  if (config.engine === "postgres") {
-    props.push("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSSLMODE", "PGSSLROOTCERT");
-    props.push("JDBC_DATABASE_URL", "JDBC_DATABASE_USERNAME", "JDBC_DATABASE_PASSWORD");
-  }
+  const props = [...DB_NAMES, "DB_REPLICA_HOSTS"];
+  if (config.ebRdsProperties) props.push(...RDS_NAMES);
+  if (config.engine === "postgres") props.push(...LIBPQ_NAMES, ...JDBC_NAMES);
   // The pooler in front of the primary (RDS Proxy on AWS): the application's pooled address.
-  if (config.rdsProxy) props.push("DB_POOL_HOST", "DB_POOL_PORT", "DATABASE_POOL_URL");
+  if (config.rdsProxy) props.push(...POOL_NAMES);
   // The reader endpoint the read-replica autoscaler keeps (min < max): the ready replicas, one name.
   if (config.replicas.enabled && config.replicas.min < config.replicas.max)
     props.push("DB_READER_HOST", "DB_READER_PORT");
