@@ -18,7 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { median } from "./lib.mjs";
+import { initdbAndStart, median, stopImmediate } from "./lib.mjs";
 
 // BENCH_EBDB=/path/to/other/checkout times another build (its bin/ and dist/).
 const root = process.env.BENCH_EBDB ?? fileURLToPath(new URL("..", import.meta.url));
@@ -135,36 +135,9 @@ function byHand() {
   mkdirSync(dir, { mode: 0o700 });
   if (user.switchUser) chownSync(dir, user.uid, user.gid);
   handPort++;
-  const env = { PATH: process.env.PATH, LC_ALL: "C" };
-  const t0 = process.hrtime.bigint();
-  const init = spawnSync(join(bins.bindir, "initdb"), ["-D", dir, "-U", "postgres", "-A", "trust"], {
-    ...asUser,
-    env,
-    cwd: "/",
-  });
-  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-  const start = spawnSync(
-    join(bins.bindir, "pg_ctl"),
-    [
-      "start",
-      "-w",
-      "-D",
-      dir,
-      "-l",
-      join(dir, "server.log"),
-      "-o",
-      `-p ${handPort} -c listen_addresses=127.0.0.1 -k ${dir}`,
-    ],
-    { ...asUser, env, cwd: "/" },
-  );
-  const wall = ms(t0);
-  if (start.status !== 0) throw new Error(`pg_ctl start failed: ${start.stderr}`);
+  const wall = initdbAndStart(bins.bindir, dir, handPort, asUser);
   const rss = serverRss(dir);
-  spawnSync(join(bins.bindir, "pg_ctl"), ["stop", "-m", "immediate", "-D", dir], {
-    ...asUser,
-    env,
-    cwd: "/",
-  });
+  stopImmediate(bins.bindir, dir, asUser);
   rmSync(dir, { recursive: true, force: true });
   return { wall, serverRssKiB: rss };
 }
