@@ -8,6 +8,16 @@ import { setPasswordSql } from "../../../src/targets/local/roles.js";
 import { openSession } from "../../../src/targets/local/session.js";
 import { adminClient, makeProject, upProject } from "./harness.js";
 
+/**
+ * An instance's port now: `up` starts a stopped one on another port when its own was taken meanwhile
+ * (the machine is shared), so a port remembered from before an `up` may be another server's or none.
+ */
+async function portNow(name: string): Promise<number> {
+  const node = (await p.target.status(p.desired)).nodes.find((n) => n.name === name);
+  if (!node?.port) throw new Error(`${name} has no port now`);
+  return node.port;
+}
+
 // The new-user trial: up, restore, change DB_MASTER_PASSWORD, up; then `psql --instance <restored>`
 // failed with "password authentication failed" because the restored instance kept the old password.
 const p = makeProject("rpass", { masterPassword: new Secret("First-password-11") });
@@ -59,15 +69,16 @@ describe("restored instances follow the master password (local target)", () => {
     await upProject(p);
 
     for (const r of [running, stopped]) {
-      expect(await login(r.port, "Second-password-22")).toBe("ok");
-      expect(await login(r.port, "First-password-11")).toMatch(/password authentication failed/);
+      const port = await portNow(r.name);
+      expect(await login(port, "Second-password-22")).toBe("ok");
+      expect(await login(port, "First-password-11")).toMatch(/password authentication failed/);
     }
     // Converged: nothing more to do.
     expect((await plan()).changes).toEqual([]);
   }, 180_000);
 
   test("a restored instance left with an older password (an earlier ebdb) is planned and fixed by up", async () => {
-    const c = await adminClient(p, running.port);
+    const c = await adminClient(p, await portNow(running.name));
     try {
       await c.query(setPasswordSql(p.config.masterUsername, new Secret("First-password-11")));
     } finally {
@@ -80,13 +91,13 @@ describe("restored instances follow the master password (local target)", () => {
       ),
     ]);
     await upProject(p);
-    expect(await login(running.port, "Second-password-22")).toBe("ok");
+    expect(await login(await portNow(running.name), "Second-password-22")).toBe("ok");
     expect((await plan()).changes).toEqual([]);
   }, 120_000);
 
   test("one stopped with an older password gets the current one when up starts it", async () => {
     // Stopped, its password cannot be read: up starts it, and then gives it the current one.
-    const c = await adminClient(p, stopped.port);
+    const c = await adminClient(p, await portNow(stopped.name));
     try {
       await c.query(setPasswordSql(p.config.masterUsername, new Secret("First-password-11")));
     } finally {
@@ -97,7 +108,7 @@ describe("restored instances follow the master password (local target)", () => {
     const before = await plan();
     expect(before.changes.map((x) => x.field)).toEqual(["state"]);
     await upProject(p);
-    expect(await login(stopped.port, "Second-password-22")).toBe("ok");
+    expect(await login(await portNow(stopped.name), "Second-password-22")).toBe("ok");
     expect((await plan()).changes).toEqual([]);
   }, 120_000);
 });
