@@ -1,7 +1,20 @@
+import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { readFileSafe, writeFileMode } from "./fs-safe.js";
-import { run } from "./fs-util.js";
 import type { Session } from "./session.js";
+
+/**
+ * `du -s -x -B1 -- paths` as root; its output even when it fails on some path (one removed
+ * meanwhile). Run without fs-util's pdeathsig wrapper (checking for it costs a process): du only
+ * reads, so one outliving an interrupted ebdb writes nothing.
+ */
+function du(paths: string[]): Promise<string> {
+  return new Promise((ok) => {
+    execFile("du", ["-s", "-x", "-B1", "--", ...paths], { cwd: "/", maxBuffer: 1 << 20 }, (_e, stdout) =>
+      ok(String(stdout ?? "")),
+    );
+  });
+}
 
 /**
  * Space on disk, as `du` counts it: blocks actually used, a hard-linked file once (so snapshots
@@ -11,9 +24,8 @@ import type { Session } from "./session.js";
 /** Bytes on disk under each path, in order (0 for one that does not exist). One `du` for all. */
 export async function diskUsage(paths: string[]): Promise<number[]> {
   if (paths.length === 0) return [];
-  const r = await run("du", ["-s", "-x", "-B1", "--", ...paths], { allowFailure: true });
   const by = new Map<string, number>();
-  for (const line of r.stdout.split("\n")) {
+  for (const line of (await du(paths)).split("\n")) {
     const tab = line.indexOf("\t");
     if (tab > 0) by.set(line.slice(tab + 1), Number(line.slice(0, tab)));
   }
@@ -31,8 +43,7 @@ export function usageFile(s: Session): string {
  * a backup, under the project's lock.
  */
 export async function recordBackupUsage(s: Session): Promise<number> {
-  const r = await run("du", ["-s", "-x", "-B1", "--", s.layout.backupsDir], { allowFailure: true });
-  const bytes = Number(r.stdout.split("\t")[0]) || 0;
+  const bytes = Number((await du([s.layout.backupsDir])).split("\t")[0]) || 0;
   await writeFileMode(usageFile(s), `${JSON.stringify({ bytes, at: new Date().toISOString() })}\n`, 0o600);
   return bytes;
 }

@@ -5,7 +5,6 @@ import type { EbdbEvent, IoHost } from "../../io.js";
 import type { Desired } from "../../model/desired-types.js";
 import { checkReplicaCapacity } from "../../model/replica-capacity.js";
 import type { ConnectionInfo, NodeStatus, Target } from "../target.js";
-import { localApply } from "./apply.js";
 import {
   deleteBackup,
   expireBackups,
@@ -20,20 +19,14 @@ import { dataDirs, markDestroying, removeState } from "./destroy.js";
 import { explained } from "./failures.js";
 import { faultPoint } from "./fault.js";
 import { withLock } from "./lock.js";
-import { localAudit, recordLocalRestoreTest } from "./audit.js";
-import { localHealth } from "./health.js";
-import { localLogs } from "./logs.js";
 import { listMetas } from "./meta.js";
 import { caCertFile } from "./node-files.js";
-import { localObserve } from "./observe.js";
 import { stopServersUnder } from "./orphans.js";
 import type { PostmasterProc } from "./proc-scan.js";
 import { poolerAddress, stopLocalPooler } from "./pgbouncer.js";
 import { localPoolerStatus } from "./pgbouncer-status.js";
 import { inspect, stopServer } from "./process.js";
 import { literal } from "./pg-client.js";
-import { addReplica, nextReplicaName, removeReplica } from "./replicas.js";
-import { restoreInstance } from "./restore.js";
 import { removeProjectUser } from "./server-user.js";
 import { createState, openSession, refuseIfDestroyed, type Session } from "./session.js";
 import { requirePrimary } from "./settings.js";
@@ -49,7 +42,8 @@ function orphanStopped(o: PostmasterProc): EbdbEvent {
 /**
  * The local target: the configured topology as real PostgreSQL processes on this machine — a
  * primary, streaming replicas, a WAL archive, base backups and point-in-time restore — under
- * .ebdb/<identifier>/ in the project.
+ * .ebdb/<identifier>/ in the project. The larger operations' modules (apply, restore, replicas,
+ * health, audit, logs) are imported when called, so a short command such as `status` loads less.
  */
 export function createLocalTarget(ctx: CommandContext): Target {
   const session = (d: Desired, create = false) => openSession(ctx, d, { create });
@@ -98,10 +92,11 @@ export function createLocalTarget(ctx: CommandContext): Target {
       );
     },
     async observe(d) {
+      const { localObserve } = await import("./observe.js");
       return localObserve(await session(d));
     },
     apply(plan, d, io) {
-      return locked(d, "up", (s) => localApply(s, plan, io), true);
+      return locked(d, "up", async (s) => (await import("./apply.js")).localApply(s, plan, io), true);
     },
     async status(d) {
       const s = await session(d);
@@ -155,11 +150,12 @@ export function createLocalTarget(ctx: CommandContext): Target {
       },
     },
     restore(d, from, as) {
-      return locked(d, "restore", (s) => restoreInstance(s, from, as));
+      return locked(d, "restore", async (s) => (await import("./restore.js")).restoreInstance(s, from, as));
     },
     replicas: {
       add(d) {
         return locked(d, "replica add", async (s) => {
+          const { addReplica, nextReplicaName } = await import("./replicas.js");
           // Again under the lock: two `replica add` at once must not both pass the maximum.
           checkReplicaCapacity(
             d,
@@ -174,7 +170,7 @@ export function createLocalTarget(ctx: CommandContext): Target {
           const replicas = (await listMetas(s.layout)).filter((m) => m.role === "replica");
           const target = name ?? replicas.at(-1)?.name;
           if (!target) throw userError("NO_REPLICAS", `${s.config.identifier} has no read replicas.`);
-          await removeReplica(s, target);
+          await (await import("./replicas.js")).removeReplica(s, target);
         });
       },
       async list(d) {
@@ -248,7 +244,7 @@ export function createLocalTarget(ctx: CommandContext): Target {
             others.length ? `Other instances: ${others.join(", ")}.` : undefined,
           );
         }
-        if (meta.role === "replica") await removeReplica(s, name);
+        if (meta.role === "replica") await (await import("./replicas.js")).removeReplica(s, name);
         else {
           await stopServer(pgdataOf(s.layout, name));
           await stopServersUnder(nodeDir(s.layout, name), s.user);
@@ -276,16 +272,21 @@ export function createLocalTarget(ctx: CommandContext): Target {
       });
     },
     async observeHealth(d, opts) {
+      const { localHealth } = await import("./health.js");
       return localHealth(await session(d), opts);
     },
     async observeAudit(d) {
+      const { localAudit } = await import("./audit.js");
       return localAudit(await session(d));
     },
     recordRestoreTest(d, t) {
-      return locked(d, "restore", (s) => recordLocalRestoreTest(s.layout, t));
+      return locked(d, "restore", async (s) =>
+        (await import("./audit.js")).recordLocalRestoreTest(s.layout, t),
+      );
     },
     logs(d, opts) {
       const iter = async function* () {
+        const { localLogs } = await import("./logs.js");
         yield* localLogs(await session(d), opts);
       };
       return iter();

@@ -137,18 +137,32 @@ function slotNotes(slots: ReplicationSlotStatus[], archive: boolean): string[] {
 
 /** The status report, in the same shape as the AWS target's. Reads only: it starts and changes nothing. */
 export async function localStatus(s: Session): Promise<StatusReport> {
-  const [views, orphans, disk] = await Promise.all([
-    viewNodes(s),
-    findOrphanServers(s.layout, s.user),
-    diskOf(s.layout.dataRoot),
+  // Everything that does not depend on another runs at once: the nodes' probes (a TLS login each),
+  // the /proc scan, one du (a child process) and the backups' records.
+  const orphansP = findOrphanServers(s.layout, s.user);
+  const diskP = diskOf(s.layout.dataRoot);
+  const backupsP = listBackups(s);
+  // Awaited below; until then a rejection must not count as unhandled (it ends the process).
+  for (const p of [orphansP, diskP, backupsP]) p.catch(() => {});
+  const views = await viewNodes(s);
+  // One du (C, no Node promise per file) for the data and the archive; the backups' total is the
+  // one recorded when a backup came or went, so status never walks every snapshot.
+  const sizesP = Promise.all([
+    diskUsage([...views.map((v) => pgdataOf(s.layout, v.meta.name)), s.layout.archiveDir]),
+    backupUsage(s),
   ]);
+  sizesP.catch(() => {});
   const primary = views.find((v) => v.meta.role === "primary");
   const replicaMetas = views.filter((v) => v.meta.role === "replica").map((v) => v.meta);
-  const probes = await Promise.all(
-    views.map((v) =>
-      v.proc.state === "running" ? probeNode(s, v, v === primary ? replicaMetas : undefined) : null,
+  const [probes, orphans, disk] = await Promise.all([
+    Promise.all(
+      views.map((v) =>
+        v.proc.state === "running" ? probeNode(s, v, v === primary ? replicaMetas : undefined) : null,
+      ),
     ),
-  );
+    orphansP,
+    diskP,
+  ]);
   const facts = primary ? (probes[views.indexOf(primary)]?.facts ?? null) : null;
   const nodes: NodeStatus[] = views.map((v, i) => {
     const replica = v.meta.role === "replica";
@@ -169,7 +183,7 @@ export async function localStatus(s: Session): Promise<StatusReport> {
     };
   });
   const retention = s.config.backup.retentionDays;
-  const backups = await listBackups(s);
+  const backups = await backupsP;
   const available = backups.filter((b) => b.status === "available");
   const bases = pitrBases(available);
   const archiveOn = retention > 0 && (primary?.meta.retentionDays ?? 0) > 0;
@@ -227,12 +241,7 @@ export async function localStatus(s: Session): Promise<StatusReport> {
       `The disk holding the data (${disk.path}) is ${disk.usedPercent}% full, ${mib(disk.availableBytes)} available: when it fills, the primary stops accepting writes and snapshots, restores and replicas fail. Free some space.`,
     );
   }
-  // One du (C, no Node promise per file) for the data and the archive; the backups' total is the
-  // one recorded when a backup came or went, so status never walks every snapshot.
-  const [sizes, backupBytes] = await Promise.all([
-    diskUsage([...views.map((v) => pgdataOf(s.layout, v.meta.name)), s.layout.archiveDir]),
-    backupUsage(s),
-  ]);
+  const [sizes, backupBytes] = await sizesP;
   const archiveBytes = sizes[views.length];
   const nodeBytes = sizes.slice(0, views.length);
   if (views.length > 0) {
