@@ -1,4 +1,7 @@
+import { parameterGroupFamily } from "../config/catalog/engines.js";
+import { defaultLogExports } from "../config/catalog/log-exports.js";
 import { bashQuote } from "../config/template.js";
+import type { Engine } from "../model/config.js";
 import { KEYS, type KeyDef, SECTIONS } from "../config/schema.js";
 
 /**
@@ -37,6 +40,10 @@ export interface AdoptedDatabase {
   parameterGroup: string;
   /** log_min_duration_statement in that group (null: not set, PostgreSQL's -1). */
   slowQueryMs: number | null;
+  /** EnabledCloudwatchLogsExports: the log types RDS publishes to CloudWatch Logs. */
+  logExports: string[];
+  /** ebdb's alarms (`<identifier>-...`) exist: an earlier `up` made them. */
+  alarms: boolean;
   securityGroups: { id: string; name: string }[];
   subnetGroup: string;
   /** Read replicas, in the order they keep as ebdb's replicas (1, 2, ...). */
@@ -107,6 +114,7 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
   const eb = db.eb;
   const piRetention = db.performanceInsights.retentionDays ?? 7;
   const autoscaling = db.maxAllocatedGiB !== null;
+  const ownGroup = ownGroupOf(db);
   const ebSrc = eb ? `EB environment ${eb.application}/${eb.environment} (${eb.foundBy})` : "";
   const v: Record<string, [string, string]> = {
     APP_NAME: [app, eb ? `from the EB application name ${eb.application}` : "from the identifier"],
@@ -190,7 +198,12 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
       String(n > 0 ? n : 1),
       n > 0 ? "the replicas there are" : "ebdb's default",
     ],
-    DB_READ_REPLICA_MAX_CAPACITY: [String(Math.max(n, 3)), "ebdb's default, or the replicas there are"],
+    DB_READ_REPLICA_MAX_CAPACITY: [
+      String(n > 0 ? n : 3),
+      n > 0
+        ? "the replicas there are: no autoscaling, as adopted (above DB_READ_REPLICA_MIN_CAPACITY, ebdb adds replicas under load)"
+        : "ebdb's default (replicas are off)",
+    ],
     DB_READ_REPLICA_INSTANCE_CLASS: [
       replicaClass,
       n > 0 ? `${RDS} DBInstanceClass of ${db.replicas[0].name}` : "the primary's class",
@@ -205,11 +218,28 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
         ? "ebdb's default (Performance Insights is off)"
         : `${RDS} PerformanceInsightsRetentionPeriod`,
     ],
-    DB_SLOW_QUERY_MS: [
-      String(db.slowQueryMs ?? 1000),
-      db.slowQueryMs === null
-        ? `ebdb's default: parameter group ${db.parameterGroup} logs no slow statements; ebdb's own group will`
-        : `log_min_duration_statement of parameter group ${db.parameterGroup}`,
+    // The instance keeps its group (DB_PARAMETER_GROUP_NAME) unless it already has ebdb's own, whose
+    // log_min_duration_statement is DB_SLOW_QUERY_MS; with a group of the user's that key is not set.
+    ...(ownGroup
+      ? {
+          DB_SLOW_QUERY_MS: [
+            String(db.slowQueryMs ?? 1000),
+            `log_min_duration_statement of parameter group ${db.parameterGroup}`,
+          ] as [string, string],
+        }
+      : {
+          DB_PARAMETER_GROUP_NAME: [
+            db.parameterGroup,
+            `${RDS} DBParameterGroups: the instance keeps its group (${db.slowQueryMs === null ? "no slow statements logged" : `slow statements from ${db.slowQueryMs} ms`}; TLS not enforced unless the group sets rds.force_ssl)`,
+          ] as [string, string],
+        }),
+    DB_CLOUDWATCH_LOGS_EXPORTS: [
+      db.logExports.length ? db.logExports.join(",") : "none",
+      `${RDS} EnabledCloudwatchLogsExports`,
+    ],
+    DB_ALARMS_ENABLED: [
+      String(db.alarms),
+      db.alarms ? `ebdb's alarms on ${db.identifier} exist` : `no alarms of ebdb's watch ${db.identifier}`,
     ],
     DB_ACCESS_MODE: [
       eb?.admitsEbInstances ? "eb-sg" : "client-sg",
@@ -255,6 +285,12 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
   return { text: `${out.join("\n")}\n`, values, differences };
 }
 
+/** The instance already has ebdb's own parameter group, `<identifier>-<family>` (an earlier `up` made it). */
+function ownGroupOf(db: AdoptedDatabase): boolean {
+  const family = parameterGroupFamily(db.engine as Engine, db.engineVersion);
+  return family !== null && db.parameterGroup === `${db.identifier}-${family.replace(/\./g, "-")}`;
+}
+
 /** Single quotes when the value holds a `$` (bash would expand it in double quotes). */
 function quote(value: string): string {
   return value.includes("$") ? `'${value.replace(/'/g, "'\\''")}'` : bashQuote(value);
@@ -289,5 +325,17 @@ export function productionDifferences(
     !db.performanceInsights.enabled,
   );
   check("DB_AUTO_MINOR_VERSION_UPGRADE", String(db.autoMinorVersionUpgrade), !db.autoMinorVersionUpgrade);
+  // ebdb's additions beyond the instance: its parameter group (TLS enforced, slow statements
+  // logged), log exports, alarms, and replica autoscaling.
+  if (!ownGroupOf(db)) out.push({ key: "DB_PARAMETER_GROUP_NAME", live: db.parameterGroup, production: "" });
+  if (db.logExports.length === 0) {
+    const production = defaultLogExports(db.engine as Engine).join(",");
+    out.push({ key: "DB_CLOUDWATCH_LOGS_EXPORTS", live: "none", production });
+  }
+  check("DB_ALARMS_ENABLED", String(db.alarms), !db.alarms);
+  const n = db.replicas.length;
+  const max = Number(def("DB_READ_REPLICA_MAX_CAPACITY"));
+  if (n > 0 && n < max)
+    out.push({ key: "DB_READ_REPLICA_MAX_CAPACITY", live: String(n), production: String(max) });
   return out;
 }

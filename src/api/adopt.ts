@@ -140,12 +140,13 @@ export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<Ad
     const observed = await target.observe(desired);
     secretMissing = observed.secret === null;
     const plan = diff(desired, { ...observed, coupled: null }, { now: clock.now() });
-    const all = [...plan.changes, ...plan.refused].filter(
-      (c) => c.kind === "instance" || c.kind === "replica",
-    );
+    const all = [...plan.changes, ...plan.refused];
     for (const d of adopted.differences) {
-      const field = FIELD_OF[d.key];
-      differences.push({ ...d, changes: all.filter((c) => c.resource === id && c.field === field) });
+      const of = CHANGES_OF[d.key] ?? (() => false);
+      // The primary's own change says most (the group it attaches, with its restart), then an alarm.
+      const rank = (c: Change) => (c.kind === "instance" ? 0 : c.kind === "alarm" ? 1 : 2);
+      const mine = all.filter((c) => of(c, id)).sort((a, b) => rank(a) - rank(b));
+      differences.push({ ...d, changes: mine });
     }
   }
 
@@ -190,14 +191,26 @@ export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<Ad
   };
 }
 
-/** The plan's field for each configuration key adopt compares with the production defaults. */
-const FIELD_OF: Record<string, string> = {
-  DB_MULTI_AZ: "multiAz",
-  DB_DELETION_PROTECTION: "deletionProtection",
-  DB_STORAGE_TYPE: "storage.type",
-  DB_STORAGE_AUTOSCALING_ENABLED: "storage.maxAllocatedGiB",
-  DB_STORAGE_ENCRYPTED: "storage.encrypted",
-  DB_BACKUP_RETENTION_DAYS: "backup.retentionDays",
-  DB_PERFORMANCE_INSIGHTS_ENABLED: "performanceInsights.enabled",
-  DB_AUTO_MINOR_VERSION_UPGRADE: "autoMinorVersionUpgrade",
+const onPrimary =
+  (field: string) =>
+  (c: Change, id: string): boolean =>
+    c.kind === "instance" && c.resource === id && c.field === field;
+
+/**
+ * The plan's changes that each configuration key adopt compares with the production defaults would
+ * bring (the CLI shows the first, with the worst impact of all).
+ */
+const CHANGES_OF: Record<string, (c: Change, id: string) => boolean> = {
+  DB_MULTI_AZ: onPrimary("multiAz"),
+  DB_DELETION_PROTECTION: onPrimary("deletionProtection"),
+  DB_STORAGE_TYPE: onPrimary("storage.type"),
+  DB_STORAGE_AUTOSCALING_ENABLED: onPrimary("storage.maxAllocatedGiB"),
+  DB_STORAGE_ENCRYPTED: onPrimary("storage.encrypted"),
+  DB_BACKUP_RETENTION_DAYS: onPrimary("backup.retentionDays"),
+  DB_PERFORMANCE_INSIGHTS_ENABLED: onPrimary("performanceInsights.enabled"),
+  DB_AUTO_MINOR_VERSION_UPGRADE: onPrimary("autoMinorVersionUpgrade"),
+  DB_PARAMETER_GROUP_NAME: (c) => c.kind === "parameter-group" || c.field === "parameterGroup",
+  DB_CLOUDWATCH_LOGS_EXPORTS: (c) => c.field === "logExports",
+  DB_ALARMS_ENABLED: (c) => c.kind === "alarm" || c.kind === "topic",
+  DB_READ_REPLICA_MAX_CAPACITY: (c) => c.kind === "autoscaler",
 };

@@ -157,6 +157,12 @@ function effective(key: KeyName, c: Config, showSecrets: boolean): string | null
       return str(c.slowQueryMs);
     case "DB_ALARM_EMAIL":
       return c.alarmEmail ?? "";
+    case "DB_ALARMS_ENABLED":
+      return str(c.alarms);
+    case "DB_CLOUDWATCH_LOGS_EXPORTS":
+      return c.logExports.length ? c.logExports.join(",") : "none";
+    case "DB_PARAMETER_GROUP_NAME":
+      return c.parameterGroupName ?? "";
     case "DB_ACCESS_MODE":
       return c.accessMode;
     case "DB_RDS_PROXY_ENABLED":

@@ -3,6 +3,7 @@ import { hasErrors, type Problem } from "../model/problem.js";
 import { Secret } from "../model/secret.js";
 import { checkEngineVersion } from "./catalog/engines.js";
 import { insightsUnsupported } from "./catalog/instance-classes.js";
+import { parseLogExports } from "./catalog/log-exports.js";
 import { dependsOnCaller } from "./rules-caller-env.js";
 import type { Values } from "./rules-context.js";
 import { lastEntries } from "./rules-values.js";
@@ -85,6 +86,9 @@ function buildConfig(file: string, v: Values, entries: readonly EnvEntry[]): Con
       retentionDays: n("DB_PERFORMANCE_INSIGHTS_RETENTION"),
     },
     slowQueryMs: n("DB_SLOW_QUERY_MS"),
+    parameterGroupName: v.optStr("DB_PARAMETER_GROUP_NAME") ?? null,
+    logExports: parseLogExports(v.optStr("DB_CLOUDWATCH_LOGS_EXPORTS") ?? undefined, engine),
+    alarms: b("DB_ALARMS_ENABLED"),
     alarmEmail: v.optStr("DB_ALARM_EMAIL") ?? null,
     rdsProxy: b("DB_RDS_PROXY_ENABLED"),
     poolSize: v.optInt("DB_POOL_SIZE") ?? null,

@@ -1,4 +1,5 @@
 import type { Problem } from "../model/problem.js";
+import { checkLogExports, checkParameterGroup } from "./rules-aws-settings.js";
 import { checkBackups } from "./rules-backups.js";
 import { checkCallerEnvironment } from "./rules-caller-env.js";
 import { Findings, Values } from "./rules-context.js";
@@ -33,6 +34,8 @@ export function checkRules(
   checkBackups(v, f);
   checkReplicas(v, f);
   checkMonitoring(v, f);
+  checkParameterGroup(v, f);
+  checkLogExports(v, f);
   return {
     values: v,
     problems: redactProblems([...f.problems, ...checkCallerEnvironment(entries)], secrets),

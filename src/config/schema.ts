@@ -191,6 +191,18 @@ export const KEYS = [
     description: "Port the database listens on (RDS allows 1150-65535).",
     emptyOk: true,
   },
+  {
+    key: "DB_PARAMETER_GROUP_NAME",
+    section: "Engine and database",
+    type: "string",
+    default: "",
+    defaultDoc:
+      "empty: ebdb's own, `${DB_INSTANCE_IDENTIFIER}-<family>` (TLS enforced, slow statements logged, pg_stat_statements)",
+    allowed: "an existing DB parameter group of the engine's family, e.g. default.postgres16",
+    description:
+      "A DB parameter group of your own for the instance and its replicas (AWS): ebdb attaches it and leaves its parameters to you, so TLS enforcement and the slow-query log are the group's (`ebdb adopt` keeps the one the instance has).",
+    emptyOk: true,
+  },
   // Instance
   {
     key: "DB_INSTANCE_CLASS",
@@ -444,6 +456,26 @@ export const KEYS = [
     defaultDoc: "empty: alarms without e-mail",
     allowed: "an e-mail address",
     description: "Address subscribed to the alarms' SNS topic.",
+    emptyOk: true,
+  },
+  {
+    key: "DB_ALARMS_ENABLED",
+    section: "Monitoring",
+    type: "boolean",
+    default: "true",
+    choices: BOOL,
+    description:
+      "CloudWatch alarms on CPU, free storage, connections, memory, latency and replica lag, with their SNS topic (AWS).",
+  },
+  {
+    key: "DB_CLOUDWATCH_LOGS_EXPORTS",
+    section: "Monitoring",
+    type: "string",
+    default: null,
+    defaultDoc: "postgresql,upgrade (postgres); error,slowquery (mysql, mariadb)",
+    allowed: "`none`, or a comma list of the engine's RDS log types",
+    description:
+      "Logs RDS publishes to CloudWatch Logs (EnableCloudwatchLogsExports), which `ebdb logs` reads on AWS.",
     emptyOk: true,
   },
   // Access and pooling

@@ -192,12 +192,14 @@ export function estimateCost(config: Config): CostEstimate {
       Array.from({ length: n }, (_, i) => replicaName(config.identifier, i + 1)),
     ).length;
   const [alarmsMin, alarmsMax] = [alarmCount(minReplicas), alarmCount(maxReplicas)];
-  line(
-    "CloudWatch alarms",
-    `${alarmsMin === alarmsMax ? alarmsMin : `${alarmsMin} to ${alarmsMax}`} alarms at ${usd(ALARM_PER_MONTH)} each (one lag alarm per replica); SNS e-mail free`,
-    alarmsMin * ALARM_PER_MONTH,
-    alarmsMax * ALARM_PER_MONTH,
-  );
+  // DB_ALARMS_ENABLED=false: no alarms, no topic.
+  if (config.alarms)
+    line(
+      "CloudWatch alarms",
+      `${alarmsMin === alarmsMax ? alarmsMin : `${alarmsMin} to ${alarmsMax}`} alarms at ${usd(ALARM_PER_MONTH)} each (one lag alarm per replica); SNS e-mail free`,
+      alarmsMin * ALARM_PER_MONTH,
+      alarmsMax * ALARM_PER_MONTH,
+    );
   // RDS's JSON secret, and one per value the EB variables take (EB puts a secret's whole value in one).
   const secrets = 1 + new Set(Object.values(ebSecretsFor(config))).size;
   line(

@@ -88,8 +88,17 @@ export interface Config {
   maintenanceWindow: string;
   autoMinorVersionUpgrade: boolean;
   performanceInsights: { enabled: boolean; retentionDays: number };
-  /** log_min_duration_statement in ms; -1 turns the slow-query log off. */
+  /** log_min_duration_statement in ms; -1 turns the slow-query log off (applied through ebdb's own group). */
   slowQueryMs: number;
+  /**
+   * DB_PARAMETER_GROUP_NAME: a DB parameter group of the user's that the instances use as it is; null:
+   * ebdb's own (names.parameterGroup), which carries TLS enforcement and slowQueryMs.
+   */
+  parameterGroupName: string | null;
+  /** DB_CLOUDWATCH_LOGS_EXPORTS: the RDS log types published to CloudWatch Logs ([] for `none`). */
+  logExports: string[];
+  /** DB_ALARMS_ENABLED: ebdb's CloudWatch alarms and their SNS topic (AWS). */
+  alarms: boolean;
   alarmEmail: string | null;
   /** A pooler in front of the primary: RDS Proxy on AWS, PgBouncer locally. */
   rdsProxy: boolean;

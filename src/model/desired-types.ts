@@ -61,7 +61,13 @@ export interface Desired {
   identifier: string;
   primary: DesiredInstance;
   replicas: DesiredInstance[];
-  parameterGroup: { name: string; family: string; parameters: Record<string, DesiredParameter> };
+  parameterGroup: {
+    name: string;
+    family: string;
+    parameters: Record<string, DesiredParameter>;
+    /** ebdb makes and sets the group; false: DB_PARAMETER_GROUP_NAME names the user's, used as it is. */
+    managed: boolean;
+  };
   secret: {
     /** The secret in RDS's JSON layout (username, password, host, port, ...): ebdb's, RDS Proxy's and rotation's. */
     name: string;
@@ -81,7 +87,8 @@ export interface Desired {
     clientSecurityGroup: string | null;
     accessMode: AccessMode;
   };
-  monitoring: { topic: string; email: string | null; alarms: DesiredAlarm[] };
+  /** enabled: DB_ALARMS_ENABLED; when false there are no alarms and no topic. */
+  monitoring: { enabled: boolean; topic: string; email: string | null; alarms: DesiredAlarm[] };
   eb: {
     application: string;
     environment: string;

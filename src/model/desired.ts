@@ -50,11 +50,6 @@ export function familyOf(engine: Engine, engineVersion: string, engineMajor: str
   return parameterGroupFamily(engine, engineVersion) ?? `${engine}${engineMajor}`;
 }
 
-/** CloudWatch Logs exports: the server log and upgrade log for PostgreSQL; error and slow-query logs otherwise. */
-export function logExportsFor(engine: Engine): string[] {
-  return engine === "postgres" ? ["postgresql", "upgrade"] : ["error", "slowquery"];
-}
-
 /**
  * The parameter group's settings. TLS is enforced by the server (rds.force_ssl,
  * require_secure_transport), and slow queries are logged at the configured threshold. On AWS,
@@ -117,8 +112,8 @@ function instance(
     deletionProtection: primary ? config.deletionProtection : false,
     autoMinorVersionUpgrade: config.autoMinorVersionUpgrade,
     performanceInsights: { ...config.performanceInsights },
-    logExports: logExportsFor(config.engine),
-    parameterGroup: config.names.parameterGroup,
+    logExports: [...config.logExports],
+    parameterGroup: config.parameterGroupName ?? config.names.parameterGroup,
     caCertificateIdentifier: RDS_CA_CERTIFICATE,
     publiclyAccessible: false,
     copyTagsToSnapshot: true,
@@ -306,7 +301,9 @@ export function deriveDesired(config: Config, target: TargetName): Desired {
     primary: instance(config, target, config.identifier, "primary"),
     replicas,
     parameterGroup: {
-      name: config.names.parameterGroup,
+      name: config.parameterGroupName ?? config.names.parameterGroup,
+      // Locally the servers' settings are always ebdb's: a group of the user's exists only on AWS.
+      managed: config.parameterGroupName === null || target === "local",
       family: familyOf(config.engine, config.engineVersion, config.engineMajor),
       parameters: desiredParameters(config, target),
     },
@@ -327,12 +324,15 @@ export function deriveDesired(config: Config, target: TargetName): Desired {
       accessMode: config.accessMode,
     },
     monitoring: {
+      enabled: config.alarms,
       topic: config.names.snsTopic,
       email: config.alarmEmail,
-      alarms: desiredAlarms(
-        config,
-        replicas.map((r) => r.name),
-      ),
+      alarms: config.alarms
+        ? desiredAlarms(
+            config,
+            replicas.map((r) => r.name),
+          )
+        : [],
     },
     eb: {
       application: config.ebApplication,

@@ -36,3 +36,33 @@ export function refuseWhileCoupled(identifier: string, c: CoupledTo, change: Cha
     reason: `${change.reason} — not while ${identifier} is coupled to EB environment ${c.environment}: run \`ebdb decouple --target aws\` first`,
   };
 }
+
+/**
+ * The changes `ebdb decouple` makes on its way (src/targets/aws/decouple.ts): deletion protection, the
+ * secrets, the instance role's policy, the EB variables (and the client security group in client-sg
+ * mode), the replicas behind the database's group.
+ */
+export function madeByDecouple(c: Change): boolean {
+  return (
+    c.kind === "secret" ||
+    c.kind === "iam-policy" ||
+    c.kind === "eb-environment" ||
+    (c.kind === "security-group" && c.action === "create") ||
+    (c.kind === "instance" && c.field === "deletionProtection" && c.to === true) ||
+    (c.kind === "replica" && c.field === "securityGroups")
+  );
+}
+
+/** One note for what decouple will make, in its order, instead of listing each as refused. */
+export function decoupleMakes(changes: Change[]): string {
+  const parts: [string, (c: Change) => boolean][] = [
+    ["deletion protection", (c) => c.kind === "instance"],
+    ["the secrets in Secrets Manager", (c) => c.kind === "secret"],
+    ["the instance role's policy to read them", (c) => c.kind === "iam-policy"],
+    ["the client security group", (c) => c.kind === "security-group"],
+    ["the EB environment's variables", (c) => c.kind === "eb-environment"],
+    ["the replicas behind the database's security group", (c) => c.kind === "replica"],
+  ];
+  const what = parts.filter(([, is]) => changes.some(is)).map(([name]) => name);
+  return `\`ebdb decouple --target aws\` makes ${what.join(", ")}: after it, \`up\` has nothing to do unless config.env is changed.`;
+}

@@ -1,6 +1,6 @@
 import type { Change, Plan } from "../model/change.js";
 import type { Observed } from "../model/observed.js";
-import { coupledNote, refuseWhileCoupled } from "./coupled.js";
+import { coupledNote, decoupleMakes, madeByDecouple, refuseWhileCoupled } from "./coupled.js";
 import type { DiffContext } from "./diff-context.js";
 import { orderChanges } from "./order.js";
 
@@ -24,7 +24,12 @@ export function diffAws(ctx: DiffContext): void {
   if (coupled && id) {
     const note = coupledNote(id, coupled);
     if (!ctx.notes.includes(note)) ctx.notes.push(note);
-    ctx.refused.push(...ctx.changes.map((c) => refuseWhileCoupled(id, coupled, c)));
+    // What decouple itself makes is its to make, not a change refused; the rest waits for it.
+    const own = ctx.changes.filter(madeByDecouple);
+    if (own.length > 0) ctx.notes.push(decoupleMakes(own));
+    ctx.refused.push(
+      ...ctx.changes.filter((c) => !madeByDecouple(c)).map((c) => refuseWhileCoupled(id, coupled, c)),
+    );
     ctx.changes.length = 0;
   }
 }

@@ -103,6 +103,18 @@ export function diffParameterGroup(ctx: DiffContext): void {
   const want = ctx.desired.parameterGroup;
   const have = ctx.observed.parameterGroup;
   if (have === undefined) return;
+  if (!want.managed) {
+    // The user's group (DB_PARAMETER_GROUP_NAME) is used as it is; it must exist to be attached.
+    if (have === null)
+      ctx.refused.push({
+        resource: want.name,
+        kind: "parameter-group",
+        action: "update",
+        impact: "none",
+        reason: `DB_PARAMETER_GROUP_NAME names parameter group ${want.name}, which does not exist in this region: create it (family ${want.family}), or leave DB_PARAMETER_GROUP_NAME empty for ebdb's own`,
+      });
+    return;
+  }
   const list = Object.entries(want.parameters).map(([k, p]) => `${k}=${p.value}`);
   if (have === null) {
     ctx.changes.push(
@@ -167,7 +179,7 @@ function sameParameter(have: string, want: string): boolean {
 export function diffMonitoring(ctx: DiffContext, alarms: DesiredAlarm[]): void {
   const { monitoring } = ctx.desired;
   const topic = ctx.observed.topic;
-  if (topic === null) {
+  if (topic === null && monitoring.enabled) {
     ctx.changes.push(
       create(
         "topic",

@@ -51,6 +51,7 @@ export function emptyObserved(target: TargetName): Observed {
 
 /** The alarms for the replicas there will be: the configured alarms, with one lag alarm per replica. */
 function alarmsFor(desired: Desired, replicaNames: readonly string[]): DesiredAlarm[] {
+  if (!desired.monitoring.enabled) return [];
   const lag = desired.monitoring.alarms.filter((a) => a.metric === "ReplicaLag");
   const rest = desired.monitoring.alarms.filter((a) => a.metric !== "ReplicaLag");
   const perReplica = replicaNames.map((name) => {

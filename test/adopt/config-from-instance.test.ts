@@ -29,8 +29,10 @@ const BASE: AdoptedDatabase = {
   maintenanceWindow: "mon:02:00-mon:02:30",
   autoMinorVersionUpgrade: false,
   performanceInsights: { enabled: true, retentionDays: 31 },
-  parameterGroup: "orders-pg15",
+  parameterGroup: "orders-db-postgres15",
   slowQueryMs: 250,
+  logExports: ["postgresql", "upgrade"],
+  alarms: true,
   securityGroups: [{ id: "sg-0123456789abcdef0", name: "orders-db-sg" }],
   subnetGroup: "orders-subnets",
   replicas: [{ name: "orders-read-1", instanceClass: "db.r6g.xlarge" }],
@@ -88,12 +90,15 @@ describe("configFromInstance", () => {
       replicas: { enabled: true, count: 1, instanceClass: "db.r6g.xlarge" },
       names: { dbSecurityGroup: "orders-db-sg", subnetGroup: "orders-subnets" },
     });
-    // Below the production default only in automatic minor upgrades.
+    // Below the production default only in automatic minor upgrades, and autoscaling (1 replica, max 1).
     expect(differences).toEqual([
       { key: "DB_AUTO_MINOR_VERSION_UPGRADE", live: "false", production: "true" },
+      { key: "DB_READ_REPLICA_MAX_CAPACITY", live: "1", production: "3" },
     ]);
     expect(text).toMatch(/# DB_AUTO_MINOR_VERSION_UPGRADE: .* Production default: true\.\n/);
-    expect(text).toContain("# DB_SLOW_QUERY_MS: log_min_duration_statement of parameter group orders-pg15.");
+    expect(text).toContain(
+      "# DB_SLOW_QUERY_MS: log_min_duration_statement of parameter group orders-db-postgres15.",
+    );
   });
 
   it("an instance with no EB environment, no database name, autoscaling off and a $ in a name still resolves", () => {

@@ -1,3 +1,4 @@
+import { worstImpact } from "../../model/change.js";
 import { type AdoptResult, adopt } from "../../api/adopt.js";
 import { fileLabel } from "../../config/format-problem.js";
 import { userError } from "../../errors.js";
@@ -47,9 +48,11 @@ export function adoptLines(r: AdoptResult, cwd: string): string[] {
     lines.push("", "Below ebdb's production defaults (set the default in config.env and `ebdb up` does it):");
     for (const d of r.differences) {
       const c = d.changes[0];
-      lines.push(
-        `  ${d.key}="${d.live}" (default "${d.production}")${c ? `: ${c.reason} [impact: ${c.impact}]` : ""}`,
-      );
+      const more = d.changes.length - 1;
+      const also = more > 0 ? ` (and ${more} more change${more > 1 ? "s" : ""})` : "";
+      const impact = worstImpact(d.changes.map((x) => x.impact));
+      const def = d.production === "" ? "default empty: ebdb's own" : `default "${d.production}"`;
+      lines.push(`  ${d.key}="${d.live}" (${def})${c ? `: ${c.reason}${also} [impact: ${impact}]` : ""}`);
     }
   }
   if (r.notes.length) lines.push("", ...r.notes.map((n) => `• ${n}`));

@@ -8,6 +8,7 @@ import type { AwsClients } from "./clients.js";
 import { type LiveEnv, readEnvironment } from "./eb.js";
 import { REPLICA_INDEX_TAG, REPLICA_OF_TAG, readInstance, replicaIndexOf } from "./instances.js";
 import { readParamGroup } from "./params.js";
+import { readAlarms } from "./monitoring.js";
 
 /** What `ebdb adopt` read: the database as the config writer wants it, and what tagging needs. */
 export interface AdoptRead {
@@ -105,12 +106,13 @@ export async function readForAdopt(
   );
   const sgIds = (primary.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!);
   const groupName = primary.DBParameterGroups?.[0]?.DBParameterGroupName ?? "";
-  const [sgs, params, found] = await Promise.all([
+  const [sgs, params, found, alarms] = await Promise.all([
     sgIds.length
       ? aws.ec2(new DescribeSecurityGroupsCommand({ GroupIds: sgIds })).then((r) => r.SecurityGroups ?? [])
       : Promise.resolve([] as SecurityGroup[]),
     groupName && !groupName.startsWith("default.") ? readParamGroup(aws, groupName) : Promise.resolve(null),
     findEnvironment(aws, primary),
+    readAlarms(aws, identifier),
   ]);
   const env = found?.env ?? null;
   const coupling = env ? await readCoupling(aws, env) : null;
@@ -152,6 +154,8 @@ export async function readForAdopt(
         : null,
     },
     parameterGroup: groupName,
+    logExports: [...(primary.EnabledCloudwatchLogsExports ?? [])],
+    alarms: alarms.length > 0,
     slowQueryMs: slow !== undefined && Number.isInteger(Number(slow)) ? Number(slow) : null,
     securityGroups: sgIds.map((id) => ({ id, name: sgs.find((g) => g.GroupId === id)?.GroupName ?? id })),
     subnetGroup: primary.DBSubnetGroup?.DBSubnetGroupName ?? "",

@@ -105,7 +105,8 @@ export async function applyAws(ctx: AwsCtx, live: AwsLive, plan: Plan, opts: App
     () => databaseStep(ctx, t, live, plan, { secret, net, staticChanged: params.staticChanged }, opts),
     () =>
       t.run(kindIs("topic", "alarm"), async () => {
-        const arn = await ensureTopic(ctx, live.topic);
+        // DB_ALARMS_ENABLED=false: no topic is made, and ebdb's alarms (if any) go.
+        const arn = d.monitoring.enabled ? await ensureTopic(ctx, live.topic) : null;
         await ensureAlarms(ctx, live.alarms, alarmsForReplicas(d, replicaNames), arn);
       }),
     ...(creating

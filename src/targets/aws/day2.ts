@@ -147,6 +147,13 @@ export async function setSlowQueryMs(ctx: AwsCtx, ms: number): Promise<void> {
     );
   }
   const name = ctx.desired.parameterGroup.name;
+  if (!ctx.desired.parameterGroup.managed) {
+    throw userError(
+      "PARAMETER_GROUP_NOT_EBDBS",
+      `The slow-query threshold lives in ebdb's own parameter group, but DB_PARAMETER_GROUP_NAME names ${name}, which ebdb does not change.`,
+      `Set log_min_duration_statement in ${name} yourself, or empty DB_PARAMETER_GROUP_NAME in config.env and run \`ebdb up --target aws\` (ebdb makes its own group: a restart).`,
+    );
+  }
   if (!(await readParamGroup(ctx.aws, name))) {
     throw userError(
       "NOT_CREATED",

@@ -235,6 +235,9 @@ export async function decoupleAws(ctx: AwsCtx): Promise<DecoupleReport> {
       );
     }
     const clientSg = d.network.accessMode === "client-sg" ? (await networkStep(ctx, live)).clientSg : null;
+    // DB_REPLICA_HOSTS names the replicas: replicas made by hand sit in the VPC's default group, so
+    // they join the database's group first (added, none taken away: online, as RDS documents).
+    const joined = await replicasJoin(ctx, live.dbSg?.id ?? null, (await readInstances(aws, id)).replicas);
     const fresh = await readInstances(aws, id);
     const changed = await syncApp(
       ctx,
@@ -248,12 +251,15 @@ export async function decoupleAws(ctx: AwsCtx): Promise<DecoupleReport> {
       },
     );
     env = await readEnvironment(aws, env.application, env.name);
+    const replicasNote = joined.length
+      ? `; replicas ${joined.join(", ")} put behind security group ${d.network.dbSecurityGroup}`
+      : "";
     await finish(
       "wire",
-      changed ? "done" : "already",
-      changed
+      changed || joined.length ? "done" : "already",
+      (changed
         ? `EB environment ${env.name} has ebdb's variables (${d.eb.properties.join(", ")})`
-        : "the environment had ebdb's variables",
+        : "the environment had ebdb's variables") + replicasNote,
       true,
     );
   }
@@ -291,6 +297,28 @@ export async function decoupleAws(ctx: AwsCtx): Promise<DecoupleReport> {
     await finish("uncouple", "already", `EB environment ${env.name} does not hold ${id}`, true);
   }
   return { identifier: id, environment: env.name, steps };
+}
+
+/**
+ * Adds the database's security group to each replica that lacks it (ModifyDBInstance
+ * VpcSecurityGroupIds, applied at once; a change of security groups needs no reboot). Returns the
+ * replicas changed. No group found (DB_SECURITY_GROUP_NAME names none): nothing to do here, the plan says.
+ */
+async function replicasJoin(ctx: AwsCtx, dbSgId: string | null, replicas: DBInstance[]): Promise<string[]> {
+  if (!dbSgId) return [];
+  const out: string[] = [];
+  for (const r of replicas) {
+    const have = (r.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!);
+    if (have.includes(dbSgId)) continue;
+    await waitReady(ctx, r.DBInstanceIdentifier!);
+    await modifyWithRetry(ctx, {
+      DBInstanceIdentifier: r.DBInstanceIdentifier!,
+      VpcSecurityGroupIds: [...have, dbSgId],
+      ApplyImmediately: true,
+    });
+    out.push(r.DBInstanceIdentifier!);
+  }
+  return out;
 }
 
 /**

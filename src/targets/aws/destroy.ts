@@ -15,7 +15,7 @@ import {
 import { deletePolicy, readRole } from "./iam.js";
 import { blockedError, destroyBlockers, freeSnapshotNames } from "./destroy-checks.js";
 import { deleteInstance, isRestoredFrom, listAllInstances, readInstances } from "./instances.js";
-import { deleteAlarms, deleteTopic, readAlarms, topicArn } from "./monitoring.js";
+import { deleteAlarms, deleteTopic, readAlarms, readLagAlarms, topicArn } from "./monitoring.js";
 import { deleteSecurityGroup, type LiveSg, readReferencingGroups, readSecurityGroups } from "./network.js";
 import { removeAutoscaler, removeReaderZone } from "./autoscale-remove.js";
 import { readAccount } from "./observe.js";
@@ -143,7 +143,8 @@ export async function destroyAll(ctx: AwsCtx, skipFinalSnapshot: boolean): Promi
   }
 
   const account = await readAccount(ctx.aws);
-  const alarms = await readAlarms(ctx.aws, id);
+  // Adopted replicas keep their own names: their lag alarms (`<replica>-lag`) lack the prefix.
+  const alarms = [...(await readAlarms(ctx.aws, id)), ...(await readLagAlarms(ctx.aws, id, replicas))];
   await deleteAlarms(
     ctx.aws,
     alarms.map((a) => a.AlarmName!),
@@ -152,7 +153,8 @@ export async function destroyAll(ctx: AwsCtx, skipFinalSnapshot: boolean): Promi
     ctx.aws,
     topicArn(account.partition, ctx.aws.settings.region, account.id, d.monitoring.topic),
   );
-  await deleteParamGroup(ctx, d.parameterGroup.name);
+  // A group of the user's (DB_PARAMETER_GROUP_NAME) is theirs to keep.
+  if (d.parameterGroup.managed) await deleteParamGroup(ctx, d.parameterGroup.name);
   if (await readSubnetGroup(ctx.aws, d.network.subnetGroup))
     await deleteSubnetGroup(ctx.aws, d.network.subnetGroup);
   const db = sgs.get(d.network.dbSecurityGroup);

@@ -48,7 +48,9 @@ export async function* awsLogs(
     throw userError(
       "LOGS_NOT_EXPORTED",
       `${name} does not publish its ${kind} log to CloudWatch Logs.`,
-      "Run `ebdb up --target aws`: it turns on the log exports ebdb configures.",
+      desired.config.logExports.includes(kind)
+        ? "Run `ebdb up --target aws`: it turns on the log exports config.env asks for."
+        : `Add ${kind} to DB_CLOUDWATCH_LOGS_EXPORTS in config.env (or empty it for ebdb's default), then run \`ebdb up --target aws\`.`,
     );
   const group = `/aws/rds/instance/${name}/${kind}`;
   const pattern = pg && opts.slow ? '"duration:"' : undefined;

@@ -122,6 +122,7 @@ export async function readLagAlarms(
 
 /** The alarms wanted when these replicas run: the configured ones, with one lag alarm per replica. */
 export function alarmsForReplicas(desired: Desired, replicaNames: string[]): DesiredAlarm[] {
+  if (!desired.monitoring.enabled) return [];
   const rest = desired.monitoring.alarms.filter((a) => a.metric !== "ReplicaLag");
   const lag = desiredAlarms(desired.config, replicaNames).filter((a) => a.metric === "ReplicaLag");
   return [...rest, ...lag];

@@ -148,6 +148,8 @@ export async function networkStep(ctx: AwsCtx, live: AwsLive): Promise<NetworkSt
 /** The parameter group of the engine's family, with every wanted parameter. */
 export async function paramsStep(ctx: AwsCtx, live: AwsLive): Promise<{ staticChanged: boolean }> {
   const want = ctx.desired.parameterGroup;
+  // A group of the user's (DB_PARAMETER_GROUP_NAME) is attached as it is, never set.
+  if (!want.managed) return { staticChanged: false };
   if (live.params && live.params.family !== want.family) {
     throw userError(
       "AWS_MAJOR_UPGRADE",

@@ -77,6 +77,13 @@ describe("ebdb adopt (AWS fake)", () => {
     expect(text).toContain('DB_ACCESS_MODE="eb-sg"');
     expect(text).toMatch(/DB_SECURITY_GROUP_NAME=".*-AWSEBRDSDBSecurityGroup-/);
     expect(text).toContain('DB_MASTER_PASSWORD=""');
+    // ebdb's additions are described as the instance has them: EB's default group, no log exports, no
+    // alarms, no autoscaling (max = the replicas there are); each is listed as a difference below.
+    expect(text).toMatch(/^DB_PARAMETER_GROUP_NAME="default\.postgres16"$/m);
+    expect(text).toMatch(/^# DB_SLOW_QUERY_MS=""$/m);
+    expect(text).toContain('DB_CLOUDWATCH_LOGS_EXPORTS="none"');
+    expect(text).toContain('DB_ALARMS_ENABLED="false"');
+    expect(text).toContain('DB_READ_REPLICA_MAX_CAPACITY="2"');
     expect(text).not.toContain(PASSWORD);
     expect(text).toContain("run `ebdb decouple --target aws` before anything else");
 
@@ -106,6 +113,18 @@ describe("ebdb adopt (AWS fake)", () => {
     const enc = r.differences.find((d) => d.key === "DB_STORAGE_ENCRYPTED")!;
     expect(enc.changes[0]).toMatchObject({ field: "storage.encrypted", impact: "replace" });
     expect(r.notes.join(" ")).toMatch(/cannot encrypt a running instance.*Downtime: about \d+ minutes/);
+    const group = r.differences.find((d) => d.key === "DB_PARAMETER_GROUP_NAME")!;
+    expect(group.changes.filter((c) => c.field === "parameterGroup").map((c) => c.impact)).toEqual([
+      "restart",
+      "restart",
+      "restart",
+    ]);
+    expect(r.differences.find((d) => d.key === "DB_ALARMS_ENABLED")!.changes.length).toBeGreaterThanOrEqual(
+      8,
+    );
+    expect(r.differences.find((d) => d.key === "DB_READ_REPLICA_MAX_CAPACITY")!.changes[0].kind).toBe(
+      "autoscaler",
+    );
     expect(r.notes[0]).toContain("coupled to Elastic Beanstalk environment my-app-prod");
 
     // plan: while coupled, decouple first; it changes nothing.
@@ -113,8 +132,23 @@ describe("ebdb adopt (AWS fake)", () => {
       target: createAwsTarget(ctxIn(cwd), { clock: fake.clock }),
       now: fake.clock.now(),
     });
+    // Empty: nothing refused either; what decouple itself makes is one note, not a list of refusals.
     expect(plan.plan.changes).toEqual([]);
+    expect(plan.plan.refused).toEqual([]);
     expect(plan.plan.notes.join(" ")).toContain("`ebdb decouple --target aws`");
+    expect(plan.plan.notes.join(" ")).toMatch(
+      /decouple --target aws` makes deletion protection, the secrets in Secrets Manager, .*the replicas behind the database's security group/,
+    );
+    // A change of config.env while coupled is refused until decoupling.
+    await writeFile(join(cwd, "config.env"), text.replace('DB_MULTI_AZ="false"', 'DB_MULTI_AZ="true"'));
+    const edited = await planOnline(ctxIn(cwd), {
+      target: createAwsTarget(ctxIn(cwd), { clock: fake.clock }),
+      now: fake.clock.now(),
+    });
+    expect(edited.plan.changes).toEqual([]);
+    expect(edited.plan.refused.map((c) => c.field)).toEqual(["multiAz"]);
+    expect(edited.plan.refused[0].reason).toContain("run `ebdb decouple --target aws` first");
+    await writeFile(join(cwd, "config.env"), text);
 
     // Twice: the same file, no tag written, nothing else.
     const n = fake.calls.filter((c) => c.mutating).length;

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +10,6 @@ import { deriveDesired } from "../../../src/model/desired.js";
 import { main } from "../../../src/cli/main.js";
 import { isEbdbError } from "../../../src/errors.js";
 import { RecordingIoHost } from "../../../src/io.js";
-import type { Change } from "../../../src/model/change.js";
 import { createAwsTarget } from "../../../src/targets/aws/index.js";
 import { appDatabases } from "../../fakes/aws/eb-app-db.js";
 import { coupledOptions } from "../../fakes/aws/eb-coupled.js";
@@ -48,24 +47,6 @@ async function planAfter(cwd: string) {
       now: fake.clock.now(),
     })
   ).plan;
-}
-
-/**
- * The plan's changes to what config.env describes or decouple made (the instance's and replicas'
- * settings, the secret, the network, the EB wiring), leaving out ebdb's production additions beyond
- * what EB made: its parameter group (TLS enforced, slow statements logged) and the reboot it needs,
- * log exports, alarms and their topic, the replicas made by hand put behind the database's security
- * group, and the read-replica autoscaler (another issue's addition, when replicas are on).
- */
-function described(changes: Change[]): Change[] {
-  const additions = ["parameter-group", "topic", "alarm", "autoscaler"];
-  const fields = ["parameterGroup", "logExports", "reboot"];
-  return changes.filter(
-    (c) =>
-      !additions.includes(String(c.kind)) &&
-      !(["instance", "replica"].includes(c.kind) && fields.includes(c.field ?? "")) &&
-      !(c.kind === "replica" && c.field === "securityGroups"),
-  );
 }
 
 /**
@@ -119,32 +100,47 @@ describe("ebdb decouple (AWS fake)", () => {
     expect(JSON.stringify(fake.calls)).not.toContain(PASSWORD);
     expect(io.events.map((e) => JSON.stringify(e)).join()).not.toContain(PASSWORD);
 
-    // The plan changes nothing config.env describes; what is left is what ebdb adds beyond the
-    // instance EB made, each with its impact: its parameter group (TLS enforced, slow statements
-    // logged; a restart), log exports, the alarms and their topic, and the replicas made by hand put
-    // behind the database's security group.
+    // config.env describes the instance as it is, ebdb's additions included (DB_PARAMETER_GROUP_NAME,
+    // DB_CLOUDWATCH_LOGS_EXPORTS, DB_ALARMS_ENABLED, no autoscaling); decouple put the replicas made by
+    // hand behind the database's security group: the plan is empty.
     const plan = await planAfter(cwd);
+    if (process.env.PEEK) console.log(JSON.stringify(plan.changes, null, 1));
+    expect(plan.changes).toEqual([]);
     expect(plan.refused).toEqual([]);
     expect(plan.notes.join(" ")).not.toContain("coupled");
     // Not encrypted: the plan offers the path RDS allows, with its downtime, and does not take it.
     expect(plan.notes.join(" ")).toMatch(
       /cannot encrypt a running instance.*Downtime: about \d+ minutes for 20 GiB/,
     );
-    expect(plan.changes.some((c) => c.field === "storage.encrypted")).toBe(false);
-    expect(described(plan.changes)).toEqual([]);
-    expect(plan.changes.filter((c) => c.field === "parameterGroup").map((c) => c.impact)).toEqual([
+    const dbSg = r.rds.instances.get(id)!.vpcSecurityGroupIds[0];
+    for (const name of ["my-app-reader-a", "my-app-reader-b"])
+      expect(r.rds.instances.get(name)!.vpcSecurityGroupIds).toContain(dbSg);
+
+    // Taking ebdb's production additions is a change of config.env, each with its impact: its own
+    // parameter group (TLS enforced, slow statements logged: a restart of each instance), log exports,
+    // the alarms; `up` makes them, then the plan is empty again and the application still reaches it.
+    const file = join(cwd, "config.env");
+    const text = await readFile(file, "utf8");
+    await writeFile(
+      file,
+      text
+        .replace(/^DB_PARAMETER_GROUP_NAME=.*$/m, 'DB_PARAMETER_GROUP_NAME=""')
+        .replace(/^DB_CLOUDWATCH_LOGS_EXPORTS=.*$/m, 'DB_CLOUDWATCH_LOGS_EXPORTS=""')
+        .replace(/^DB_ALARMS_ENABLED=.*$/m, 'DB_ALARMS_ENABLED="true"'),
+    );
+    const additions = await planAfter(cwd);
+    expect(additions.refused).toEqual([]);
+    expect(additions.changes.filter((c) => c.field === "parameterGroup").map((c) => c.impact)).toEqual([
       "restart",
       "restart",
       "restart",
     ]);
-
-    // `up` makes them (asking first: a restart); then the plan of the adopted config.env is empty, and
-    // the application still reaches the same instance.
+    expect(additions.changes.filter((c) => c.field === "logExports")).toHaveLength(3);
+    expect(additions.changes.filter((c) => c.kind === "alarm").length).toBeGreaterThanOrEqual(8);
     const config = await requireConfig(ctxIn(cwd));
     await up(fake, deriveDesired(config, "aws"), { applyImmediately: true });
     const converged = await planAfter(cwd);
-    if (process.env.PEEK) console.log(JSON.stringify(converged.changes, null, 1));
-    expect(converged.changes.filter((c) => String(c.kind) !== "autoscaler")).toEqual([]);
+    expect(converged.changes).toEqual([]);
     expect(converged.refused).toEqual([]);
     for (const [family, v] of Object.entries(appDatabases(fake, "my-app-prod")))
       expect(v, family).toEqual({ instance: id, problems: [] });
@@ -156,13 +152,39 @@ describe("ebdb decouple (AWS fake)", () => {
     expect(again.steps.map((s) => s.outcome)).toEqual(["already", "already", "already", "already"]);
     expect(fake.calls.filter((c) => c.mutating).length).toBe(n);
 
-    // Adopting it again now: the same values (only the comments about coupling go), no tag, no change.
+    // Adopting it again now: the same settings, written as adopt writes them (ebdb's own group now, so
+    // DB_SLOW_QUERY_MS is the group's value and DB_PARAMETER_GROUP_NAME stays empty), no tag, no change.
     const readopt = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
     expect(readopt.environment).toMatchObject({ name: "my-app-prod", coupled: false });
-    expect(readopt.replacedKeys).toEqual([]);
+    expect(readopt.replacedKeys.sort()).toEqual(["DB_CLOUDWATCH_LOGS_EXPORTS", "DB_SLOW_QUERY_MS"]);
+    expect(readopt.differences.map((d) => d.key)).not.toContain("DB_PARAMETER_GROUP_NAME");
+    expect(readopt.differences.map((d) => d.key)).not.toContain("DB_ALARMS_ENABLED");
+    const readoptText = await readFile(file, "utf8");
+    expect(readoptText).toContain('DB_SLOW_QUERY_MS="1000"');
+    expect(readoptText).toContain('DB_CLOUDWATCH_LOGS_EXPORTS="postgresql,upgrade"');
+    expect(readoptText).toContain('DB_ALARMS_ENABLED="true"');
     expect(readopt.tagged).toEqual([]);
     expect(fake.calls.filter((c) => c.mutating).length).toBe(n);
-    expect((await planAfter(cwd)).changes.filter((c) => String(c.kind) !== "autoscaler")).toEqual([]);
+    expect((await planAfter(cwd)).changes).toEqual([]);
+
+    // destroy (protection turned off first, by config.env) leaves none of ebdb's alarms behind, the
+    // adopted replicas' `<replica>-lag` ones included.
+    expect(fake.state.region().cloudwatch.alarms.has("my-app-reader-a-lag")).toBe(true);
+    await writeFile(
+      file,
+      (await readFile(file, "utf8")).replace(
+        /^DB_DELETION_PROTECTION=.*$/m,
+        'DB_DELETION_PROTECTION="false"',
+      ),
+    );
+    const unprotected = deriveDesired(await requireConfig(ctxIn(cwd)), "aws");
+    await up(fake, unprotected, { applyImmediately: true });
+    await createAwsTarget(ctxIn(cwd), { clock: fake.clock }).destroy(
+      unprotected,
+      { skipFinalSnapshot: true },
+      new RecordingIoHost(),
+    );
+    expect([...fake.state.region().cloudwatch.alarms.keys()]).toEqual([]);
   });
 
   it("interrupted after each AWS call it makes, then run again: never deleted, never unprotected, always reached", async () => {
@@ -203,7 +225,7 @@ describe("ebdb decouple (AWS fake)", () => {
       if (n === total) {
         const plan = await planAfter(cwd);
         expect(plan.refused).toEqual([]);
-        expect(described(plan.changes)).toEqual([]);
+        expect(plan.changes).toEqual([]);
       }
       fake.uninstall();
     }
