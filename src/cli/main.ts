@@ -315,6 +315,10 @@ export function buildProgram(
         "min, max, target, current and desired replicas, the reader endpoint, the metric, decisions",
       ),
   ).action(action(() => import("./commands/autoscale-status.js")));
+  // The local backup agent's process, which `up` starts: not a command for users.
+  addCommon(program.command("backup-agent <identifier>", { hidden: true })).action(
+    action(() => import("./commands/backup-agent.js")),
+  );
   addGlobal(program, true);
   usageAfterErrors(program);
   return program;

@@ -302,9 +302,10 @@ export function pitrBases(backups: BackupMeta[]): BackupMeta[] {
 /**
  * Retention: automated backups older than DB_BACKUP_RETENTION_DAYS go, except the newest of them
  * (the base the window starts from); then archived WAL older than what the oldest kept backup needs.
- * Manual snapshots stay until deleted. Interrupted backups (status creating) are removed.
+ * Manual snapshots stay until deleted. Interrupted backups (status creating) are removed. `dayMs`:
+ * a day's length (the backup agent's tests shorten it).
  */
-export async function expireBackups(s: Session, now = new Date()): Promise<string[]> {
+export async function expireBackups(s: Session, now = new Date(), dayMs = 86_400_000): Promise<string[]> {
   const retention = s.config.backup.retentionDays;
   const removed: string[] = [];
   let backups = await listBackups(s);
@@ -317,7 +318,7 @@ export async function expireBackups(s: Session, now = new Date()): Promise<strin
     if (removed.length) await recordBackupUsage(s);
     return removed;
   }
-  const cutoff = now.getTime() - retention * 86_400_000;
+  const cutoff = now.getTime() - retention * dayMs;
   const automated = backups.filter((b) => b.kind === "automated");
   const old = automated.filter((b) => Date.parse(b.createdAt) <= cutoff);
   // Keep the newest old one: the window [now - retention, now] starts from it.

@@ -13,6 +13,7 @@ import {
   takeBackup,
   toBackupInfo,
 } from "./backups.js";
+import { ensureBackupAgent, stopBackupAgent } from "./backup-agent.js";
 import { removeTree } from "./fs-safe.js";
 import { lockFileFor, nodeDir, pgdataOf } from "./layout.js";
 import { dataDirs, markDestroying, removeState } from "./destroy.js";
@@ -33,6 +34,17 @@ import { requirePrimary } from "./settings.js";
 import { localStatus } from "./status.js";
 import { removeNodeDir, sweepNodeDirs, sweepTemporaries } from "./sweep.js";
 import { requireVerifiableTls } from "./tls-drift.js";
+
+/** The backup agent runs while backups are on and the primary runs (backup-agent.ts); else it is stopped. */
+async function keepBackupAgent(s: Session): Promise<void> {
+  const primary = (await listMetas(s.layout)).find((m) => m.role === "primary");
+  const on =
+    !!primary &&
+    (primary.retentionDays ?? 0) > 0 &&
+    (await inspect(pgdataOf(s.layout, primary.name))).state === "running";
+  if (on) await ensureBackupAgent(s);
+  else await stopBackupAgent(s.layout);
+}
 
 function orphanStopped(o: PostmasterProc): EbdbEvent {
   const where = `${o.pgdata}${o.deleted ? " (deleted)" : ""}`;
@@ -86,7 +98,11 @@ export function createLocalTarget(ctx: CommandContext): Target {
         what,
         async () => {
           await refuseIfDestroyed((await session(d)).layout, d.identifier);
-          return fn();
+          const r = await fn();
+          // Whether or not it changed anything, `up` leaves the backup agent running (restarting
+          // one that was killed), or stopped when backups are off.
+          if (what === "up") await keepBackupAgent(await session(d));
+          return r;
         },
         { io: ctx.io, create: true },
       );
@@ -184,7 +200,10 @@ export function createLocalTarget(ctx: CommandContext): Target {
         // its own data, and a replica that stops before receiving the primary's last WAL gets it
         // from its replication slot at its next start. Primary first would only make the primary
         // wait for its walsenders to hand everything to replicas that are stopping anyway.
-        const stopped = await Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name))));
+        const [stopped] = await Promise.all([
+          Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name)))),
+          stopBackupAgent(s.layout),
+        ]);
         for (const [i, m] of metas.entries())
           if (stopped[i]) io.event({ type: "info", message: `Stopped ${m.name}.` });
         if (await stopLocalPooler(s)) io.event({ type: "info", message: "Stopped PgBouncer." });
@@ -203,7 +222,7 @@ export function createLocalTarget(ctx: CommandContext): Target {
           // undone by an `up` that would bring the database back without its backups.
           await markDestroying(s);
           faultPoint("destroy:marked");
-          await stopLocalPooler(s);
+          await Promise.all([stopLocalPooler(s), stopBackupAgent(s.layout)]);
           await Promise.all(metas.map((m) => stopServer(pgdataOf(s.layout, m.name), { timeoutMs: 10_000 })));
           // Then any server still running from under the data (no node owns it): never delete under one.
           for (const o of await stopServersUnder(s.layout.dataRoot, s.user, { timeoutMs: 10_000 }))
