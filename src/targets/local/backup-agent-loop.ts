@@ -84,8 +84,12 @@ export async function runBackupAgent(
   log(
     `backup agent of ${identifier} started (pid ${process.pid}; a wake every ${timing.intervalMs / 1000} s).`,
   );
+  // Whether it should still run is checked every few seconds (a file or two), so an agent whose
+  // project was removed without `destroy` does not linger for a whole interval.
+  const check = Math.min(timing.intervalMs, 5_000);
+  let due = Date.now() + timing.intervalMs;
   for (;;) {
-    await sleep(timing.intervalMs);
+    await sleep(Math.max(0, Math.min(check, due - Date.now())));
     let s: Session;
     try {
       s = await openSession(ctx, desired);
@@ -102,6 +106,8 @@ export async function runBackupAgent(
       );
       return 0;
     }
+    if (Date.now() < due) continue;
+    due = Date.now() + timing.intervalMs;
     try {
       const step = await withLock(
         s.layout.lockFile,
@@ -120,7 +126,8 @@ export async function runBackupAgent(
       ].filter(Boolean);
       if (did.length) log(did.join("; "));
     } catch (e) {
-      // BUSY (a command holds the lock), a full disk, the primary going away: the next wake tries again.
+      // A command holds the lock: again soon. A full disk, the primary going away: at the next wake.
+      if (isEbdbError(e) && e.code === "BUSY") due = Date.now() + check;
       log(`${isEbdbError(e) ? e.code : "error"}: ${(e as Error).message}`);
     }
   }
