@@ -2,6 +2,7 @@
 // replica, at each size, interleaved with its baselines in the same run: `node -e 0` (Node's own
 // start) and `psql -c 'select 1'` (one TLS + SCRAM login and a query, as the application's user).
 //   npm run build && node bench/local-status.mjs        BENCH_SIZES=0.1,1 (GB) BENCH_RUNS=15
+//   BENCH_BEFORE=/path/to/other/checkout (built) also times its status in the same runs, interleaved
 // Needs pgbench and psql (the system PostgreSQL's), and root or a user that can run the servers.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import { median } from "./lib.mjs";
 
 const root = process.env.BENCH_EBDB ?? fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin", "ebdb.js");
+const before = process.env.BENCH_BEFORE ? join(process.env.BENCH_BEFORE, "bin", "ebdb.js") : null;
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const sizes = (process.env.BENCH_SIZES ?? "0.1,1").split(",").map(Number);
 const pgbench = process.env.BENCH_PGBENCH ?? "/usr/lib/postgresql/15/bin/pgbench";
@@ -50,12 +52,13 @@ for (const gb of sizes) {
     sh(pgbench, ["-i", "-q", "-s", String(scale)], { env });
     // A base backup of the loaded data, so the backups folder holds the size too.
     ebdb(dir, ["snapshot", "create", `${app}-loaded`]);
-    const t = { node: [], psql: [], status: [] };
+    const t = { node: [], psql: [], status: [], before: [] };
     ebdb(dir, ["status"]);
     for (let i = 0; i < runs; i++) {
       t.node.push(sh(process.execPath, ["-e", "0"]).ms);
       t.psql.push(sh(psql, ["-X", "-q", "-c", "select 1"], { env }).ms);
       t.status.push(ebdb(dir, ["status"]).ms);
+      if (before) t.before.push(sh(process.execPath, [before, "status"], { cwd: dir }).ms);
     }
     const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)]));
     console.log(`\n${gb} GB (pgbench scale ${scale}):`);
@@ -64,6 +67,10 @@ for (const gb of sizes) {
     console.log(
       `  ${"ebdb status".padEnd(26)} ${m.status.toFixed(0).padStart(5)} ms  ${(m.status / m.node).toFixed(2)}x node -e 0, ${(m.status / m.psql).toFixed(2)}x psql`,
     );
+    if (before)
+      console.log(
+        `  ${"ebdb status (BENCH_BEFORE)".padEnd(26)} ${m.before.toFixed(0).padStart(5)} ms  ${(m.before / m.node).toFixed(2)}x node -e 0, ${(m.before / m.psql).toFixed(2)}x psql`,
+      );
   } finally {
     spawnSync(process.execPath, [bin, "destroy", "--yes"], { cwd: dir, stdio: "ignore" });
     rmSync(dir, { recursive: true, force: true });

@@ -17,6 +17,7 @@ const benches = [
   "reader-endpoint.mjs",
   "doctor.mjs",
   "pooler.mjs",
+  "local-status.mjs",
 ];
 for (const b of benches) {
   if (only && !b.startsWith(only)) continue;

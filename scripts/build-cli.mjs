@@ -5,14 +5,16 @@
 // (bench/local-status.mjs). bin/ebdb.js runs the bundle when it is there, else dist/cli/main.js.
 // The AWS SDK stays outside (imported only by the aws target's chunk, from node_modules).
 // `npm run build` runs it after tsc.
-import { renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const OUT = "dist/cli-bundle";
+/** An earlier build's chunks are kept this long after they stop being current. */
+const STALE_MS = 24 * 3600_000;
 
-/** Builds the bundle into `root`/dist/cli-bundle (replaced whole: a concurrent build never mixes chunks). */
+/** Builds the bundle into `root`/dist/cli-bundle: main.js and the chunks it names, old chunks kept a while. */
 export async function buildCli({ root = ROOT } = {}) {
   const { build } = await import("esbuild");
   const final = join(root, OUT);
@@ -39,14 +41,21 @@ export async function buildCli({ root = ROOT } = {}) {
     legalComments: "none",
     logLevel: "warning",
   });
-  const old = `${final}.old-${process.pid}`;
-  try {
-    renameSync(final, old);
-  } catch {
-    // first build
+  // Chunks are named by their content: new ones are added beside the old, then main.js is replaced
+  // (a rename: whole or not at all), and old chunks go only once no process started from an earlier
+  // build can still ask for one (a running test, a backup agent loading its modules: STALE_MS).
+  mkdirSync(join(final, "chunks"), { recursive: true });
+  const built = new Set(readdirSync(join(tmp, "chunks")));
+  for (const name of built)
+    if (!existsSync(join(final, "chunks", name)))
+      renameSync(join(tmp, "chunks", name), join(final, "chunks", name));
+    else utimesSync(join(final, "chunks", name), new Date(), new Date());
+  renameSync(join(tmp, "main.js"), join(final, "main.js"));
+  rmSync(tmp, { recursive: true, force: true });
+  for (const name of readdirSync(join(final, "chunks"))) {
+    const f = join(final, "chunks", name);
+    if (!built.has(name) && Date.now() - statSync(f).mtimeMs > STALE_MS) rmSync(f, { force: true });
   }
-  renameSync(tmp, final);
-  rmSync(old, { recursive: true, force: true });
   return { outputs: Object.keys(r.metafile.outputs).length, inputs: Object.keys(r.metafile.inputs).length };
 }
 

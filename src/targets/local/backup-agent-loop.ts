@@ -9,6 +9,7 @@ import { expireBackups, listBackups, newBackupId, takeBackup } from "./backups.j
 import { destroyMark } from "./destroy.js";
 import { withLock } from "./lock.js";
 import { listMetas } from "./meta.js";
+import { loadPg } from "./pg-client.js";
 import { inspect } from "./process.js";
 import { pgdataOf } from "./layout.js";
 import { openSession, type Session } from "./session.js";
@@ -81,6 +82,8 @@ export async function runBackupAgent(
     log(`config.env now names ${desired.identifier}, not ${identifier}: exiting.`);
     return 1;
   }
+  // Every module it will need, now: an upgrade of ebdb while it runs may replace the files.
+  await loadPg();
   log(
     `backup agent of ${identifier} started (pid ${process.pid}; a wake every ${timing.intervalMs / 1000} s).`,
   );

@@ -97,6 +97,8 @@ function agentEnv(env: Readonly<Record<string, string | undefined>>): NodeJS.Pro
   const out: NodeJS.ProcessEnv = { PATH: env.PATH ?? "/usr/bin:/bin", LC_ALL: "C", TZ: "UTC" };
   for (const [k, v] of Object.entries(env))
     if (k.startsWith("EBDB_") && k !== "EBDB_FAULT_POINT" && v !== undefined) out[k] = v;
+  // The interruption tests' fault point for the agent itself (fault.ts), never the command's own.
+  if (env.EBDB_BACKUP_AGENT_FAULT_POINT) out.EBDB_FAULT_POINT = env.EBDB_BACKUP_AGENT_FAULT_POINT;
   out.EBDB_TARGET = "local";
   return out;
 }

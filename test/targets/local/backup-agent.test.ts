@@ -169,6 +169,28 @@ describe("the backup agent (local): daily base backups and retention on time, wi
     });
   }, 60_000);
 
+  test("an agent killed in the middle of a base backup leaves none half-made: never listed, removed by the next up", async () => {
+    const before = (await listBackups(s)).map((b) => b.id);
+    const first = (await agentPid(s.layout))!;
+    await target.lock!(desired, "test", async () => process.kill(first, "SIGKILL"));
+    // A new agent that dies (SIGKILL) once its next base backup is copied, before it is recorded whole.
+    await up({ ...ctx, env: { ...ctx.env, EBDB_BACKUP_AGENT_FAULT_POINT: "snapshot:copied" } });
+    const faulty = (await agentPid(s.layout))!;
+    const half = await eventually(
+      async () => (await listBackups(s)).find((b) => b.status === "creating" && !before.includes(b.id)),
+      15_000,
+      50,
+    );
+    await eventually(async () => (gone(faulty) ? true : undefined));
+    expect((await target.snapshots.list(desired)).map((b) => b.id)).not.toContain(half.id);
+    expect((await target.status(desired)).backups.list.map((b) => b.id)).not.toContain(half.id);
+    const again = await up(ctx);
+    expect(again.plan.changes.map((c) => c.resource)).toContain(half.id);
+    expect((await listBackups(s)).map((b) => b.id)).not.toContain(half.id);
+    expect(readdirSync(s.layout.backupsDir)).not.toContain(half.id);
+    expect(await agentPid(s.layout)).toBeGreaterThan(0);
+  }, 60_000);
+
   test("kill -9 of the agent: up starts a new one (changing nothing else); down and destroy stop it", async () => {
     const killed = (await agentPid(s.layout))!;
     // Between two of its actions (holding the lock it acts under), as a crash at any other time
