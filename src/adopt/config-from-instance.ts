@@ -1,5 +1,7 @@
 import { parameterGroupFamily } from "../config/catalog/engines.js";
+import { insightsUnsupported } from "../config/catalog/instance-classes.js";
 import { defaultLogExports } from "../config/catalog/log-exports.js";
+import { SYSTEM_DATABASES } from "../config/catalog/reserved-words.js";
 import { bashQuote } from "../config/template.js";
 import type { Engine } from "../model/config.js";
 import { KEYS, type KeyDef, SECTIONS } from "../config/schema.js";
@@ -62,7 +64,23 @@ export interface AdoptedDatabase {
     readsRdsNames: boolean;
     /** One of the instance's security groups admits the environment's instances on the port. */
     admitsEbInstances: boolean;
+    /** The environment property naming the database the application uses (DB_NAME, RDS_DB_NAME, PGDATABASE), if any. */
+    databaseProperty?: { key: string; value: string } | null;
   } | null;
+  /**
+   * ebdb's read-replica autoscaler, when an earlier `up` deployed one: its policy as its Lambda
+   * function's EBDB_AUTOSCALE holds it (DB_READ_REPLICA_* values). Absent or null: none.
+   */
+  autoscaling?: {
+    min: number;
+    max: number;
+    targetCpu: number;
+    scaleInCooldownSeconds: number;
+    scaleOutCooldownSeconds: number;
+    maxLagSeconds: number;
+  } | null;
+  /** ebdb's RDS Proxy (`<identifier>-proxy`, an earlier `up` made it) exists. Absent: none. */
+  rdsProxy?: boolean;
   /** A Secrets Manager secret holding the master password (RDS-managed, MasterUserSecret), if any. */
   masterUserSecretArn: string | null;
 }
@@ -111,12 +129,15 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
   const sg = db.securityGroups[0];
   const replicaClass = db.replicas[0]?.instanceClass ?? db.instanceClass;
   const n = db.replicas.length;
+  const scaler = db.autoscaling ?? null;
+  const autoscalerSrc = "the policy of ebdb's read-replica autoscaler (its Lambda function's EBDB_AUTOSCALE)";
   const eb = db.eb;
   const piRetention = db.performanceInsights.retentionDays ?? 7;
   const autoscaling = db.maxAllocatedGiB !== null;
   const ownGroup = ownGroupOf(db);
   const ebSrc = eb ? `EB environment ${eb.application}/${eb.environment} (${eb.foundBy})` : "";
-  const v: Record<string, [string, string]> = {
+  // A null value is written commented out, with its source saying why.
+  const v: Record<string, [string | null, string]> = {
     APP_NAME: [app, eb ? `from the EB application name ${eb.application}` : "from the identifier"],
     ENV_NAME: [env, eb ? `from the EB environment name ${eb.environment}` : "ebdb's default"],
     ...(eb
@@ -141,10 +162,7 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
     DB_ENGINE: [db.engine, `${RDS} Engine`],
     DB_ENGINE_VERSION: [db.engineVersion, `${RDS} EngineVersion`],
     DB_INSTANCE_IDENTIFIER: [db.identifier, `${RDS} DBInstanceIdentifier`],
-    DB_NAME: [
-      db.dbName ?? (db.engine === "postgres" ? "postgres" : "mysql"),
-      db.dbName ? `${RDS} DBName` : "the engine's own database (the instance has no DBName)",
-    ],
+    DB_NAME: dbNameOf(db),
     DB_MASTER_USERNAME: [db.masterUsername, `${RDS} MasterUsername`],
     DB_MASTER_PASSWORD: [
       "",
@@ -187,26 +205,50 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
     DB_BACKUP_WINDOW: [db.backupWindow, `${RDS} PreferredBackupWindow`],
     DB_MAINTENANCE_WINDOW: [db.maintenanceWindow, `${RDS} PreferredMaintenanceWindow`],
     DB_AUTO_MINOR_VERSION_UPGRADE: [String(db.autoMinorVersionUpgrade), `${RDS} AutoMinorVersionUpgrade`],
-    DB_READ_REPLICA_ENABLED: [String(n > 0), `${RDS} ReadReplicaDBInstanceIdentifiers (${n})`],
+    DB_READ_REPLICA_ENABLED: [
+      String(n > 0 || scaler !== null),
+      `${RDS} ReadReplicaDBInstanceIdentifiers (${n})${scaler ? ", and ebdb's autoscaler" : ""}`,
+    ],
     DB_READ_REPLICA_COUNT: [
-      String(Math.max(n, 1)),
+      String(scaler ? Math.min(Math.max(n, scaler.min), scaler.max) : Math.max(n, 1)),
       n > 0
         ? `the ${n} read replica(s): ${db.replicas.map((r) => r.name).join(", ")}`
-        : "ebdb's default (replicas are off)",
+        : scaler
+          ? `the autoscaler's minimum (${autoscalerSrc})`
+          : "ebdb's default (replicas are off)",
     ],
-    DB_READ_REPLICA_MIN_CAPACITY: [
-      String(n > 0 ? n : 1),
-      n > 0 ? "the replicas there are" : "ebdb's default",
-    ],
-    DB_READ_REPLICA_MAX_CAPACITY: [
-      String(n > 0 ? n : 3),
-      n > 0
-        ? "the replicas there are: no autoscaling, as adopted (above DB_READ_REPLICA_MIN_CAPACITY, ebdb adds replicas under load)"
-        : "ebdb's default (replicas are off)",
-    ],
+    ...(scaler
+      ? {
+          DB_READ_REPLICA_MIN_CAPACITY: [String(scaler.min), autoscalerSrc] as [string, string],
+          DB_READ_REPLICA_MAX_CAPACITY: [String(scaler.max), autoscalerSrc] as [string, string],
+          DB_READ_REPLICA_TARGET_CPU: [String(scaler.targetCpu), autoscalerSrc] as [string, string],
+          DB_READ_REPLICA_SCALE_IN_COOLDOWN: [String(scaler.scaleInCooldownSeconds), autoscalerSrc] as [
+            string,
+            string,
+          ],
+          DB_READ_REPLICA_SCALE_OUT_COOLDOWN: [String(scaler.scaleOutCooldownSeconds), autoscalerSrc] as [
+            string,
+            string,
+          ],
+          DB_READ_REPLICA_MAX_LAG_SECONDS: [String(scaler.maxLagSeconds), autoscalerSrc] as [string, string],
+        }
+      : {
+          DB_READ_REPLICA_MIN_CAPACITY: [
+            String(n > 0 ? n : 1),
+            n > 0 ? "the replicas there are" : "ebdb's default",
+          ] as [string, string],
+          DB_READ_REPLICA_MAX_CAPACITY: [
+            String(n > 0 ? n : 3),
+            n > 0
+              ? "the replicas there are: no autoscaling, as adopted (above DB_READ_REPLICA_MIN_CAPACITY, ebdb adds replicas under load)"
+              : "ebdb's default (replicas are off)",
+          ] as [string, string],
+        }),
     DB_READ_REPLICA_INSTANCE_CLASS: [
       replicaClass,
-      n > 0 ? `${RDS} DBInstanceClass of ${db.replicas[0].name}` : "the primary's class",
+      n > 0
+        ? `${RDS} DBInstanceClass of ${db.replicas[0].name}${replicaClassNote(db) ? ` (${replicaClassNote(db)})` : ""}`
+        : "the primary's class",
     ],
     DB_PERFORMANCE_INSIGHTS_ENABLED: [
       String(db.performanceInsights.enabled),
@@ -241,6 +283,10 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
       String(db.alarms),
       db.alarms ? `ebdb's alarms on ${db.identifier} exist` : `no alarms of ebdb's watch ${db.identifier}`,
     ],
+    DB_RDS_PROXY_ENABLED: [
+      String(db.rdsProxy === true),
+      db.rdsProxy ? "ebdb's RDS Proxy of the instance exists (DescribeDBProxies)" : "no RDS Proxy of ebdb's",
+    ],
     DB_ACCESS_MODE: [
       eb?.admitsEbInstances ? "eb-sg" : "client-sg",
       eb?.admitsEbInstances
@@ -253,7 +299,7 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
     DB_SUBNET_GROUP_NAME: [db.subnetGroup, `${RDS} DBSubnetGroup`],
   };
   const values: Record<string, string> = {};
-  for (const [k, [value]] of Object.entries(v)) values[k] = value;
+  for (const [k, [value]] of Object.entries(v)) if (value !== null) values[k] = value;
   const differences = productionDifferences(db);
   const out = [
     `# ebdb configuration written by \`ebdb adopt --identifier ${db.identifier}\` from the live instance.`,
@@ -278,11 +324,46 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
         continue;
       }
       const [value, source] = entry;
+      if (value === null) {
+        out.push(`# ${d.key}: ${source}.`, `# ${d.key}=""`);
+        continue;
+      }
       const note = diff ? ` Production default: ${diff.production}.` : "";
       out.push(`# ${d.key}: ${source}.${note}`, `${d.key}=${quote(value)}`);
     }
   }
   return { text: `${out.join("\n")}\n`, values, differences };
+}
+
+/**
+ * DB_NAME: the instance's DBName; without one, the database the EB environment's property names (a
+ * MySQL or MariaDB instance made without DBName holds no database of the application's), else
+ * PostgreSQL's own `postgres`. MySQL's own `mysql` is not one ebdb may name (rules-engine.ts), so
+ * with nothing to go by the key is left unset, saying why.
+ */
+function dbNameOf(db: AdoptedDatabase): [string | null, string] {
+  if (db.dbName) return [db.dbName, `${RDS} DBName`];
+  const prop = db.eb?.databaseProperty;
+  const own = SYSTEM_DATABASES[db.engine as Engine] ?? [];
+  if (prop && !own.includes(prop.value.toLowerCase()))
+    return [prop.value, `the instance has no DBName: EB environment property ${prop.key}`];
+  if (db.engine === "postgres") return ["postgres", "the engine's own database (the instance has no DBName)"];
+  return [
+    null,
+    "the instance has no DBName and no EB property names its database: set the database the application uses (ebdb's variables name it; `app` if left unset)",
+  ];
+}
+
+/**
+ * When the replicas have different classes: ebdb gives all its replicas one class
+ * (DB_READ_REPLICA_INSTANCE_CLASS, the first replica's), so `plan` would resize the others. Null when
+ * they agree. Pure.
+ */
+export function replicaClassNote(db: AdoptedDatabase): string | null {
+  const cls = db.replicas[0]?.instanceClass;
+  const other = db.replicas.filter((r) => r.instanceClass !== cls);
+  if (!cls || other.length === 0) return null;
+  return `the replicas have different classes, and ebdb keeps one for all: \`plan\` moves ${other.map((r) => `${r.name} (${r.instanceClass})`).join(", ")} to ${cls}, each unavailable for reads for several minutes while RDS resizes it; set DB_READ_REPLICA_INSTANCE_CLASS to the class all should have`;
 }
 
 /** The instance already has ebdb's own parameter group, `<identifier>-<family>` (an earlier `up` made it). */
@@ -319,10 +400,11 @@ export function productionDifferences(
     String(db.backupRetentionDays),
     db.backupRetentionDays < Number(def("DB_BACKUP_RETENTION_DAYS")),
   );
+  // RDS for MySQL and MariaDB has no Performance Insights on the smallest classes: no default to miss.
   check(
     "DB_PERFORMANCE_INSIGHTS_ENABLED",
     String(db.performanceInsights.enabled),
-    !db.performanceInsights.enabled,
+    !db.performanceInsights.enabled && !insightsUnsupported(db.instanceClass, db.engine as Engine),
   );
   check("DB_AUTO_MINOR_VERSION_UPGRADE", String(db.autoMinorVersionUpgrade), !db.autoMinorVersionUpgrade);
   // ebdb's additions beyond the instance: its parameter group (TLS enforced, slow statements
@@ -335,7 +417,7 @@ export function productionDifferences(
   check("DB_ALARMS_ENABLED", String(db.alarms), !db.alarms);
   const n = db.replicas.length;
   const max = Number(def("DB_READ_REPLICA_MAX_CAPACITY"));
-  if (n > 0 && n < max)
+  if (n > 0 && n < max && !db.autoscaling)
     out.push({ key: "DB_READ_REPLICA_MAX_CAPACITY", live: String(n), production: String(max) });
   return out;
 }

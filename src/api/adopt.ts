@@ -1,5 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { type AdoptedConfig, configFromInstance } from "../adopt/config-from-instance.js";
+import { type AdoptedConfig, configFromInstance, replicaClassNote } from "../adopt/config-from-instance.js";
 import { encryptionPath } from "../plan/encryption-path.js";
 import { fileLabel } from "../config/format-problem.js";
 import { parseEnv } from "../config/parse.js";
@@ -128,11 +128,14 @@ export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<Ad
 
   // What the production defaults would change, planned as `up` would (against what was just read).
   const target = createAwsTarget(ctx, { clock, settings });
-  const prodText = adopted.differences.reduce(
-    (t, d) => t.replace(new RegExp(`^${d.key}=.*$`, "m"), `${d.key}="${d.production}"`),
-    adopted.text,
-  );
-  const prod = resolveConfig(file, parseEnv(Buffer.from(prodText), {}).entries).config;
+  // Each production default taken only when the configuration still validates with it: one the
+  // instance cannot take as it is (say, a class without Performance Insights) must not hide the rest.
+  const resolves = (text: string) => resolveConfig(file, parseEnv(Buffer.from(text), {}).entries).config;
+  const prodText = adopted.differences.reduce((t, d) => {
+    const next = t.replace(new RegExp(`^${d.key}=.*$`, "m"), `${d.key}="${d.production}"`);
+    return resolves(next) ? next : t;
+  }, adopted.text);
+  const prod = resolves(prodText);
   const differences: AdoptResult["differences"] = [];
   let secretMissing = false;
   if (prod) {
@@ -165,6 +168,8 @@ export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<Ad
       `ebdb keeps the master password in Secrets Manager (${config.names.secret}), which does not exist yet: the first \`ebdb up --target aws\` sets a new master password on ${id} and gives it to the application through the EB environment. To keep the current one, set DB_MASTER_PASSWORD in config.env for that first up (single quotes; then empty it again: the secret keeps it).`,
     );
   }
+  const classes = replicaClassNote(read.db);
+  if (classes) notes.push(`${classes[0].toUpperCase()}${classes.slice(1)}.`);
   if (!read.db.encrypted) notes.push(encryptionPath(id, read.db.allocatedGiB, read.replicas.length));
   notes.push(
     read.coupling

@@ -1,9 +1,13 @@
-import { AddTagsToResourceCommand, type DBInstance } from "@aws-sdk/client-rds";
+import { AddTagsToResourceCommand, type DBInstance, DescribeDBProxiesCommand } from "@aws-sdk/client-rds";
 import { DescribeSecurityGroupsCommand, type SecurityGroup } from "@aws-sdk/client-ec2";
 import { DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
+import { GetFunctionCommand, type GetFunctionCommandOutput } from "@aws-sdk/client-lambda";
 import type { AdoptedDatabase } from "../../adopt/config-from-instance.js";
 import { userError } from "../../errors.js";
 import { type Coupling, readCoupling } from "./adopt-coupling.js";
+import type { ControllerConfig } from "./autoscale-controller.js";
+import { autoscaleNames } from "./autoscale-names.js";
+import { isAwsCode } from "./aws-errors.js";
 import type { AwsClients } from "./clients.js";
 import { type LiveEnv, readEnvironment } from "./eb.js";
 import { REPLICA_INDEX_TAG, REPLICA_OF_TAG, readInstance, replicaIndexOf } from "./instances.js";
@@ -68,6 +72,70 @@ export function admits(groups: SecurityGroup[], port: number, sources: string[])
   );
 }
 
+/** The group ids without the one named `name` (one DescribeSecurityGroups by name; none: unchanged). */
+async function withoutGroupNamed(aws: AwsClients, ids: string[], name: string): Promise<string[]> {
+  if (ids.length === 0) return ids;
+  const r = await aws.ec2(
+    new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: [name] }] }),
+  );
+  const named = new Set((r.SecurityGroups ?? []).map((g) => g.GroupId));
+  return ids.filter((id) => !named.has(id));
+}
+
+/**
+ * The policy of ebdb's read-replica autoscaler (an earlier `up` deployed it): its Lambda function's
+ * EBDB_AUTOSCALE configuration (autoscale-controller.ts). Null when there is none or it is unreadable.
+ */
+async function readAutoscalerPolicy(
+  aws: AwsClients,
+  identifier: string,
+): Promise<AdoptedDatabase["autoscaling"]> {
+  let fn: GetFunctionCommandOutput;
+  try {
+    fn = await aws.lambda(new GetFunctionCommand({ FunctionName: autoscaleNames(identifier).functionName }));
+  } catch (e) {
+    if (isAwsCode(e, "ResourceNotFoundException")) return null;
+    throw e;
+  }
+  try {
+    const cfg = JSON.parse(fn.Configuration?.Environment?.Variables?.EBDB_AUTOSCALE ?? "null") as Pick<
+      ControllerConfig,
+      "policy" | "maxLagSeconds"
+    > | null;
+    const p = cfg?.policy;
+    if (!p) return null;
+    return {
+      min: p.minCapacity,
+      max: p.maxCapacity,
+      targetCpu: p.targetCpuPercent,
+      scaleInCooldownSeconds: p.scaleInCooldownSeconds,
+      scaleOutCooldownSeconds: p.scaleOutCooldownSeconds,
+      maxLagSeconds: cfg.maxLagSeconds,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether ebdb's RDS Proxy of that name exists (DescribeDBProxies; DBProxyNotFoundFault: no). */
+async function proxyExists(aws: AwsClients, name: string): Promise<boolean> {
+  try {
+    const r = await aws.rds(new DescribeDBProxiesCommand({ DBProxyName: name }));
+    return (r.DBProxies ?? []).some((p) => p.Status !== "deleting");
+  } catch (e) {
+    if (isAwsCode(e, "DBProxyNotFoundFault")) return false;
+    throw e;
+  }
+}
+
+/** The environment property naming the application's database, for an instance without DBName. */
+function databasePropertyOf(env: LiveEnv): { key: string; value: string } | null {
+  const key = ["DB_NAME", "RDS_DB_NAME", "PGDATABASE"].find((k) =>
+    /^[A-Za-z]\w*$/.test(env.properties[k] ?? ""),
+  );
+  return key ? { key, value: env.properties[key] } : null;
+}
+
 /**
  * Reads an instance ebdb did not make, and all `adopt` describes: its replicas, parameter group (the
  * slow-query threshold), security and subnet groups, an RDS-managed secret, and the EB environment
@@ -106,19 +174,25 @@ export async function readForAdopt(
   );
   const sgIds = (primary.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!);
   const groupName = primary.DBParameterGroups?.[0]?.DBParameterGroupName ?? "";
-  const [sgs, params, found, alarms] = await Promise.all([
+  const [sgs, params, found, alarms, autoscaling, rdsProxy] = await Promise.all([
     sgIds.length
       ? aws.ec2(new DescribeSecurityGroupsCommand({ GroupIds: sgIds })).then((r) => r.SecurityGroups ?? [])
       : Promise.resolve([] as SecurityGroup[]),
     groupName && !groupName.startsWith("default.") ? readParamGroup(aws, groupName) : Promise.resolve(null),
     findEnvironment(aws, primary),
     readAlarms(aws, identifier),
+    readAutoscalerPolicy(aws, identifier),
+    // The name config/resolve.ts gives ebdb's proxy.
+    proxyExists(aws, `${identifier.slice(0, 57).replace(/-+$/, "")}-proxy`),
   ]);
   const env = found?.env ?? null;
   const coupling = env ? await readCoupling(aws, env) : null;
   const coupled = coupling?.instanceId === identifier;
   const port = primary.Endpoint?.Port ?? primary.DbInstancePort ?? 5432;
-  const ebGroups = env ? await ebInstanceGroups(aws, env) : [];
+  // ebdb's client security group (an earlier `up` in client-sg mode attached it to the EB instances)
+  // is not the instances' own group: a database admitting only it is in client-sg mode.
+  const clientSg = `${identifier}-client-sg`;
+  const ebGroups = env ? await withoutGroupNamed(aws, await ebInstanceGroups(aws, env), clientSg) : [];
   const slow = params?.values.log_min_duration_statement;
   const storageType = primary.StorageType ?? "gp2";
   // gp3 below 400 GiB reports its baseline (3000 IOPS, 125 MiB/s), which config.env leaves empty.
@@ -172,9 +246,12 @@ export async function readForAdopt(
           foundBy: coupled ? `the AWSEBRDSDatabase resource of stack ${coupling?.stackName}` : found!.foundBy,
           readsRdsNames: coupled || "RDS_HOSTNAME" in env.properties,
           admitsEbInstances: admits(sgs, port, ebGroups),
+          databaseProperty: databasePropertyOf(env),
         }
       : null,
     masterUserSecretArn: primary.MasterUserSecret?.SecretArn ?? null,
+    autoscaling,
+    rdsProxy,
   };
   return { db, primary, replicas, env, coupling: coupled ? coupling : null };
 }

@@ -1,0 +1,357 @@
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
+import { ElasticBeanstalkClient, UpdateEnvironmentCommand } from "@aws-sdk/client-elastic-beanstalk";
+import {
+  CreateDBInstanceCommand,
+  type CreateDBInstanceCommandInput,
+  CreateDBInstanceReadReplicaCommand,
+  CreateDBParameterGroupCommand,
+  CreateDBSubnetGroupCommand,
+  ModifyDBParameterGroupCommand,
+  RDSClient,
+} from "@aws-sdk/client-rds";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { adopt } from "../../../src/api/adopt.js";
+import { decouple } from "../../../src/api/decouple.js";
+import { planOnline } from "../../../src/api/plan.js";
+import { requireConfig } from "../../../src/config/load.js";
+import type { Change } from "../../../src/model/change.js";
+import { createAwsTarget } from "../../../src/targets/aws/index.js";
+import { addCoupledDatabase, settle } from "../../fakes/aws/eb-coupled-seed.js";
+import { EB_NAMESPACES, type FakeAws } from "../../fakes/aws/index.js";
+import { ctxIn } from "./coupled-world.js";
+import { desiredOf, up, world } from "./harness.js";
+
+// `ebdb adopt` on databases of every kind: config.env must describe each so that `plan` changes
+// none of its settings (and refuses nothing), and adopt must change nothing but tags.
+
+let fake: FakeAws;
+let dir: string;
+afterEach(() => fake?.uninstall());
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "ebdb-adopt-variants-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function folder(name: string): Promise<string> {
+  const cwd = join(dir, name);
+  await mkdir(cwd, { recursive: true });
+  return cwd;
+}
+
+async function planIn(cwd: string) {
+  return (
+    await planOnline(ctxIn(cwd), {
+      target: createAwsTarget(ctxIn(cwd), { clock: fake.clock }),
+      now: fake.clock.now(),
+    })
+  ).plan;
+}
+
+const brief = (cs: Change[]) => cs.map((c) => `${c.kind} ${c.resource} ${c.action} ${c.field ?? ""}`);
+
+interface ByHand {
+  instance: Partial<CreateDBInstanceCommandInput>;
+  /** A parameter group of the team's, with these parameters. */
+  group?: { family: string; params: Record<string, string> };
+  replicas?: { name: string; instanceClass?: string }[];
+  /** EB environment properties beside DB_HOST (which names the endpoint). */
+  props?: Record<string, string>;
+}
+
+/** A database made by hand in the EB environment's VPC; the environment's DB_HOST names its endpoint. */
+async function byHand(id: string, o: ByHand): Promise<string> {
+  const w = world({ dbSubnets: true });
+  fake = w.fake;
+  const rds = new RDSClient({ region: "us-east-1" });
+  const ec2 = new EC2Client({ region: "us-east-1" });
+  await rds.send(
+    new CreateDBSubnetGroupCommand({
+      DBSubnetGroupName: `${id}-subnets`,
+      DBSubnetGroupDescription: "by hand",
+      SubnetIds: w.env.privateSubnetIds,
+    }),
+  );
+  const port = o.instance.Port ?? (o.instance.Engine ? 3306 : 5432);
+  const sg = await ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: `${id}-db`, Description: "by hand", VpcId: w.env.vpcId }),
+  );
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: sg.GroupId,
+      IpPermissions: [
+        {
+          IpProtocol: "tcp",
+          FromPort: port,
+          ToPort: port,
+          UserIdGroupPairs: [{ GroupId: w.env.instanceSecurityGroupId }],
+        },
+      ],
+    }),
+  );
+  if (o.group) {
+    const name = `${id}-team`;
+    await rds.send(
+      new CreateDBParameterGroupCommand({
+        DBParameterGroupName: name,
+        DBParameterGroupFamily: o.group.family,
+        Description: "the team's",
+      }),
+    );
+    await rds.send(
+      new ModifyDBParameterGroupCommand({
+        DBParameterGroupName: name,
+        Parameters: Object.entries(o.group.params).map(([ParameterName, ParameterValue]) => ({
+          ParameterName,
+          ParameterValue,
+          ApplyMethod: "pending-reboot",
+        })),
+      }),
+    );
+  }
+  await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: id,
+      Engine: "postgres",
+      EngineVersion: "16.4",
+      DBInstanceClass: "db.t3.small",
+      AllocatedStorage: 20,
+      MasterUsername: "owner",
+      MasterUserPassword: "Hand-made-pa55",
+      BackupRetentionPeriod: 7,
+      DBSubnetGroupName: `${id}-subnets`,
+      VpcSecurityGroupIds: [sg.GroupId!],
+      ...(o.group ? { DBParameterGroupName: `${id}-team` } : {}),
+      ...o.instance,
+    }),
+  );
+  fake.clock.advance(30 * 60_000);
+  for (const r of o.replicas ?? []) {
+    await rds.send(
+      new CreateDBInstanceReadReplicaCommand({
+        DBInstanceIdentifier: r.name,
+        SourceDBInstanceIdentifier: id,
+        DBInstanceClass: r.instanceClass,
+      }),
+    );
+  }
+  if (o.replicas) fake.clock.advance(30 * 60_000);
+  expect(fake.state.region().rds.instances.get(id)!.status).toBe("available");
+  const endpoint = `${id}.${fake.state.region().rds.endpointSuffix}.us-east-1.rds.amazonaws.com`;
+  await new ElasticBeanstalkClient({ region: "us-east-1" }).send(
+    new UpdateEnvironmentCommand({
+      EnvironmentName: "my-app-prod",
+      OptionSettings: Object.entries({ DB_HOST: endpoint, ...o.props }).map(([OptionName, Value]) => ({
+        Namespace: EB_NAMESPACES.env,
+        OptionName,
+        Value,
+      })),
+    }),
+  );
+  await settle(fake, "us-east-1", "my-app-prod");
+  return folder(id);
+}
+
+/**
+ * What `up` may still do to a database made by hand after adopt: ebdb's own wiring (its secret, the
+ * instance role's policy, the EB variables), deletion protection on, the replicas behind the
+ * database's security group. Nothing else of the instances, and nothing refused.
+ */
+function onlyEbdbsWiring(changes: Change[]): Change[] {
+  return changes.filter(
+    (c) =>
+      !(
+        c.kind === "secret" ||
+        c.kind === "iam-policy" ||
+        (c.kind === "eb-environment" && c.field === "properties") ||
+        (c.kind === "instance" && c.field === "deletionProtection" && c.to === true) ||
+        (c.kind === "replica" && c.field === "securityGroups")
+      ),
+  );
+}
+
+const BY_HAND: [string, ByHand, (text: string, r: Awaited<ReturnType<typeof adopt>>) => void][] = [
+  [
+    "pg-gp3-provisioned",
+    {
+      // gp3 from 400 GiB with IOPS and throughput above the baseline, encrypted, Multi-AZ, Performance
+      // Insights for 2 years, one log type exported, storage autoscaling, and the team's own group.
+      instance: {
+        StorageType: "gp3",
+        AllocatedStorage: 400,
+        Iops: 12000,
+        StorageThroughput: 500,
+        StorageEncrypted: true,
+        MultiAZ: true,
+        EnablePerformanceInsights: true,
+        PerformanceInsightsRetentionPeriod: 731,
+        EnableCloudwatchLogsExports: ["postgresql"],
+        MaxAllocatedStorage: 1000,
+        DeletionProtection: true,
+      },
+      group: { family: "postgres16", params: { log_min_duration_statement: "500", "rds.force_ssl": "1" } },
+    },
+    (text) => {
+      for (const line of [
+        'DB_IOPS="12000"',
+        'DB_STORAGE_THROUGHPUT="500"',
+        'DB_PERFORMANCE_INSIGHTS_RETENTION="731"',
+        'DB_CLOUDWATCH_LOGS_EXPORTS="postgresql"',
+        'DB_PARAMETER_GROUP_NAME="pg-gp3-provisioned-team"',
+        'DB_NAME="postgres"',
+      ])
+        expect(text).toContain(line);
+    },
+  ],
+  [
+    "mysql-io1-small",
+    {
+      // MySQL on a class without Performance Insights (RDS has none for MySQL on db.t3.small), io1,
+      // a replica of a larger class.
+      instance: {
+        Engine: "mysql",
+        EngineVersion: "8.0.39",
+        StorageType: "io1",
+        AllocatedStorage: 100,
+        Iops: 3000,
+        DBName: "shop",
+      },
+      replicas: [{ name: "mysql-io1-small-r", instanceClass: "db.t3.medium" }],
+    },
+    (text, r) => {
+      expect(text).toContain('DB_READ_REPLICA_INSTANCE_CLASS="db.t3.medium"');
+      // Every production default the instance misses is listed with what taking it changes, although
+      // Performance Insights (which the class cannot have) is not among them.
+      const keys = r.differences.map((d) => d.key);
+      expect(keys).toEqual(expect.arrayContaining(["DB_MULTI_AZ", "DB_STORAGE_ENCRYPTED"]));
+      expect(keys).not.toContain("DB_PERFORMANCE_INSIGHTS_ENABLED");
+      expect(r.differences.find((d) => d.key === "DB_MULTI_AZ")!.changes[0]).toMatchObject({
+        field: "multiAz",
+        to: true,
+      });
+    },
+  ],
+  [
+    "maria-no-dbname",
+    {
+      // MariaDB on port 3307 made without DBName, and nothing in the environment naming a database.
+      instance: { Engine: "mariadb", EngineVersion: "10.11.10", AllocatedStorage: 50, Port: 3307 },
+    },
+    (text) => {
+      expect(text).toContain('DB_PORT="3307"');
+      expect(text).toMatch(
+        /# DB_NAME: the instance has no DBName and no EB property names its database.*\n# DB_NAME=""/,
+      );
+    },
+  ],
+  [
+    "mysql-no-dbname",
+    {
+      // Made without DBName; the application's DB_NAME property names its database.
+      instance: { Engine: "mysql", EngineVersion: "8.0.39", DBInstanceClass: "db.t3.medium" },
+      props: { DB_NAME: "orders" },
+    },
+    (text) => {
+      expect(text).toMatch(
+        /# DB_NAME: the instance has no DBName: EB environment property DB_NAME\.\nDB_NAME="orders"/,
+      );
+    },
+  ],
+];
+
+describe("ebdb adopt: databases of every kind (AWS fake)", () => {
+  for (const [id, spec, check] of BY_HAND) {
+    it(`made by hand: ${id}`, async () => {
+      const cwd = await byHand(id, spec);
+      const mutating = fake.countCalls({ mutating: true });
+      const r = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
+      expect(
+        new Set(
+          fake.calls
+            .filter((c) => c.mutating)
+            .slice(mutating)
+            .map((c) => c.command),
+        ),
+      ).toEqual(new Set(["AddTagsToResource"]));
+      const text = await readFile(join(cwd, "config.env"), "utf8");
+      check(text, r);
+      const plan = await planIn(cwd);
+      expect(brief(plan.refused)).toEqual([]);
+      expect(brief(onlyEbdbsWiring(plan.changes))).toEqual([]);
+      const again = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
+      expect([again.config, again.tagged]).toEqual(["unchanged", []]);
+    });
+  }
+
+  it("after an earlier `up` (autoscaled replicas of another class, RDS Proxy, client security group, own parameter group): nothing to plan", async () => {
+    ({ fake } = world());
+    const desired = desiredOf({
+      instanceClass: "db.t3.medium",
+      slowQueryMs: 250,
+      rdsProxy: true,
+      replicas: {
+        enabled: true,
+        count: 2,
+        min: 2,
+        max: 4,
+        targetCpu: 60,
+        scaleInCooldownSeconds: 600,
+        scaleOutCooldownSeconds: 120,
+        maxLagSeconds: 30,
+        instanceClass: "db.t3.large",
+      },
+    });
+    await up(fake, desired, { applyImmediately: true });
+    fake.clock.advance(60 * 60_000);
+    const cwd = await folder("after-up");
+    const r = await adopt(ctxIn(cwd), { identifier: desired.identifier, clock: fake.clock });
+    expect(r.differences).toEqual([]);
+    const plan = await planIn(cwd);
+    expect(brief(plan.changes)).toEqual([]);
+    expect(brief(plan.refused)).toEqual([]);
+    const config = await requireConfig(ctxIn(cwd));
+    expect(config.replicas).toEqual(desired.config.replicas);
+    expect([config.rdsProxy, config.accessMode, config.slowQueryMs]).toEqual([true, "client-sg", 250]);
+  });
+
+  it("coupled, Multi-AZ, DBDeletionPolicy Snapshot, replicas of two classes: adopt says the plan will resize one", async () => {
+    ({ fake } = world({ dbSubnets: true }));
+    const id = await addCoupledDatabase(fake, {
+      app: "my-app",
+      env: "my-app-prod",
+      engineVersion: "16.4",
+      password: "coupled-Pa55word",
+      multiAz: true,
+      deletionPolicy: "Snapshot",
+    });
+    const rds = new RDSClient({ region: "us-east-1" });
+    for (const [name, cls] of [
+      ["reader-b", "db.t3.medium"],
+      ["reader-a", "db.t3.large"],
+    ])
+      await rds.send(
+        new CreateDBInstanceReadReplicaCommand({
+          DBInstanceIdentifier: name,
+          SourceDBInstanceIdentifier: id,
+          DBInstanceClass: cls,
+        }),
+      );
+    fake.clock.advance(30 * 60_000);
+    const cwd = await folder("coupled-classes");
+    const r = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
+    expect(r.environment).toMatchObject({ coupled: true, deletionPolicy: "Snapshot" });
+    expect(r.notes.join(" ")).toContain("moves reader-b (db.t3.medium) to db.t3.large");
+    expect(await readFile(join(cwd, "config.env"), "utf8")).toContain('DB_MULTI_AZ="true"');
+    await decouple(ctxIn(cwd), { clock: fake.clock });
+    // The one change left is the one adopt named.
+    expect(brief((await planIn(cwd)).changes)).toEqual(["replica reader-b update instanceClass"]);
+  });
+});
