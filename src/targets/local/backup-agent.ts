@@ -3,7 +3,7 @@ import { closeSync, existsSync, constants as fsc, openSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { systemError } from "../../errors.js";
+import { systemError, userError } from "../../errors.js";
 import { readFileSafe, writeFileMode } from "./fs-safe.js";
 import type { Layout } from "./layout.js";
 import { isAlive, processStart } from "./pid.js";
@@ -48,7 +48,11 @@ export function agentTiming(env: Readonly<Record<string, string | undefined>>): 
     if (v === undefined || v === "") return dflt;
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0)
-      throw systemError("BAD_ENV", `${key} is "${v}", which is not a positive number of seconds.`);
+      throw userError(
+        "BAD_ENV",
+        `${key} is "${v}", which is not a positive number of seconds.`,
+        `Set ${key} to a number of seconds (e.g. 300), or unset it.`,
+      );
     return n * 1000;
   };
   return {

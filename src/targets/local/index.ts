@@ -13,7 +13,7 @@ import {
   takeBackup,
   toBackupInfo,
 } from "./backups.js";
-import { ensureBackupAgent, stopBackupAgent } from "./backup-agent.js";
+import { agentTiming, ensureBackupAgent, stopBackupAgent } from "./backup-agent.js";
 import { removeTree } from "./fs-safe.js";
 import { lockFileFor, nodeDir, pgdataOf } from "./layout.js";
 import { dataDirs, markDestroying, removeState } from "./destroy.js";
@@ -98,6 +98,8 @@ export function createLocalTarget(ctx: CommandContext): Target {
         what,
         async () => {
           await refuseIfDestroyed((await session(d)).layout, d.identifier);
+          // A bad EBDB_BACKUP_AGENT_INTERVAL is refused before anything is done.
+          if (what === "up") agentTiming(ctx.env);
           const r = await fn();
           // Whether or not it changed anything, `up` leaves the backup agent running (restarting
           // one that was killed), or stopped when backups are off.

@@ -191,6 +191,14 @@ describe("the backup agent (local): daily base backups and retention on time, wi
     expect(await agentPid(s.layout)).toBeGreaterThan(0);
   }, 60_000);
 
+  test("a bad EBDB_BACKUP_AGENT_INTERVAL is refused by up (exit 2, naming it) before anything is done", async () => {
+    const pid = await agentPid(s.layout);
+    const err = await up({ ...ctx, env: { ...ctx.env, EBDB_BACKUP_AGENT_INTERVAL: "soon" } }).catch((e) => e);
+    expect(err).toMatchObject({ code: "BAD_ENV", exitCode: 2 });
+    expect(err.message).toContain('EBDB_BACKUP_AGENT_INTERVAL is "soon"');
+    expect(await agentPid(s.layout)).toBe(pid);
+  });
+
   test("kill -9 of the agent: up starts a new one (changing nothing else); down and destroy stop it", async () => {
     const killed = (await agentPid(s.layout))!;
     // Between two of its actions (holding the lock it acts under), as a crash at any other time
