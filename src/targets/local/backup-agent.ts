@@ -96,9 +96,13 @@ function ebdbBin(): string {
   return join(dir, "bin", "ebdb.js");
 }
 
-/** The environment the agent gets: PATH and ebdb's own settings (EBDB_*), nothing else (no secrets). */
+/**
+ * The environment the agent gets: what finds the same binaries and cache as the command that
+ * started it (PATH, HOME, XDG_CACHE_HOME) and ebdb's own settings (EBDB_*), nothing else (no secrets).
+ */
 function agentEnv(env: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { PATH: env.PATH ?? "/usr/bin:/bin", LC_ALL: "C", TZ: "UTC" };
+  for (const k of ["HOME", "XDG_CACHE_HOME"]) if (env[k]) out[k] = env[k];
   for (const [k, v] of Object.entries(env))
     if (k.startsWith("EBDB_") && k !== "EBDB_FAULT_POINT" && v !== undefined) out[k] = v;
   // The interruption tests' fault point for the agent itself (fault.ts), never the command's own.
@@ -126,7 +130,8 @@ export async function ensureBackupAgent(s: Session): Promise<{ pid: number; star
     const child = spawn(
       process.execPath,
       [ebdbBin(), "backup-agent", "--target", "local", "--config", s.config.file, s.config.identifier],
-      { cwd: "/", detached: true, stdio: ["ignore", fd, fd], env: agentEnv(s.ctx.env) },
+      // In the project's folder, as the command was: binaries in its node_modules are found the same way.
+      { cwd: dirname(s.config.file), detached: true, stdio: ["ignore", fd, fd], env: agentEnv(s.ctx.env) },
     );
     child.on("error", () => {});
     child.unref();
