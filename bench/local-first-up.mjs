@@ -30,16 +30,23 @@ const scratch = user.switchUser ? "/var/lib/ebdb" : tmpdir();
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 let port = 7000 + (process.pid % 300);
 
-/** Lets background work of the run before (spare copies, sync) finish before the next measurement. */
-function settle(cache = warmCache) {
+/**
+ * Lets background work of the run before (the template cache filled after a first up, spare
+ * copies, sync) finish before the next measurement; with `filled`, also waits until the cache
+ * holds a template with its three spares (a first up fills it in a detached process).
+ */
+function settle(cache = warmCache, filled = false) {
   const templates = join(cache, "templates");
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && existsSync(templates)) {
-    const busy = readdirSync(templates).some((t) => {
+  while (Date.now() < deadline && (existsSync(templates) || filled)) {
+    const names = existsSync(templates) ? readdirSync(templates) : [];
+    const spares = (t) => {
       const d = join(templates, t, "spares");
-      return t.startsWith(".build") || (existsSync(d) && readdirSync(d).some((n) => n.endsWith(".tmp")));
-    });
-    if (!busy) break;
+      return existsSync(d) ? readdirSync(d) : [];
+    };
+    const busy = names.some((t) => t.startsWith(".build") || spares(t).some((n) => n.endsWith(".tmp")));
+    const done = !filled || names.some((t) => !t.startsWith(".") && spares(t).length >= 3);
+    if (!busy && done) break;
     spawnSync("sleep", ["0.1"]);
   }
   spawnSync("sync");
@@ -86,7 +93,7 @@ function firstUp() {
   const cache = join(scratch, `bench-cache-${process.pid}-${port++}`);
   rmSync(cache, { recursive: true, force: true });
   const wall = ebdbUp(0, { EBDB_CACHE_DIR: cache });
-  settle(cache);
+  settle(cache, true);
   rmSync(cache, { recursive: true, force: true });
   return wall;
 }

@@ -319,6 +319,10 @@ export function buildProgram(
   addCommon(program.command("backup-agent <identifier>", { hidden: true })).action(
     action(() => import("./commands/backup-agent.js")),
   );
+  // The detached process a first local `up` starts to fill the initdb template cache: not for users.
+  program
+    .command("template-build <cache> <bindir> <pgVersion> <source>", { hidden: true })
+    .action(action(() => import("./commands/template-build.js")));
   addGlobal(program, true);
   usageAfterErrors(program);
   return program;

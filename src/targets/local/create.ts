@@ -5,7 +5,9 @@ import type { IoHost } from "../../io.js";
 import { type BackupMeta, backupDir, stampedId, writeBackup } from "./backups.js";
 import type { PgBinaries } from "./binaries.js";
 import { faultPoint } from "./fault.js";
-import { copyDir, ensureDir, readFileSafe, removeTree } from "./fs-safe.js";
+import { archiveTree, copyDir, ensureDir, extractArchive, readFileSafe, removeTree } from "./fs-safe.js";
+import { backupArchive } from "./backup-data.js";
+import { fillTemplateCache } from "./template-cache.js";
 import { nodeDir, passMode, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta, slotName, writeMeta } from "./meta.js";
 import { projectCertificate, tlsFiles, writeNodeFiles } from "./node-files.js";
@@ -22,7 +24,14 @@ import {
 } from "./roles.js";
 import type { Session } from "./session.js";
 import { settingsFor } from "./settings.js";
-import { getTemplate, refillSpares, releaseTemplate, TEMPLATE_DB, takeSpare } from "./template.js";
+import {
+  getTemplate,
+  moveTemplate,
+  refillSpares,
+  releaseTemplate,
+  TEMPLATE_DB,
+  takeSpare,
+} from "./template.js";
 import { reservedPorts, rewriteConf, startNode, syncInBackground } from "./nodes.js";
 import { removeNodeDir } from "./sweep.js";
 
@@ -59,10 +68,10 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
     s.internal(),
     projectCertificate(layout),
     getTemplate(bins, s.templateUser(), s.cache, s.ctx.env).then((t) => {
-      if (t.built)
+      if (t.fillCache)
         io.event({
           type: "info",
-          message: `Prepared an initdb template for PostgreSQL ${bins.version} (reused next time).`,
+          message: `Ran initdb for PostgreSQL ${bins.version}; its template is cached in the background, so the next project starts from a copy.`,
         });
       return t;
     }),
@@ -109,18 +118,29 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
   );
   faultPoint("up:nodes-recorded");
 
-  const copyNode = async (m: NodeMeta) => {
-    const pgdata = pgdataOf(layout, m.name);
-    if (!(await takeSpare(template, pgdata, user))) await copyDir(template.pgdata, pgdata, user);
-    await writeNodeFiles(pgdata, settingsFor(s, m, bins.major, primaryPort), user, {
+  // With a template built for this run (none cached), the primary is made from the build itself
+  // (a rename: no copy of its ~1,300 files) and the first automated backup is one tar of it,
+  // written before the primary starts; the replicas unpack that tar. (Replicas without backups,
+  // which RDS does not allow, copy the build as before.)
+  const retention = config.backup.retentionDays;
+  const fresh = template.temporary && (replicas.length === 0 || retention > 0);
+  let archive: string | null = null;
+  let backupBytes = template.sizeBytes;
+  const configure = (m: NodeMeta) =>
+    writeNodeFiles(pgdataOf(layout, m.name), settingsFor(s, m, bins.major, primaryPort), user, {
       cert,
       auto: { log_min_duration_statement: String(config.slowQueryMs) },
       password: m.role === "replica" ? { user: REPLICATION_USER, secret: internal.replication } : undefined,
     });
+  const copyNode = async (m: NodeMeta) => {
+    const pgdata = pgdataOf(layout, m.name);
+    if (archive) await extractArchive(archive, pgdata, user);
+    else if (!(await takeSpare(template, pgdata, user))) await copyDir(template.pgdata, pgdata, user);
+    await configure(m);
   };
   let backup: BackupMeta | null = null;
-  const copyBackup = async () => {
-    if (config.backup.retentionDays <= 0) return;
+  const recordBackup = async (): Promise<BackupMeta | null> => {
+    if (retention <= 0) return null;
     const id = stampedId(`${config.identifier}-auto`);
     backup = {
       id,
@@ -134,10 +154,28 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
       pgVersion: bins.version,
     };
     await writeBackup(s, backup);
-    // Hard links: neither the template nor a backup is ever written to (a restore copies).
-    await copyDir(template.pgdata, join(backupDir(s, id), "data"), user, { link: true });
+    return backup;
   };
-  const primaryCopy = copyNode(primary);
+  const makePrimary = async () => {
+    if (fresh) {
+      const b = await recordBackup();
+      if (b) {
+        archive = backupArchive(s, b.id);
+        backupBytes = await archiveTree(template.pgdata, archive);
+        faultPoint("up:backup-archived");
+      }
+      if (await moveTemplate(template, pgdataOf(layout, primary.name), user)) return configure(primary);
+    }
+    await copyNode(primary);
+  };
+  const copyBackup = async () => {
+    // The fresh build's backup is its tar, written already.
+    if (fresh) return;
+    const b = await recordBackup();
+    // Hard links: neither the template nor a backup is ever written to (a restore copies).
+    if (b) await copyDir(template.pgdata, join(backupDir(s, b.id), "data"), user, { link: true });
+  };
+  const primaryCopy = makePrimary();
   // The other copies start once the primary's server is spawned, so they do not delay it.
   let others: { replicas: Promise<void>[]; backup: Promise<void> } | null = null;
   const copyOthers = () => {
@@ -208,7 +246,7 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
         createdAt: setup.at.toISOString(),
         startWal: setup.redo,
         consistentLsn: setup.lsn,
-        sizeBytes: template.sizeBytes,
+        sizeBytes: backupBytes,
       };
       await writeBackup(s, backup);
     };
@@ -217,12 +255,19 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
     const o = copyOthers();
     await Promise.allSettled([primaryCopy, ...o.replicas, o.backup]);
     await releaseTemplate(template);
-    // One background job: make spare copies of the template for the next run, then flush to disk.
-    // Sized for the next run, not this one: at least a primary and two replicas (the usual HA
-    // topology), so a new project's first `up` renames every node's copy instead of copying.
-    await refillSpares(template, s.templateUser(), Math.max(SPARES, replicas.length + 1)).catch(() =>
-      syncInBackground(),
-    );
+    if (template.fillCache) {
+      // None was cached: build the cached template (and its spares) in a detached process now
+      // that the primary no longer waits; meanwhile this run's copies, written unsynced, are flushed.
+      syncInBackground();
+      await fillTemplateCache(bins, s.templateUser(), s.cache, s.ctx.env).catch(() => null);
+    } else {
+      // One background job: make spare copies of the template for the next run, then flush to disk.
+      // Sized for the next run, not this one: at least a primary and two replicas (the usual HA
+      // topology), so a new project's first `up` renames every node's copy instead of copying.
+      await refillSpares(template, s.templateUser(), Math.max(SPARES, replicas.length + 1)).catch(() =>
+        syncInBackground(),
+      );
+    }
   }
   return { primary, replicas, backup, binaries: bins, templateBuilt: template.built };
 }

@@ -12,6 +12,8 @@ export const FAULT_POINTS = {
   up: [
     "up:state-created",
     "up:nodes-recorded",
+    /** A template built for this run (none cached): the first backup's tar of it is written. */
+    "up:backup-archived",
     "up:primary-copied",
     "up:primary-started",
     "up:primary-set-up",
@@ -27,6 +29,8 @@ export const FAULT_POINTS = {
   "snapshot create": ["snapshot:recorded", "snapshot:copied"],
   restore: ["restore:recorded", "restore:copied", "restore:started", "restore:promoted"],
   destroy: ["destroy:marked", "destroy:stopped", "destroy:data-removed"],
+  /** The detached process filling the template cache after a first up: built, not yet installed. */
+  "template cache": ["template:built"],
   /** The local PgBouncer's start (up), between its spawn and ebdb's record of it. */
   pooler: ["pooler:spawned"],
   /** Removing one node: destroy --instance, replica remove, a rebuild. */

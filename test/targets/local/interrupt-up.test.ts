@@ -28,7 +28,12 @@ describe("kill -9 during the first up, then up", () => {
   for (const point of FAULT_POINTS.up) {
     test(point, async () => {
       const p = make("kup", [...REPLICAS, 'DB_BACKUP_RETENTION_DAYS="1"']);
-      killAt(p, ["up", "--yes"], point);
+      if (point === "up:backup-archived") {
+        // Reached only by a run that builds its own template (none cached): the primary is made
+        // from that build, its first backup a tar of it.
+        const r = p.run(["up", "--yes"], { EBDB_FAULT_POINT: point, EBDB_TEMPLATE_CACHE: "off" });
+        expect(r.signal, `up did not reach ${point}: exit ${r.code}\n${r.err}`).toBe("SIGKILL");
+      } else killAt(p, ["up", "--yes"], point);
       const again = p.run(["up", "--yes"]);
       expect(again.code, again.err).toBe(0);
       await assertConverged(p, 2);
