@@ -162,7 +162,11 @@ export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<Ad
       }),
     );
   }
-  if (!read.coupling && secretMissing) {
+  if (!read.coupling && secretMissing && read.db.masterUserSecretArn) {
+    notes.push(
+      `RDS manages the master password of ${id} in its own secret (${read.db.masterUserSecretArn}); ebdb keeps it in ${config.names.secret}, and RDS refuses a password of ebdb's while it manages it, so the plan refuses to make that secret. To hand the password to ebdb, set DB_MASTER_PASSWORD in config.env for the first \`ebdb up --target aws\` (single quotes; then empty it again): up turns RDS's management off (RDS deletes its secret: whatever reads it must read ebdb's variables instead).`,
+    );
+  } else if (!read.coupling && secretMissing) {
     // secretStep sets a new master password when the instance exists and ebdb's secret does not.
     notes.push(
       `ebdb keeps the master password in Secrets Manager (${config.names.secret}), which does not exist yet: the first \`ebdb up --target aws\` sets a new master password on ${id} and gives it to the application through the EB environment. To keep the current one, set DB_MASTER_PASSWORD in config.env for that first up (single quotes; then empty it again: the secret keeps it).`,

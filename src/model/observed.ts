@@ -43,6 +43,11 @@ export interface ObservedInstance {
   subnetGroup?: string | null;
   /** VPC security groups (ids or names) on the instance; undefined when the target has none (local). */
   securityGroups?: string[];
+  /**
+   * AWS: the secret RDS keeps the master password in (ManageMasterUserPassword on: MasterUserSecret);
+   * absent when RDS does not manage it, and locally.
+   */
+  masterUserSecretArn?: string;
   /** AWS: the CA of the server certificate (CACertificateIdentifier); undefined where there is none (local). */
   caCertificateIdentifier?: string;
 }

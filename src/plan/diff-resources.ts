@@ -11,13 +11,28 @@ function create(kind: ResourceKind, resource: string, reason: string, to?: unkno
 export function diffSecret(ctx: DiffContext): void {
   if (ctx.observed.secret !== null) return;
   const s = ctx.desired.secret;
+  // RDS refuses a MasterUserPassword while it manages the password itself (ManageMasterUserPassword;
+  // RDS API Reference, ModifyDBInstance): only a password the user gives turns that off, knowingly.
+  const rdsSecret = ctx.observed.primary?.masterUserSecretArn;
+  if (rdsSecret && s.generate) {
+    ctx.refused.push(
+      create(
+        "secret",
+        s.name,
+        `RDS manages the master password of ${ctx.desired.identifier} in its own secret (${rdsSecret}), and refuses a password of ebdb's while it does. To hand the password to ebdb, set DB_MASTER_PASSWORD in config.env (single quotes): up then sets it, turning RDS's management off (RDS deletes its secret: whatever reads it must read ebdb's variables instead), and keeps it in ${s.name}`,
+      ),
+    );
+    return;
+  }
   ctx.changes.push(
     create(
       "secret",
       s.name,
-      s.generate
-        ? `Generates a ${GENERATED_PASSWORD_LENGTH}-character master password and stores it in Secrets Manager as ${s.name}`
-        : `Stores DB_MASTER_PASSWORD in Secrets Manager as ${s.name}`,
+      rdsSecret
+        ? `Sets DB_MASTER_PASSWORD as the master password of ${ctx.desired.identifier}, turning off RDS's management of it (RDS deletes its secret ${rdsSecret}), and stores it in Secrets Manager as ${s.name}`
+        : s.generate
+          ? `Generates a ${GENERATED_PASSWORD_LENGTH}-character master password and stores it in Secrets Manager as ${s.name}`
+          : `Stores DB_MASTER_PASSWORD in Secrets Manager as ${s.name}`,
     ),
   );
 }

@@ -169,6 +169,7 @@ export function toObserved(i: DBInstance, role: ObservedInstance["role"]): Obser
     subnetGroup: i.DBSubnetGroup?.DBSubnetGroupName ?? null,
     securityGroups: (i.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!),
     caCertificateIdentifier: i.CACertificateIdentifier,
+    ...(i.MasterUserSecret?.SecretArn ? { masterUserSecretArn: i.MasterUserSecret.SecretArn } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { DBInstance } from "@aws-sdk/client-rds";
 import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { userError } from "../../errors.js";
 import { isAwsCode } from "./aws-errors.js";
@@ -32,7 +33,7 @@ export async function secretStep(ctx: AwsCtx, live: AwsLive): Promise<SecretStat
   if ((!live.secret || (!live.secret.deleted && !live.secret.doc)) && primary) {
     const password = configured ?? generatePassword();
     ctx.aws.redact(password);
-    await setMasterPassword(ctx, password);
+    await setMasterPassword(ctx, password, primary);
     const doc = wantedDoc(ctx.desired, password, host);
     if (live.secret) {
       const versionId = await putDoc(ctx.aws, live.secret.arn, doc, live.secret.versionId);
@@ -44,7 +45,7 @@ export async function secretStep(ctx: AwsCtx, live: AwsLive): Promise<SecretStat
   if (configured !== null && configured !== s.doc.password && primary) {
     // Restored instances first: the secret, stored last, is what tells the next run it is all done.
     await setRestoredPasswords(ctx, live.restored ?? [], configured);
-    await setMasterPassword(ctx, configured);
+    await setMasterPassword(ctx, configured, primary);
     const doc = { ...s.doc, password: configured };
     const versionId = await putDoc(ctx.aws, s.arn, doc, s.versionId);
     return { arn: s.arn, doc, versionId };
@@ -84,11 +85,26 @@ async function createOrOverwrite(ctx: AwsCtx, doc: SecretDoc): Promise<{ arn: st
   );
 }
 
-async function setMasterPassword(ctx: AwsCtx, password: string): Promise<void> {
+/**
+ * Sets the master password. While RDS manages it (ManageMasterUserPassword), RDS takes a
+ * MasterUserPassword only with ManageMasterUserPassword=false in the same call, and then deletes its
+ * secret (RDS API Reference, ModifyDBInstance): done only with DB_MASTER_PASSWORD given, never with
+ * a password ebdb generated (the plan refuses that; this refuses it too, before any change).
+ */
+async function setMasterPassword(ctx: AwsCtx, password: string, primary: DBInstance | null): Promise<void> {
+  const rdsSecret = primary?.MasterUserSecret?.SecretArn;
+  if (rdsSecret && ctx.desired.config.masterPassword?.reveal() !== password) {
+    throw userError(
+      "RDS_MANAGES_PASSWORD",
+      `RDS manages the master password of ${ctx.desired.identifier} in its own secret (${rdsSecret}) and refuses one of ebdb's while it does; nothing was set.`,
+      "To hand the password to ebdb, set DB_MASTER_PASSWORD in config.env (single quotes) and run up again: it turns RDS's management off (RDS deletes its secret) and keeps the password in ebdb's secret.",
+    );
+  }
   await waitReady(ctx, ctx.desired.identifier);
   await modifyWithRetry(ctx, {
     DBInstanceIdentifier: ctx.desired.identifier,
     MasterUserPassword: password,
+    ...(rdsSecret ? { ManageMasterUserPassword: false } : {}),
     ApplyImmediately: true,
   });
 }

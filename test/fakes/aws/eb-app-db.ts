@@ -91,7 +91,11 @@ export function appDatabases(fake: FakeAws, envName: string, region?: string): R
       if (c.port !== String(inst.port)) problems.push(`port ${c.port}, the instance listens on ${inst.port}`);
       if (c.user !== inst.masterUsername) problems.push(`user ${c.user} is not the master user`);
       if (c.password !== inst.masterPassword) problems.push("the password is not the instance's");
-      if (c.db !== (inst.dbName ?? "")) problems.push(`database ${c.db} is not ${inst.dbName}`);
+      // RDS for PostgreSQL made without DBName has the database `postgres` (RDS API Reference,
+      // CreateDBInstance, DBName: "If this parameter isn't specified, a database named postgres is
+      // created"); MySQL and MariaDB then have none of the application's.
+      const db = inst.dbName ?? (inst.engine === "postgres" ? "postgres" : "");
+      if (c.db !== db) problems.push(`database ${c.db} is not ${db || "(none)"}`);
       const admitted = inst.vpcSecurityGroupIds.some((id) =>
         r.ec2.securityGroups
           .get(id)

@@ -22,7 +22,14 @@ import {
 import { ENGINES, resolveVersion } from "./rds-catalog.js";
 import { caFor } from "./rds-certificates.js";
 import { modifyDBInstance } from "./rds-modify.js";
-import { getInstance, instanceShape, RDS_TIMES, requireReady, runPhases } from "./rds-model.js";
+import {
+  getInstance,
+  instanceShape,
+  managedSecretArn,
+  RDS_TIMES,
+  requireReady,
+  runPhases,
+} from "./rds-model.js";
 import { newSnapshotId, startAutomatedBackups, takeSnapshot } from "./rds-snapshots.js";
 import {
   checkIdentifier,
@@ -125,6 +132,9 @@ export const rdsInstanceHandlers: Handlers = {
       instanceClass: cls,
       masterUsername: username,
       masterPassword: input.MasterUserPassword,
+      masterUserSecretArn: input.ManageMasterUserPassword
+        ? managedSecretArn(ctx, inst.resourceId)
+        : undefined,
       dbName: input.DBName,
       port: input.Port ?? inst.port,
       allocatedStorage: input.AllocatedStorage,

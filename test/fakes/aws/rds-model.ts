@@ -39,6 +39,15 @@ export function instanceArn(w: World, region: string, id: string): string {
 }
 
 /** The instance, or DBInstanceNotFound as RDS says it. */
+/**
+ * The ARN of the secret RDS makes for an instance with ManageMasterUserPassword, named `rds!db-<id>`
+ * (RDS User Guide, "Password management with Amazon RDS and AWS Secrets Manager"). The fake does not
+ * put the secret in its Secrets Manager.
+ */
+export function managedSecretArn(ctx: Ctx, resourceId: string): string {
+  return `arn:aws:secretsmanager:${ctx.region}:${ctx.w.accountId}:secret:rds!${resourceId.toLowerCase()}-Ab12Cd`;
+}
+
 export function getInstance(ctx: Ctx, id: string | undefined): DbInstance {
   const key = (id ?? "").toLowerCase();
   const inst = ctx.r.rds.instances.get(key);
@@ -141,6 +150,9 @@ export function instanceShape(ctx: Ctx, inst: DbInstance): DBInstance {
     Engine: inst.engine,
     DBInstanceStatus: inst.status,
     MasterUsername: inst.masterUsername,
+    ...(inst.masterUserSecretArn
+      ? { MasterUserSecret: { SecretArn: inst.masterUserSecretArn, SecretStatus: "active" } }
+      : {}),
     DBName: inst.dbName,
     Endpoint: endpoint,
     AllocatedStorage: inst.allocatedStorage,

@@ -14,7 +14,14 @@ import {
 } from "./rds-build.js";
 import { ENGINES, resolveVersion } from "./rds-catalog.js";
 import { checkCa } from "./rds-certificates.js";
-import { getInstance, instanceShape, RDS_TIMES, requireReady, runPhases } from "./rds-model.js";
+import {
+  getInstance,
+  instanceShape,
+  managedSecretArn,
+  RDS_TIMES,
+  requireReady,
+  runPhases,
+} from "./rds-model.js";
 import {
   checkIdentifier,
   checkMaxAllocated,
@@ -244,6 +251,31 @@ export function modifyDBInstance(ctx: Ctx, input: ModifyDBInstanceCommandInput):
       immediate.logExports = next;
       busy = Math.max(busy, RDS_TIMES.paramApply);
     }
+  }
+  // RDS API Reference, ModifyDBInstance: MasterUserPassword "can't be specified if
+  // ManageMasterUserPassword is turned on"; turning management on takes no MasterUserPassword (RDS
+  // sets a password of its own in its secret); turning it off needs one (RDS deletes its secret).
+  const managed = inst.masterUserSecretArn !== undefined;
+  const manage = input.ManageMasterUserPassword;
+  if (input.MasterUserPassword !== undefined && (manage === true || (managed && manage !== false))) {
+    throw ctx.err(
+      "InvalidParameterCombination",
+      "You can't specify MasterUserPassword when ManageMasterUserPassword is turned on.",
+    );
+  }
+  if (manage === false && managed) {
+    if (input.MasterUserPassword === undefined) {
+      throw ctx.err(
+        "InvalidParameterCombination",
+        "You must specify MasterUserPassword when you turn off ManageMasterUserPassword.",
+      );
+    }
+    immediate.masterUserSecretArn = undefined;
+  }
+  if (manage === true && !managed) {
+    immediate.masterUserSecretArn = managedSecretArn(ctx, inst.resourceId);
+    immediate.masterPassword = `rds-managed-${inst.resourceId}`;
+    busy = Math.max(busy, RDS_TIMES.passwordReset);
   }
   if (input.MasterUserPassword !== undefined) {
     checkPassword(ctx, inst.engine, input.MasterUserPassword);

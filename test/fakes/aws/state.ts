@@ -33,6 +33,8 @@ export interface DbInstance {
   masterUsername: string;
   /** Kept to let tests check what was set; never returned by any API. */
   masterPassword: string | undefined;
+  /** ManageMasterUserPassword on: the ARN of the `rds!db-...` secret RDS keeps the password in (MasterUserSecret). */
+  masterUserSecretArn?: string;
   dbName: string | undefined;
   port: number;
   allocatedStorage: number;

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -13,6 +13,7 @@ import {
   CreateDBInstanceReadReplicaCommand,
   CreateDBParameterGroupCommand,
   CreateDBSubnetGroupCommand,
+  ModifyDBInstanceCommand,
   ModifyDBParameterGroupCommand,
   RDSClient,
 } from "@aws-sdk/client-rds";
@@ -21,8 +22,11 @@ import { adopt } from "../../../src/api/adopt.js";
 import { decouple } from "../../../src/api/decouple.js";
 import { planOnline } from "../../../src/api/plan.js";
 import { requireConfig } from "../../../src/config/load.js";
+import { isEbdbError } from "../../../src/errors.js";
+import { deriveDesired } from "../../../src/model/desired.js";
 import type { Change } from "../../../src/model/change.js";
 import { createAwsTarget } from "../../../src/targets/aws/index.js";
+import { appDatabases } from "../../fakes/aws/eb-app-db.js";
 import { addCoupledDatabase, settle } from "../../fakes/aws/eb-coupled-seed.js";
 import { EB_NAMESPACES, type FakeAws } from "../../fakes/aws/index.js";
 import { ctxIn } from "./coupled-world.js";
@@ -353,5 +357,56 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
     await decouple(ctxIn(cwd), { clock: fake.clock });
     // The one change left is the one adopt named.
     expect(brief((await planIn(cwd)).changes)).toEqual(["replica reader-b update instanceClass"]);
+  });
+});
+
+describe("ebdb adopt: a master password RDS manages (ManageMasterUserPassword)", () => {
+  it("plan refuses to set a password RDS would refuse; with DB_MASTER_PASSWORD up hands the password to ebdb", async () => {
+    const id = "managed-pw";
+    const cwd = await byHand(id, {
+      instance: { ManageMasterUserPassword: true, MasterUserPassword: undefined, DeletionProtection: true },
+    });
+    const r = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
+    const text = await readFile(join(cwd, "config.env"), "utf8");
+    expect(text).toMatch(
+      /DB_MASTER_PASSWORD: never written here: RDS keeps it in arn:aws:secretsmanager:.*rds!db-/,
+    );
+    expect(r.notes.join(" ")).not.toContain("sets a new master password");
+    const plan = await planIn(cwd);
+    expect(brief(plan.refused)).toEqual(["secret my-app/prod/db-password create "]);
+    expect(plan.refused[0].reason).toContain("RDS manages the master password");
+    // up: the password step refuses too (a user error, before any password is set).
+    const e = await up(fake, deriveDesired(await requireConfig(ctxIn(cwd)), "aws")).catch((x: unknown) => x);
+    expect(isEbdbError(e) && [e.code, e.exitCode]).toEqual(["RDS_MANAGES_PASSWORD", 2]);
+    expect(fake.calls.filter((c) => c.command === "ModifyDBInstance" && c.input.MasterUserPassword)).toEqual(
+      [],
+    );
+
+    // As RDS: no MasterUserPassword while it manages the password.
+    const direct = await new RDSClient({ region: "us-east-1" })
+      .send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, MasterUserPassword: "Another-pa55" }))
+      .catch((x: Error) => x.name);
+    expect(direct).toBe("InvalidParameterCombination");
+
+    // DB_MASTER_PASSWORD given: up sets it with RDS's management off, and the application reaches the
+    // instance with it; emptied again, the plan has nothing left to do to the instance or the secret.
+    const file = join(cwd, "config.env");
+    await writeFile(file, text.replace(/^DB_MASTER_PASSWORD=.*$/m, "DB_MASTER_PASSWORD='Handed-0ver-pw'"));
+    const handed = await planIn(cwd);
+    expect(handed.refused).toEqual([]);
+    expect(handed.changes.find((c) => c.kind === "secret")!.reason).toContain("turning off RDS's management");
+    await up(fake, deriveDesired(await requireConfig(ctxIn(cwd)), "aws"), { applyImmediately: true });
+    const modify = fake.calls.filter(
+      (c) => c.command === "ModifyDBInstance" && c.input.MasterUserPassword && !c.error,
+    );
+    expect(modify.map((c) => c.input.ManageMasterUserPassword)).toEqual([false]);
+    const inst = fake.state.region().rds.instances.get(id)!;
+    expect([inst.masterUserSecretArn, inst.masterPassword]).toEqual([undefined, "Handed-0ver-pw"]);
+    fake.clock.advance(30 * 60_000);
+    for (const [family, v] of Object.entries(appDatabases(fake, "my-app-prod")))
+      expect(v, family).toEqual({ instance: id, problems: [] });
+    await writeFile(file, text);
+    const after = await planIn(cwd);
+    expect([brief(after.changes), brief(after.refused)]).toEqual([[], []]);
   });
 });
