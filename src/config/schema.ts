@@ -497,7 +497,7 @@ export const KEYS = [
     defaultDoc: "`${DB_INSTANCE_IDENTIFIER}-sg`",
     allowed: "1-255 characters, not starting with `sg-`",
     description:
-      "The instance's security group, in the EB environment's VPC: ebdb makes it, or uses the existing one of that name (`ebdb adopt` names the instance's own); it admits the engine's port only from the clients DB_ACCESS_MODE names.",
+      "The instance's security group, in the EB environment's VPC: ebdb makes it, or uses the existing one of that name (`ebdb adopt` names the instance's own); it admits the engine's port only from the clients DB_ACCESS_MODE names (an existing group keeps the rules ebdb did not add).",
     emptyOk: true,
   },
   {

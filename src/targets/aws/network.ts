@@ -18,11 +18,26 @@ export interface LiveSg {
   name: string;
   vpcId: string;
   ingress: IpPermission[];
+  /**
+   * false: a group ebdb did not make (no ebdb:managed tag: the user's, or EB's, that `ebdb adopt`
+   * named), whose rules ebdb did not add are left as they are. Undefined: ebdb's own.
+   */
+  ebdbMade?: boolean;
 }
 
 function toLive(g: SecurityGroup): LiveSg {
-  return { id: g.GroupId!, name: g.GroupName!, vpcId: g.VpcId!, ingress: g.IpPermissions ?? [] };
+  return {
+    id: g.GroupId!,
+    name: g.GroupName!,
+    vpcId: g.VpcId!,
+    ingress: g.IpPermissions ?? [],
+    ebdbMade: (g.Tags ?? []).some((t) => t.Key === "ebdb:managed" && t.Value === "true"),
+  };
 }
+
+/** How the descriptions of the rules ebdb adds end, so it knows its own in a group it did not make. */
+const EBDB_MARK = "(managed by ebdb)";
+const EBDB_RULE = `database clients ${EBDB_MARK}`;
 
 /** Our security groups in the VPC, by name (one call for both). */
 export async function readSecurityGroups(
@@ -102,7 +117,11 @@ export function ruleMatches(p: IpPermission, port: number, sourceId: string): bo
   );
 }
 
-/** What is wrong with the DB security group's ingress: the wanted rule is missing, and/or other rules exist. */
+/**
+ * What is wrong with the DB security group's ingress: the wanted rule is missing, and/or other rules
+ * exist. In a group ebdb did not make (`ebdbMade` false) only the rules ebdb added count as extra:
+ * the owner's other sources (a bastion, an address range) stay.
+ */
 export function ingressDrift(
   sg: LiveSg,
   port: number,
@@ -118,16 +137,19 @@ export function ingressDrift(
     const ours = onPort && pairs.some((g) => g.GroupId === sourceId);
     if (ours) found = true;
     // `keep`: other groups of ours that may reach the port (RDS Proxy's, which proxy.ts manages).
-    const others = onPort
-      ? pairs.filter((g) => g.GroupId !== sourceId && !keep.includes(g.GroupId ?? ""))
-      : pairs;
+    const mine = <T extends { Description?: string }>(list: T[] | undefined): T[] =>
+      (list ?? []).filter((x) => sg.ebdbMade !== false || (x.Description ?? "").endsWith(EBDB_MARK));
+    const others = mine(
+      onPort ? pairs.filter((g) => g.GroupId !== sourceId && !keep.includes(g.GroupId ?? "")) : pairs,
+    );
+    const [v4, v6, lists] = [mine(p.IpRanges), mine(p.Ipv6Ranges), mine(p.PrefixListIds)];
     const rest: IpPermission = {
       IpProtocol: p.IpProtocol,
       FromPort: p.FromPort,
       ToPort: p.ToPort,
-      IpRanges: p.IpRanges?.length ? p.IpRanges : undefined,
-      Ipv6Ranges: p.Ipv6Ranges?.length ? p.Ipv6Ranges : undefined,
-      PrefixListIds: p.PrefixListIds?.length ? p.PrefixListIds : undefined,
+      IpRanges: v4.length ? v4 : undefined,
+      Ipv6Ranges: v6.length ? v6 : undefined,
+      PrefixListIds: lists.length ? lists : undefined,
       UserIdGroupPairs: others.length ? others : undefined,
     };
     if (rest.IpRanges || rest.Ipv6Ranges || rest.PrefixListIds || rest.UserIdGroupPairs?.length) {
@@ -188,7 +210,7 @@ export async function ensureIngress(
               IpProtocol: "tcp",
               FromPort: port,
               ToPort: port,
-              UserIdGroupPairs: [{ GroupId: sourceId, Description: "database clients (managed by ebdb)" }],
+              UserIdGroupPairs: [{ GroupId: sourceId, Description: EBDB_RULE }],
             },
           ],
         }),

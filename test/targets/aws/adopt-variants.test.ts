@@ -69,6 +69,8 @@ interface ByHand {
   replicas?: { name: string; instanceClass?: string }[];
   /** EB environment properties beside DB_HOST (which names the endpoint). */
   props?: Record<string, string>;
+  /** The database's group also admits a bastion's group and an address range. */
+  bastion?: boolean;
 }
 
 /** A database made by hand in the EB environment's VPC; the environment's DB_HOST names its endpoint. */
@@ -88,6 +90,11 @@ async function byHand(id: string, o: ByHand): Promise<string> {
   const sg = await ec2.send(
     new CreateSecurityGroupCommand({ GroupName: `${id}-db`, Description: "by hand", VpcId: w.env.vpcId }),
   );
+  const bastion = o.bastion
+    ? await ec2.send(
+        new CreateSecurityGroupCommand({ GroupName: "bastion", Description: "ssh", VpcId: w.env.vpcId }),
+      )
+    : null;
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId: sg.GroupId,
@@ -96,7 +103,11 @@ async function byHand(id: string, o: ByHand): Promise<string> {
           IpProtocol: "tcp",
           FromPort: port,
           ToPort: port,
-          UserIdGroupPairs: [{ GroupId: w.env.instanceSecurityGroupId }],
+          UserIdGroupPairs: [
+            { GroupId: w.env.instanceSecurityGroupId },
+            ...(bastion ? [{ GroupId: bastion.GroupId, Description: "bastion" }] : []),
+          ],
+          ...(bastion ? { IpRanges: [{ CidrIp: "10.0.0.0/16", Description: "office VPN" }] } : {}),
         },
       ],
     }),
@@ -241,6 +252,20 @@ const BY_HAND: [string, ByHand, (text: string, r: Awaited<ReturnType<typeof adop
         field: "multiAz",
         to: true,
       });
+    },
+  ],
+  [
+    "pg-bastion",
+    {
+      // The database's own group also admits a bastion and the office VPN: ebdb leaves what it did not
+      // add; a replica made by hand under the name ebdb gives its second replica keeps that index.
+      instance: { DeletionProtection: true },
+      bastion: true,
+      replicas: [{ name: "pg-bastion-replica-2" }],
+    },
+    (text) => {
+      expect(text).toContain('DB_ACCESS_MODE="eb-sg"');
+      expect(text).toContain('DB_READ_REPLICA_COUNT="1"');
     },
   ],
   [
