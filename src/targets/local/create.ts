@@ -8,6 +8,7 @@ import { faultPoint } from "./fault.js";
 import { archiveTree, copyDir, ensureDir, extractArchive, readFileSafe, removeTree } from "./fs-safe.js";
 import { backupArchive } from "./backup-data.js";
 import { fillTemplateCache } from "./template-cache.js";
+import { takeTemplate } from "./template-prefetch.js";
 import { nodeDir, passMode, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta, slotName, writeMeta } from "./meta.js";
 import { projectCertificate, tlsFiles, writeNodeFiles } from "./node-files.js";
@@ -24,14 +25,7 @@ import {
 } from "./roles.js";
 import type { Session } from "./session.js";
 import { settingsFor } from "./settings.js";
-import {
-  getTemplate,
-  moveTemplate,
-  refillSpares,
-  releaseTemplate,
-  TEMPLATE_DB,
-  takeSpare,
-} from "./template.js";
+import { moveTemplate, refillSpares, releaseTemplate, TEMPLATE_DB, takeSpare } from "./template.js";
 import { reservedPorts, rewriteConf, startNode, syncInBackground } from "./nodes.js";
 import { removeNodeDir } from "./sweep.js";
 
@@ -67,7 +61,7 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
     s.password(),
     s.internal(),
     projectCertificate(layout),
-    getTemplate(bins, s.templateUser(), s.cache, s.ctx.env).then((t) => {
+    takeTemplate(bins, s.templateUser(), s.cache, s.ctx.env).then((t) => {
       if (t.fillCache)
         io.event({
           type: "info",

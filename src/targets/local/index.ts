@@ -33,6 +33,7 @@ import { createState, openSession, refuseIfDestroyed, type Session } from "./ses
 import { requirePrimary } from "./settings.js";
 import { localStatus } from "./status.js";
 import { removeNodeDir, sweepNodeDirs, sweepTemporaries } from "./sweep.js";
+import { prefetchTemplate } from "./template-prefetch.js";
 import { requireVerifiableTls } from "./tls-drift.js";
 
 /** The backup agent runs while backups are on and the primary runs (backup-agent.ts); else it is stopped. */
@@ -97,14 +98,21 @@ export function createLocalTarget(ctx: CommandContext): Target {
         d.identifier,
         what,
         async () => {
-          await refuseIfDestroyed((await session(d)).layout, d.identifier);
+          const s = await session(d);
+          await refuseIfDestroyed(s.layout, d.identifier);
           // A bad EBDB_BACKUP_AGENT_INTERVAL is refused before anything is done.
           if (what === "up") agentTiming(ctx.env);
-          const r = await fn();
-          // Whether or not it changed anything, `up` leaves the backup agent running (restarting
-          // one that was killed), or stopped when backups are off.
-          if (what === "up") await keepBackupAgent(await session(d));
-          return r;
+          // A first `up` starts its initdb now, beside observing and planning (template-prefetch.ts).
+          const release = what === "up" ? await prefetchTemplate(s) : null;
+          try {
+            const r = await fn();
+            // Whether or not it changed anything, `up` leaves the backup agent running (restarting
+            // one that was killed), or stopped when backups are off.
+            if (what === "up") await keepBackupAgent(await session(d));
+            return r;
+          } finally {
+            await release?.();
+          }
         },
         { io: ctx.io, create: true },
       );
