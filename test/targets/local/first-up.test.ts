@@ -5,7 +5,7 @@ import pg from "pg";
 import { afterAll, describe, expect, test } from "vitest";
 import { findBinaries } from "../../../src/targets/local/binaries.js";
 import { templateUser } from "../../../src/targets/local/server-user.js";
-import { cliProject, connect, type CliProject, serversOf } from "./interrupt-harness.js";
+import { cliProject, connect, type CliProject, REPLICAS, serversOf } from "./interrupt-harness.js";
 
 // A new user's very first `up` (no initdb template cached): the primary is made from the fresh
 // initdb build itself and the cache is filled afterwards by a detached process (issue 13). The
@@ -109,6 +109,28 @@ describe("the first up with no template cached", () => {
     expect(upB.code, upB.err).toBe(0);
     expect(upB.out + upB.err).not.toMatch(/Ran initdb/);
     expect(await query(b, "SELECT 1 + 1 AS n")).toEqual([{ n: 2 }]);
+  });
+
+  test("with the cache off and replicas: the replicas unpack the first backup's tar and stream", async () => {
+    const p = cliProject("firstr", [...REPLICAS]);
+    projects.push(p);
+    const up = p.run(["up", "--yes"], { ...env, EBDB_TEMPLATE_CACHE: "off" });
+    expect(up.code, up.err).toBe(0);
+    const st = p.status();
+    expect(st.nodes.map((n) => [n.role, n.state])).toEqual([
+      ["primary", "running"],
+      ["replica", "running"],
+    ]);
+    await query(p, "CREATE TABLE r (id int); INSERT INTO r VALUES (7)");
+    const replica = st.nodes[1].name;
+    const deadline = Date.now() + 30_000;
+    let rows: unknown[] = [];
+    while (Date.now() < deadline) {
+      rows = await query(p, "SELECT id FROM r", replica).catch(() => []);
+      if (rows.length) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(rows).toEqual([{ id: 7 }]);
   });
 
   test("a fill killed before it installs leaves no template anyone uses; the next fill installs one", async () => {
