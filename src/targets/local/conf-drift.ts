@@ -25,6 +25,8 @@ const RELOADABLE = new Set([
   "archive_command",
   "archive_library",
   "basic_archive.archive_directory",
+  // Issue 13: restores and new replicas sync their copy with one syncfs().
+  "recovery_init_sync_method",
 ]);
 
 function major(meta: NodeMeta): number {
