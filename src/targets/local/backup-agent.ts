@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, constants as fsc, openSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readdir, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { systemError, userError } from "../../errors.js";
@@ -165,14 +166,15 @@ export async function stopBackupAgent(l: Layout, opts: { timeoutMs?: number } = 
     return false;
   }
   const deadline = Date.now() + (opts.timeoutMs ?? 5_000);
-  while (Date.now() < deadline) {
-    if (!running(r)) return true;
-    await sleep(20);
-  }
+  while (running(r) && Date.now() < deadline) await sleep(20);
   try {
-    process.kill(r.pid, "SIGKILL");
+    if (running(r)) process.kill(r.pid, "SIGKILL");
   } catch {
     // gone meanwhile
   }
+  // An agent stopped while it waited for the lock leaves its candidate file (lock.ts) behind.
+  const prefix = `${basename(l.lockFile)}.${r.pid}-`;
+  for (const name of await readdir(dirname(l.lockFile)).catch(() => [] as string[]))
+    if (name.startsWith(prefix)) await rm(join(dirname(l.lockFile), name), { force: true });
   return true;
 }

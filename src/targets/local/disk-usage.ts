@@ -48,13 +48,26 @@ export async function recordBackupUsage(s: Session): Promise<number> {
   return bytes;
 }
 
-/** The space base backups take as last recorded; measured (not recorded: status changes nothing) when never recorded. */
-export async function backupUsage(s: Session): Promise<number> {
+/** The space base backups take as last recorded; null when never recorded (or unreadable). */
+export async function recordedBackupUsage(s: Session): Promise<number | null> {
   try {
     const u = JSON.parse((await readFileSafe(usageFile(s))) ?? "null") as { bytes?: unknown } | null;
     if (u && typeof u.bytes === "number") return u.bytes;
   } catch {
     // unreadable: measure
   }
-  return (await diskUsage([s.layout.backupsDir]))[0];
+  return null;
+}
+
+/**
+ * Bytes under each of `paths` and the space base backups take, with one `du` for all: the backups'
+ * as recorded, measured with the rest (not recorded: status changes nothing) when never recorded.
+ */
+export async function usageWithBackups(
+  s: Session,
+  paths: string[],
+): Promise<{ sizes: number[]; backups: number }> {
+  const recorded = await recordedBackupUsage(s);
+  const sizes = await diskUsage(recorded === null ? [...paths, s.layout.backupsDir] : paths);
+  return { sizes: sizes.slice(0, paths.length), backups: recorded ?? sizes[paths.length] };
 }

@@ -1,3 +1,4 @@
+import type { SecureContext } from "node:tls";
 import type pg from "pg";
 import { systemError } from "../../errors.js";
 import type { Secret } from "../../model/secret.js";
@@ -43,6 +44,19 @@ const PINNED = [
   .map((x) => `-c ${x}`)
   .join(" ");
 
+const contexts = new Map<string, SecureContext>();
+
+/** One TLS context per CA for the process: each costs OpenSSL some milliseconds to make (status opens one connection per node). */
+async function contextFor(ca: string): Promise<SecureContext> {
+  let c = contexts.get(ca);
+  if (!c) {
+    const { createSecureContext } = await import("node:tls");
+    c = createSecureContext({ ca });
+    contexts.set(ca, c);
+  }
+  return c;
+}
+
 /**
  * Opens a TLS connection to a local server for ebdb's own work, verifying the server's certificate
  * against the project's CA (`ca`, PEM) and its address: a program that took a stopped server's port
@@ -63,7 +77,7 @@ export async function connect(
     user,
     password: password.reveal(),
     database,
-    ssl: { ca: opts.ca, rejectUnauthorized: true },
+    ssl: { secureContext: await contextFor(opts.ca), rejectUnauthorized: true },
     enableChannelBinding: true,
     options: PINNED,
     connectionTimeoutMillis: opts.timeoutMs ?? 10_000,

@@ -4,7 +4,7 @@ import type { NodeStatus, ReplicationSlotStatus, StatusReport } from "../target.
 import { archiveFailures } from "./archive-log.js";
 import { archivedSegment } from "./conf.js";
 import { listBackups, pitrBases, toBackupInfo } from "./backups.js";
-import { backupUsage, diskUsage } from "./disk-usage.js";
+import { usageWithBackups } from "./disk-usage.js";
 import { exists } from "./fs-util.js";
 import { logFileOf, pgdataOf } from "./layout.js";
 import { listMetas, type NodeMeta } from "./meta.js";
@@ -147,9 +147,9 @@ export async function localStatus(s: Session): Promise<StatusReport> {
   const views = await viewNodes(s);
   // One du (C, no Node promise per file) for the data and the archive; the backups' total is the
   // one recorded when a backup came or went, so status never walks every snapshot.
-  const sizesP = Promise.all([
-    diskUsage([...views.map((v) => pgdataOf(s.layout, v.meta.name)), s.layout.archiveDir]),
-    backupUsage(s),
+  const sizesP = usageWithBackups(s, [
+    ...views.map((v) => pgdataOf(s.layout, v.meta.name)),
+    s.layout.archiveDir,
   ]);
   sizesP.catch(() => {});
   const primary = views.find((v) => v.meta.role === "primary");
@@ -241,7 +241,7 @@ export async function localStatus(s: Session): Promise<StatusReport> {
       `The disk holding the data (${disk.path}) is ${disk.usedPercent}% full, ${mib(disk.availableBytes)} available: when it fills, the primary stops accepting writes and snapshots, restores and replicas fail. Free some space.`,
     );
   }
-  const [sizes, backupBytes] = await sizesP;
+  const { sizes, backups: backupBytes } = await sizesP;
   const archiveBytes = sizes[views.length];
   const nodeBytes = sizes.slice(0, views.length);
   if (views.length > 0) {
