@@ -2,9 +2,9 @@ import { SYSTEM_DATABASES } from "../config/catalog/reserved-words.js";
 import { bashQuote } from "../config/template.js";
 import type { Engine } from "../model/config.js";
 import { KEYS, type KeyDef, SECTIONS } from "../config/schema.js";
-import { ownGroupOf, productionDifferences, replicaClassNote } from "./differences.js";
+import { ownGroupOf, productionDifferences, replicaClassNote, replicaSettingsNote } from "./differences.js";
 
-export { productionDifferences, replicaClassNote };
+export { productionDifferences, replicaClassNote, replicaSettingsNote };
 
 /**
  * An RDS instance ebdb did not make, as `ebdb adopt` reads it: plain values (no SDK shape), each
@@ -49,7 +49,14 @@ export interface AdoptedDatabase {
   securityGroups: { id: string; name: string }[];
   subnetGroup: string;
   /** Read replicas, in the order they keep as ebdb's replicas (1, 2, ...). */
-  replicas: { name: string; instanceClass: string }[];
+  replicas: {
+    name: string;
+    instanceClass: string;
+    /** Its own settings where RDS does not copy the primary's (CreateDBInstanceReadReplica); absent: as the primary's. */
+    performanceInsights?: boolean;
+    logExports?: string[];
+    maxAllocatedGiB?: number | null;
+  }[];
   /** The EB environment that uses the database, when one was found. */
   eb: {
     application: string;

@@ -24,6 +24,31 @@ export function replicaClassNote(db: AdoptedDatabase): string | null {
 }
 
 /**
+ * Replicas whose Performance Insights, log exports or storage autoscaling differ from the primary's
+ * (RDS does not copy them to a replica made by hand): ebdb gives its replicas the primary's, so
+ * `plan` changes them (online). Null when all agree. Pure.
+ */
+export function replicaSettingsNote(db: AdoptedDatabase): string | null {
+  const same = (a: string[], b: string[]) => [...a].sort().join() === [...b].sort().join();
+  const parts = db.replicas.flatMap((r) => {
+    const what: string[] = [];
+    if (r.performanceInsights !== undefined && r.performanceInsights !== db.performanceInsights.enabled)
+      what.push(`Performance Insights ${db.performanceInsights.enabled ? "on" : "off"}`);
+    if (r.logExports !== undefined && !same(r.logExports, db.logExports))
+      what.push(`log exports ${db.logExports.join(",") || "none"}`);
+    if (r.maxAllocatedGiB !== undefined && r.maxAllocatedGiB !== db.maxAllocatedGiB)
+      what.push(
+        db.maxAllocatedGiB === null
+          ? "storage autoscaling off"
+          : `storage autoscaling to ${db.maxAllocatedGiB} GiB`,
+      );
+    return what.length ? [`${r.name}: ${what.join(", ")}`] : [];
+  });
+  if (parts.length === 0) return null;
+  return `ebdb gives its replicas the primary's settings, so \`plan\` changes (online) ${parts.join("; ")}`;
+}
+
+/**
  * Settings of the live instance below the production defaults of ebdb's schema (the spec's guide):
  * Multi-AZ, encryption, backups, deletion protection, gp3, storage autoscaling, Performance Insights,
  * TLS enforcement and the slow-query log (from ebdb's own parameter group).

@@ -1,5 +1,10 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { type AdoptedConfig, configFromInstance, replicaClassNote } from "../adopt/config-from-instance.js";
+import {
+  type AdoptedConfig,
+  configFromInstance,
+  replicaClassNote,
+  replicaSettingsNote,
+} from "../adopt/config-from-instance.js";
 import { encryptionPath } from "../plan/encryption-path.js";
 import { fileLabel } from "../config/format-problem.js";
 import { parseEnv } from "../config/parse.js";
@@ -172,8 +177,8 @@ export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<Ad
       `ebdb keeps the master password in Secrets Manager (${config.names.secret}), which does not exist yet: the first \`ebdb up --target aws\` sets a new master password on ${id} and gives it to the application through the EB environment. To keep the current one, set DB_MASTER_PASSWORD in config.env for that first up (single quotes; then empty it again: the secret keeps it).`,
     );
   }
-  const classes = replicaClassNote(read.db);
-  if (classes) notes.push(`${classes[0].toUpperCase()}${classes.slice(1)}.`);
+  for (const note of [replicaClassNote(read.db), replicaSettingsNote(read.db)])
+    if (note) notes.push(`${note[0].toUpperCase()}${note.slice(1)}.`);
   if (!read.db.encrypted) notes.push(encryptionPath(id, read.db.allocatedGiB, read.replicas.length));
   notes.push(
     read.coupling

@@ -236,6 +236,9 @@ export async function readForAdopt(
     replicas: replicas.map((r) => ({
       name: r.DBInstanceIdentifier!,
       instanceClass: r.DBInstanceClass ?? "",
+      performanceInsights: r.PerformanceInsightsEnabled ?? false,
+      logExports: [...(r.EnabledCloudwatchLogsExports ?? [])],
+      maxAllocatedGiB: r.MaxAllocatedStorage ?? null,
     })),
     eb: env
       ? {

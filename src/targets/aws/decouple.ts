@@ -183,7 +183,10 @@ export async function decoupleAws(ctx: AwsCtx): Promise<DecoupleReport> {
     }
     if (coupledHere() && env.rdsOptions.DBDeletionPolicy !== "Retain") {
       await updateEnvironment(ctx, env, {
-        set: [{ Namespace: NS_RDS, OptionName: "DBDeletionPolicy", Value: "Retain" }],
+        set: [
+          { Namespace: NS_RDS, OptionName: "DBDeletionPolicy", Value: "Retain" },
+          ...storageInStep(env, inst),
+        ],
         remove: [],
       });
       env = await readEnvironment(aws, env.application, env.name);
@@ -274,7 +277,10 @@ export async function decoupleAws(ctx: AwsCtx): Promise<DecoupleReport> {
     }
     const since = ctx.clock.now();
     await updateEnvironment(ctx, env, {
-      set: [{ Namespace: NS_RDS, OptionName: "HasCoupledDatabase", Value: "false" }],
+      set: [
+        { Namespace: NS_RDS, OptionName: "HasCoupledDatabase", Value: "false" },
+        ...storageInStep(env, inst),
+      ],
       remove: [],
     });
     env = await readEnvironment(aws, env.application, env.name);
@@ -297,6 +303,23 @@ export async function decoupleAws(ctx: AwsCtx): Promise<DecoupleReport> {
     await finish("uncouple", "already", `EB environment ${env.name} does not hold ${id}`, true);
   }
   return { identifier: id, environment: env.name, steps };
+}
+
+/**
+ * EB's DBAllocatedStorage option brought up to the instance's storage when it grew outside EB (storage
+ * autoscaling, or a change in RDS): EB refuses any update of the environment whose option is below
+ * the instance's size ("DB Allocated storage should be more than the previous value"; the loop of EB
+ * roadmap #303), so the value the instance has goes with the update. Nothing when they agree.
+ */
+function storageInStep(
+  env: LiveEnv,
+  inst: DBInstance,
+): { Namespace: string; OptionName: string; Value: string }[] {
+  const option = Number(env.rdsOptions.DBAllocatedStorage);
+  const live = inst.AllocatedStorage ?? 0;
+  return Number.isFinite(option) && option < live
+    ? [{ Namespace: NS_RDS, OptionName: "DBAllocatedStorage", Value: String(live) }]
+    : [];
 }
 
 /**

@@ -435,3 +435,86 @@ describe("ebdb adopt: a master password RDS manages (ManageMasterUserPassword)",
     expect([brief(after.changes), brief(after.refused)]).toEqual([[], []]);
   });
 });
+
+describe("ebdb decouple: a coupled database changed outside EB", () => {
+  it("storage grown, Performance Insights and log exports on, a replica and an office range added by hand: decouple lets go, the application reaches it throughout", async () => {
+    ({ fake } = world({ dbSubnets: true }));
+    const id = await addCoupledDatabase(fake, {
+      app: "my-app",
+      env: "my-app-prod",
+      engine: "mysql",
+      engineVersion: "8.0.39",
+      instanceClass: "db.t3.medium",
+      password: "coupled-Pa55word",
+    });
+    const rds = new RDSClient({ region: "us-east-1" });
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        BackupRetentionPeriod: 7,
+        EnablePerformanceInsights: true,
+        CloudwatchLogsExportConfiguration: { EnableLogTypes: ["error"] },
+        ApplyImmediately: true,
+      }),
+    );
+    fake.clock.advance(30 * 60_000);
+    // What storage autoscaling does by itself: EB's DBAllocatedStorage (20) is now below the instance's.
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        StorageType: "gp3",
+        AllocatedStorage: 30,
+        MaxAllocatedStorage: 100,
+        ApplyImmediately: true,
+      }),
+    );
+    fake.clock.advance(120 * 60_000);
+    await rds.send(
+      new CreateDBInstanceReadReplicaCommand({
+        DBInstanceIdentifier: "my-reader",
+        SourceDBInstanceIdentifier: id,
+      }),
+    );
+    fake.clock.advance(30 * 60_000);
+    const dbSg = fake.state.region().rds.instances.get(id)!.vpcSecurityGroupIds[0];
+    await new EC2Client({ region: "us-east-1" }).send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: dbSg,
+        IpPermissions: [
+          { IpProtocol: "tcp", FromPort: 3306, ToPort: 3306, IpRanges: [{ CidrIp: "10.9.0.0/16" }] },
+        ],
+      }),
+    );
+
+    const cwd = await folder("coupled-changed");
+    const r = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
+    // What RDS did not copy to the replica made by hand is what the plan would change: adopt names it.
+    expect(r.notes.join(" ")).toContain(
+      "`plan` changes (online) my-reader: Performance Insights on, log exports error, storage autoscaling to 100 GiB",
+    );
+    const coupled = await planIn(cwd);
+    expect(brief(coupled.changes)).toEqual([]);
+    expect(new Set(coupled.refused.map((c) => c.resource))).toEqual(new Set(["my-reader"]));
+
+    const report = await decouple(ctxIn(cwd), { clock: fake.clock });
+    expect(report.steps.map((s) => s.outcome)).toEqual(["done", "done", "done", "done"]);
+    const inst = fake.state.region().rds.instances.get(id)!;
+    expect([inst.status, inst.deletionProtection, inst.allocatedStorage]).toEqual(["available", true, 30]);
+    for (const [family, v] of Object.entries(appDatabases(fake, "my-app-prod")))
+      expect(v, family).toEqual({ instance: id, problems: [] });
+    const after = await planIn(cwd);
+    expect(brief(after.refused)).toEqual([]);
+    expect(brief(after.changes).sort()).toEqual([
+      "replica my-reader update logExports",
+      "replica my-reader update performanceInsights.enabled",
+      "replica my-reader update storage.maxAllocatedGiB",
+    ]);
+    // The office range on EB's group stays.
+    expect(
+      fake.state
+        .region()
+        .ec2.securityGroups.get(dbSg)!
+        .ingress.map((x) => x.cidr ?? x.sourceGroupId),
+    ).toContain("10.9.0.0/16");
+  });
+});
