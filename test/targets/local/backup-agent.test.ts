@@ -1,6 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { CommandContext } from "../../../src/api/context.js";
@@ -25,6 +27,7 @@ import { eventually } from "./harness.js";
 // 0.25 s (EBDB_BACKUP_DAY_SECONDS, EBDB_BACKUP_AGENT_INTERVAL), so retention (DB_BACKUP_RETENTION_DAYS=1)
 // works on a test's time scale. Nothing but the agent acts between `up` and the checks: no ebdb command runs.
 const DAY_MS = 2_000;
+const bin = fileURLToPath(new URL("../../../bin/ebdb.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "ebdb-agent-"));
 const app = `agent${process.pid % 1000}`;
 writeFileSync(
@@ -205,11 +208,19 @@ describe("the backup agent (local): daily base backups and retention on time, wi
     // leaves what the interrupted-backup tests cover.
     await target.lock!(desired, "test", async () => process.kill(killed, "SIGKILL"));
     await eventually(async () => ((await agentPid(s.layout)) === null ? true : undefined));
-    const again = await up(ctx);
-    expect(again.changed).toBe(false);
+    // `ebdb up` as a user runs it: the agent it starts outlives it.
+    const cli = spawnSync(process.execPath, [bin, "up", "--yes", "--json"], {
+      cwd: dir,
+      env: ctx.env,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout).changed).toBe(false);
     const restarted = await agentPid(s.layout);
     expect(restarted).toBeGreaterThan(0);
     expect(restarted).not.toBe(killed);
+    expect(procStat(restarted!)?.ppid).not.toBe(process.pid);
 
     await down(ctx);
     expect(gone(restarted!)).toBe(true);
