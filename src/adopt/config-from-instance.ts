@@ -86,6 +86,8 @@ export interface AdoptedDatabase {
     scaleOutCooldownSeconds: number;
     maxLagSeconds: number;
   } | null;
+  /** The instance's ebdb:app and ebdb:env tags (an earlier `up` or adopt set them); absent or null: none. */
+  ebdbTags?: { app: string; env: string } | null;
   /** ebdb's RDS Proxy (`<identifier>-proxy`, an earlier `up` made it) exists. Absent: none. */
   rdsProxy?: boolean;
   /** A Secrets Manager secret holding the master password (RDS-managed, MasterUserSecret), if any. */
@@ -113,8 +115,20 @@ function nameOf(s: string, fallback: string): string {
   return n || fallback;
 }
 
-/** APP_NAME and ENV_NAME from the EB names: `shop` and `shop-prod` give `shop` and `prod`. */
-function appAndEnv(db: AdoptedDatabase): { app: string; env: string } {
+/**
+ * APP_NAME and ENV_NAME: those an earlier `up` or adopt tagged the instance with (ebdb's secret and
+ * other names derive from them), else from the EB names: `shop` and `shop-prod` give `shop` and `prod`.
+ */
+function appAndEnv(db: AdoptedDatabase): { app: string; env: string; tagged: boolean } {
+  const derived = namesFromEb(db);
+  if (!db.ebdbTags) return { ...derived, tagged: false };
+  const app = nameOf(db.ebdbTags.app, "app");
+  const env = nameOf(db.ebdbTags.env, "prod");
+  // Tags equal to the derived names (adopt's own, from a first run) keep the comment a rerun compares.
+  return { app, env, tagged: app !== derived.app || env !== derived.env };
+}
+
+function namesFromEb(db: AdoptedDatabase): { app: string; env: string } {
   if (!db.eb) return { app: nameOf(db.identifier, "app"), env: "prod" };
   const app = nameOf(db.eb.application, "app");
   const envName = nameOf(db.eb.environment, "prod");
@@ -132,7 +146,7 @@ function appAndEnv(db: AdoptedDatabase): { app: string; env: string } {
  * password is never written: ebdb keeps it in Secrets Manager. Pure.
  */
 export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
-  const { app, env } = appAndEnv(db);
+  const { app, env, tagged } = appAndEnv(db);
   const sg = db.securityGroups[0];
   const replicaClass = db.replicas[0]?.instanceClass ?? db.instanceClass;
   const n = db.replicas.length;
@@ -145,8 +159,22 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
   const ebSrc = eb ? `EB environment ${eb.application}/${eb.environment} (${eb.foundBy})` : "";
   // A null value is written commented out, with its source saying why.
   const v: Record<string, [string | null, string]> = {
-    APP_NAME: [app, eb ? `from the EB application name ${eb.application}` : "from the identifier"],
-    ENV_NAME: [env, eb ? `from the EB environment name ${eb.environment}` : "ebdb's default"],
+    APP_NAME: [
+      app,
+      tagged
+        ? "the instance's ebdb:app tag"
+        : eb
+          ? `from the EB application name ${eb.application}`
+          : "from the identifier",
+    ],
+    ENV_NAME: [
+      env,
+      tagged
+        ? "the instance's ebdb:env tag"
+        : eb
+          ? `from the EB environment name ${eb.environment}`
+          : "ebdb's default",
+    ],
     ...(eb
       ? {
           EB_APPLICATION_NAME: [eb.application, `the application of ${ebSrc}`],

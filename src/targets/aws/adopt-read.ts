@@ -255,6 +255,10 @@ export async function readForAdopt(
     masterUserSecretArn: primary.MasterUserSecret?.SecretArn ?? null,
     autoscaling,
     rdsProxy,
+    ebdbTags:
+      tagOf(primary, "ebdb:app") && tagOf(primary, "ebdb:env")
+        ? { app: tagOf(primary, "ebdb:app")!, env: tagOf(primary, "ebdb:env")! }
+        : null,
   };
   return { db, primary, replicas, env, coupling: coupled ? coupling : null };
 }

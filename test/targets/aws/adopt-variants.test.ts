@@ -320,9 +320,16 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
     });
   }
 
-  it("after an earlier `up` (autoscaled replicas of another class, RDS Proxy, client security group, own parameter group): nothing to plan", async () => {
+  it("after an earlier `up` (its own APP_NAME and ENV_NAME, autoscaled replicas of another class, RDS Proxy, client security group, own parameter group): nothing to plan", async () => {
     ({ fake } = world());
     const desired = desiredOf({
+      // Names of its own beside EB's: ebdb's secret and tags follow APP_NAME and ENV_NAME.
+      appName: "shop",
+      envName: "live",
+      identifier: "shop-db",
+      ebApplication: "my-app",
+      ebEnvironment: "my-app-prod",
+      dbName: "orders",
       instanceClass: "db.t3.medium",
       slowQueryMs: 250,
       rdsProxy: true,
@@ -343,12 +350,18 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
     const cwd = await folder("after-up");
     const r = await adopt(ctxIn(cwd), { identifier: desired.identifier, clock: fake.clock });
     expect(r.differences).toEqual([]);
+    expect(r.tagged).not.toContain("shop-db");
     const plan = await planIn(cwd);
     expect(brief(plan.changes)).toEqual([]);
     expect(brief(plan.refused)).toEqual([]);
     const config = await requireConfig(ctxIn(cwd));
     expect(config.replicas).toEqual(desired.config.replicas);
     expect([config.rdsProxy, config.accessMode, config.slowQueryMs]).toEqual([true, "client-sg", 250]);
+    expect([config.appName, config.envName, config.names.secret]).toEqual([
+      "shop",
+      "live",
+      "shop/live/db-password",
+    ]);
   });
 
   it("coupled, Multi-AZ, DBDeletionPolicy Snapshot, replicas of two classes: adopt says the plan will resize one", async () => {
