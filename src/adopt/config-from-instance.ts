@@ -307,7 +307,7 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
       : {
           DB_PARAMETER_GROUP_NAME: [
             db.parameterGroup,
-            `${RDS} DBParameterGroups: the instance keeps its group (${db.slowQueryMs === null ? "no slow statements logged" : `slow statements from ${db.slowQueryMs} ms`}; TLS not enforced unless the group sets rds.force_ssl)`,
+            `${RDS} DBParameterGroups: the instance keeps its group (${db.slowQueryMs === null ? "no slow statements logged" : `slow statements from ${db.slowQueryMs} ms`}; TLS not enforced unless the group sets ${db.engine === "postgres" ? "rds.force_ssl" : "require_secure_transport"})`,
           ] as [string, string],
         }),
     DB_CLOUDWATCH_LOGS_EXPORTS: [

@@ -117,6 +117,22 @@ async function readAutoscalerPolicy(
   }
 }
 
+/**
+ * The slow-statement threshold the group sets, in ms, as model/desired.ts writes it: PostgreSQL's
+ * log_min_duration_statement; MySQL's and MariaDB's long_query_time in seconds (slow_query_log 0:
+ * off, -1). Null when the group does not set it.
+ */
+function slowQueryMsOf(engine: string, values: Record<string, string> | undefined): number | null {
+  if (!values) return null;
+  if (engine === "postgres") {
+    const v = values.log_min_duration_statement;
+    return v !== undefined && Number.isInteger(Number(v)) ? Number(v) : null;
+  }
+  if (values.slow_query_log === "0") return -1;
+  const s = values.long_query_time;
+  return s !== undefined && s !== "" && Number.isFinite(Number(s)) ? Math.round(Number(s) * 1000) : null;
+}
+
 /** Whether ebdb's RDS Proxy of that name exists (DescribeDBProxies; DBProxyNotFoundFault: no). */
 async function proxyExists(aws: AwsClients, name: string): Promise<boolean> {
   try {
@@ -193,7 +209,7 @@ export async function readForAdopt(
   // is not the instances' own group: a database admitting only it is in client-sg mode.
   const clientSg = `${identifier}-client-sg`;
   const ebGroups = env ? await withoutGroupNamed(aws, await ebInstanceGroups(aws, env), clientSg) : [];
-  const slow = params?.values.log_min_duration_statement;
+  const slowQueryMs = slowQueryMsOf(primary.Engine ?? "postgres", params?.values);
   const storageType = primary.StorageType ?? "gp2";
   // gp3 below 400 GiB reports its baseline (3000 IOPS, 125 MiB/s), which config.env leaves empty.
   const gp3Baseline = storageType === "gp3" && (primary.AllocatedStorage ?? 0) < 400;
@@ -230,7 +246,7 @@ export async function readForAdopt(
     parameterGroup: groupName,
     logExports: [...(primary.EnabledCloudwatchLogsExports ?? [])],
     alarms: alarms.length > 0,
-    slowQueryMs: slow !== undefined && Number.isInteger(Number(slow)) ? Number(slow) : null,
+    slowQueryMs,
     securityGroups: sgIds.map((id) => ({ id, name: sgs.find((g) => g.GroupId === id)?.GroupName ?? id })),
     subnetGroup: primary.DBSubnetGroup?.DBSubnetGroupName ?? "",
     replicas: replicas.map((r) => ({

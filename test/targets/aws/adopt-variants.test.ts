@@ -364,6 +364,23 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
     ]);
   });
 
+  it("after an earlier `up` of MySQL with slow statements from 250 ms (long_query_time): nothing to plan", async () => {
+    ({ fake } = world());
+    const desired = desiredOf({
+      engine: "mysql",
+      engineVersion: "8.0.39",
+      instanceClass: "db.t3.medium",
+      slowQueryMs: 250,
+    });
+    await up(fake, desired, { applyImmediately: true });
+    fake.clock.advance(60 * 60_000);
+    const cwd = await folder("after-up-mysql");
+    await adopt(ctxIn(cwd), { identifier: desired.identifier, clock: fake.clock });
+    expect(await readFile(join(cwd, "config.env"), "utf8")).toContain('DB_SLOW_QUERY_MS="250"');
+    const plan = await planIn(cwd);
+    expect([brief(plan.changes), brief(plan.refused)]).toEqual([[], []]);
+  });
+
   it("coupled, Multi-AZ, DBDeletionPolicy Snapshot, replicas of two classes: adopt says the plan will resize one", async () => {
     ({ fake } = world({ dbSubnets: true }));
     const id = await addCoupledDatabase(fake, {
