@@ -56,6 +56,7 @@ export interface AdoptedDatabase {
     performanceInsights?: boolean;
     logExports?: string[];
     maxAllocatedGiB?: number | null;
+    parameterGroup?: string;
   }[];
   /** The EB environment that uses the database, when one was found. */
   eb: {

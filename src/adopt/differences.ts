@@ -24,9 +24,10 @@ export function replicaClassNote(db: AdoptedDatabase): string | null {
 }
 
 /**
- * Replicas whose Performance Insights, log exports or storage autoscaling differ from the primary's
- * (RDS does not copy them to a replica made by hand): ebdb gives its replicas the primary's, so
- * `plan` changes them (online). Null when all agree. Pure.
+ * Replicas whose Performance Insights, log exports, storage autoscaling or parameter group differ
+ * from the primary's (RDS does not copy the first three to a replica made by hand; the group is the
+ * primary's unless one was named): ebdb gives its replicas the primary's, so `plan` changes them.
+ * Null when all agree. Pure.
  */
 export function replicaSettingsNote(db: AdoptedDatabase): string | null {
   const same = (a: string[], b: string[]) => [...a].sort().join() === [...b].sort().join();
@@ -42,10 +43,12 @@ export function replicaSettingsNote(db: AdoptedDatabase): string | null {
           ? "storage autoscaling off"
           : `storage autoscaling to ${db.maxAllocatedGiB} GiB`,
       );
+    if (r.parameterGroup !== undefined && r.parameterGroup !== db.parameterGroup)
+      what.push(`parameter group ${db.parameterGroup} (a restart of the replica)`);
     return what.length ? [`${r.name}: ${what.join(", ")}`] : [];
   });
   if (parts.length === 0) return null;
-  return `ebdb gives its replicas the primary's settings, so \`plan\` changes (online) ${parts.join("; ")}`;
+  return `ebdb gives its replicas the primary's settings, so \`plan\` changes (online unless said) ${parts.join("; ")}`;
 }
 
 /**

@@ -255,6 +255,7 @@ export async function readForAdopt(
       performanceInsights: r.PerformanceInsightsEnabled ?? false,
       logExports: [...(r.EnabledCloudwatchLogsExports ?? [])],
       maxAllocatedGiB: r.MaxAllocatedStorage ?? null,
+      parameterGroup: r.DBParameterGroups?.[0]?.DBParameterGroupName ?? groupName,
     })),
     eb: env
       ? {

@@ -499,10 +499,19 @@ describe("ebdb decouple: a coupled database changed outside EB", () => {
       }),
     );
     fake.clock.advance(120 * 60_000);
+    // A replica on a parameter group of its own (RDS would otherwise give it the primary's).
+    await rds.send(
+      new CreateDBParameterGroupCommand({
+        DBParameterGroupName: "readers",
+        DBParameterGroupFamily: "mysql8.0",
+        Description: "the readers'",
+      }),
+    );
     await rds.send(
       new CreateDBInstanceReadReplicaCommand({
         DBInstanceIdentifier: "my-reader",
         SourceDBInstanceIdentifier: id,
+        DBParameterGroupName: "readers",
       }),
     );
     fake.clock.advance(30 * 60_000);
@@ -520,7 +529,7 @@ describe("ebdb decouple: a coupled database changed outside EB", () => {
     const r = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
     // What RDS did not copy to the replica made by hand is what the plan would change: adopt names it.
     expect(r.notes.join(" ")).toContain(
-      "`plan` changes (online) my-reader: Performance Insights on, log exports error, storage autoscaling to 100 GiB",
+      "`plan` changes (online unless said) my-reader: Performance Insights on, log exports error, storage autoscaling to 100 GiB, parameter group default.mysql8.0 (a restart of the replica)",
     );
     const coupled = await planIn(cwd);
     expect(brief(coupled.changes)).toEqual([]);
@@ -536,6 +545,7 @@ describe("ebdb decouple: a coupled database changed outside EB", () => {
     expect(brief(after.refused)).toEqual([]);
     expect(brief(after.changes).sort()).toEqual([
       "replica my-reader update logExports",
+      "replica my-reader update parameterGroup",
       "replica my-reader update performanceInsights.enabled",
       "replica my-reader update storage.maxAllocatedGiB",
     ]);
