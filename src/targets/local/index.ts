@@ -108,7 +108,16 @@ export function createLocalTarget(ctx: CommandContext): Target {
             const r = await fn();
             // Whether or not it changed anything, `up` leaves the backup agent running (restarting
             // one that was killed), or stopped when backups are off.
-            if (what === "up") await keepBackupAgent(await session(d));
+            if (what === "up") {
+              // What up was asked for is done: an agent that cannot start (a full disk) is a warning.
+              await keepBackupAgent(await session(d)).catch((e) =>
+                ctx.io.event({
+                  type: "warning",
+                  message: `The backup agent of ${d.identifier} could not start: ${(e as Error).message}`,
+                  hint: "Until it runs, the daily base backup and retention happen only when `ebdb up` runs.",
+                }),
+              );
+            }
             return r;
           } finally {
             await release?.();
