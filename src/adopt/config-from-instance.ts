@@ -280,11 +280,12 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
               : "ebdb's default (replicas are off)",
           ] as [string, string],
         }),
+    // Without replicas, left to its default (the primary's class): a value would warn "no effect".
     DB_READ_REPLICA_INSTANCE_CLASS: [
-      replicaClass,
+      n > 0 ? replicaClass : null,
       n > 0
         ? `${RDS} DBInstanceClass of ${db.replicas[0].name}${replicaClassNote(db) ? ` (${replicaClassNote(db)})` : ""}`
-        : "the primary's class",
+        : "no replicas: the primary's class once they are turned on",
     ],
     DB_PERFORMANCE_INSIGHTS_ENABLED: [
       String(db.performanceInsights.enabled),

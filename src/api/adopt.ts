@@ -68,11 +68,12 @@ function changedKeys(text: string, values: Record<string, string>): string[] {
  * impacts), and for a database EB made, why to decouple it first.
  */
 export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<AdoptResult> {
-  const id = opts.identifier;
+  // RDS keeps identifiers in lower case and matches them so (RDS User Guide, "DB instance identifier").
+  const id = opts.identifier.toLowerCase();
   if (!IDENTIFIER.test(id) || id.includes("--") || id.endsWith("-")) {
     throw userError(
       "BAD_IDENTIFIER",
-      `--identifier ${JSON.stringify(id)} is not an RDS instance identifier.`,
+      `--identifier ${JSON.stringify(opts.identifier)} is not an RDS instance identifier.`,
       "Pass the DBInstanceIdentifier: 1-63 letters, digits and hyphens, a letter first, no `--`, no hyphen last.",
     );
   }

@@ -22,6 +22,8 @@ import { adopt } from "../../../src/api/adopt.js";
 import { decouple } from "../../../src/api/decouple.js";
 import { planOnline } from "../../../src/api/plan.js";
 import { requireConfig } from "../../../src/config/load.js";
+import { parseEnv } from "../../../src/config/parse.js";
+import { resolveConfig } from "../../../src/config/resolve.js";
 import { isEbdbError } from "../../../src/errors.js";
 import { deriveDesired } from "../../../src/model/desired.js";
 import type { Change } from "../../../src/model/change.js";
@@ -312,6 +314,9 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
       ).toEqual(new Set(["AddTagsToResource"]));
       const text = await readFile(join(cwd, "config.env"), "utf8");
       check(text, r);
+      // Nothing to warn about either: the file describes the instance as it is.
+      const file = join(cwd, "config.env");
+      expect(resolveConfig(file, parseEnv(Buffer.from(text), {}).entries).problems).toEqual([]);
       const plan = await planIn(cwd);
       expect(brief(plan.refused)).toEqual([]);
       expect(brief(onlyEbdbsWiring(plan.changes))).toEqual([]);
@@ -362,6 +367,13 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
       "live",
       "shop/live/db-password",
     ]);
+  });
+
+  it("an identifier given in capitals: RDS's own lower-case one", async () => {
+    const cwd = await byHand("case-db", { instance: { DeletionProtection: true } });
+    const r = await adopt(ctxIn(cwd), { identifier: "Case-DB", clock: fake.clock });
+    expect(r.identifier).toBe("case-db");
+    expect(await readFile(join(cwd, "config.env"), "utf8")).toContain('DB_INSTANCE_IDENTIFIER="case-db"');
   });
 
   it("after an earlier `up` of MySQL with slow statements from 250 ms (long_query_time): nothing to plan", async () => {
