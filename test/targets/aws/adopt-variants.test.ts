@@ -7,6 +7,7 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { ElasticBeanstalkClient, UpdateEnvironmentCommand } from "@aws-sdk/client-elastic-beanstalk";
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateDBInstanceCommand,
   type CreateDBInstanceCommandInput,
@@ -73,6 +74,8 @@ interface ByHand {
   props?: Record<string, string>;
   /** The database's group also admits a bastion's group and an address range. */
   bastion?: boolean;
+  /** Encrypted with a customer managed key of this alias (made here). */
+  kmsAlias?: string;
 }
 
 /** A database made by hand in the EB environment's VPC; the environment's DB_HOST names its endpoint. */
@@ -114,6 +117,11 @@ async function byHand(id: string, o: ByHand): Promise<string> {
       ],
     }),
   );
+  if (o.kmsAlias) {
+    const kms = new KMSClient({ region: "us-east-1" });
+    const key = await kms.send(new CreateKeyCommand({ Description: "the team's" }));
+    await kms.send(new CreateAliasCommand({ AliasName: o.kmsAlias, TargetKeyId: key.KeyMetadata!.KeyId }));
+  }
   if (o.group) {
     const name = `${id}-team`;
     await rds.send(
@@ -147,6 +155,7 @@ async function byHand(id: string, o: ByHand): Promise<string> {
       DBSubnetGroupName: `${id}-subnets`,
       VpcSecurityGroupIds: [sg.GroupId!],
       ...(o.group ? { DBParameterGroupName: `${id}-team` } : {}),
+      ...(o.kmsAlias ? { StorageEncrypted: true, KmsKeyId: o.kmsAlias } : {}),
       ...o.instance,
     }),
   );
@@ -199,7 +208,8 @@ const BY_HAND: [string, ByHand, (text: string, r: Awaited<ReturnType<typeof adop
   [
     "pg-gp3-provisioned",
     {
-      // gp3 from 400 GiB with IOPS and throughput above the baseline, encrypted, Multi-AZ, Performance
+      // gp3 from 400 GiB with IOPS and throughput above the baseline, encrypted with the team's key
+      // (its alias), Multi-AZ, Performance
       // Insights for 2 years, one log type exported, storage autoscaling, and the team's own group.
       instance: {
         StorageType: "gp3",
@@ -210,11 +220,13 @@ const BY_HAND: [string, ByHand, (text: string, r: Awaited<ReturnType<typeof adop
         MultiAZ: true,
         EnablePerformanceInsights: true,
         PerformanceInsightsRetentionPeriod: 731,
+        PerformanceInsightsKMSKeyId: "alias/team-db",
         EnableCloudwatchLogsExports: ["postgresql"],
         MaxAllocatedStorage: 1000,
         DeletionProtection: true,
       },
       group: { family: "postgres16", params: { log_min_duration_statement: "500", "rds.force_ssl": "1" } },
+      kmsAlias: "alias/team-db",
     },
     (text) => {
       for (const line of [
@@ -226,6 +238,7 @@ const BY_HAND: [string, ByHand, (text: string, r: Awaited<ReturnType<typeof adop
         'DB_NAME="postgres"',
       ])
         expect(text).toContain(line);
+      expect(text).toMatch(/^DB_KMS_KEY_ID="arn:aws:kms:us-east-1:\d{12}:key\//m);
     },
   ],
   [
