@@ -31,6 +31,7 @@ import type { Change } from "../../../src/model/change.js";
 import { createAwsTarget } from "../../../src/targets/aws/index.js";
 import { appDatabases } from "../../fakes/aws/eb-app-db.js";
 import { addCoupledDatabase, settle } from "../../fakes/aws/eb-coupled-seed.js";
+import { isSimulatedCrash } from "../../fakes/aws/errors.js";
 import { EB_NAMESPACES, type FakeAws } from "../../fakes/aws/index.js";
 import { ctxIn } from "./coupled-world.js";
 import { desiredOf, up, world } from "./harness.js";
@@ -380,6 +381,25 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
       "live",
       "shop/live/db-password",
     ]);
+  });
+
+  it("already partly adopted (an adopt interrupted after its first tag): the next run finishes it, the plan is the same", async () => {
+    const cwd = await byHand("part-db", {
+      instance: { DeletionProtection: true },
+      replicas: [{ name: "part-r-a" }, { name: "part-r-b" }],
+    });
+    fake.faults.crashAfter(1);
+    const crashed = await adopt(ctxIn(cwd), { identifier: "part-db", clock: fake.clock }).catch(
+      (x: unknown) => x,
+    );
+    expect(isSimulatedCrash(crashed)).toBe(true);
+    fake.faults.reset();
+    const r = await adopt(ctxIn(cwd), { identifier: "part-db", clock: fake.clock });
+    expect([r.config, r.tagged]).toEqual(["unchanged", ["part-r-a", "part-r-b"]]);
+    const tags = (name: string) => fake.state.region().rds.instances.get(name)!.tags;
+    expect(tags("part-r-b")).toContainEqual({ Key: "ebdb:replica-index", Value: "2" });
+    const plan = await planIn(cwd);
+    expect([brief(onlyEbdbsWiring(plan.changes)), brief(plan.refused)]).toEqual([[], []]);
   });
 
   it("an identifier given in capitals: RDS's own lower-case one", async () => {
