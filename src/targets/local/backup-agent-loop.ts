@@ -7,7 +7,7 @@ import type { Desired } from "../../model/desired-types.js";
 import { agentTiming, readAgentRecord } from "./backup-agent.js";
 import { expireBackups, listBackups, newBackupId, takeBackup } from "./backups.js";
 import { destroyMark } from "./destroy.js";
-import { withLock } from "./lock.js";
+import { AGENT_WHAT, withLock } from "./lock.js";
 import { listMetas } from "./meta.js";
 import { loadPg } from "./pg-client.js";
 import { inspect } from "./process.js";
@@ -115,7 +115,7 @@ export async function runBackupAgent(
       const step = await withLock(
         s.layout.lockFile,
         identifier,
-        "backup agent",
+        AGENT_WHAT,
         () => agentStep(s, new Date(), timing.dayMs),
         {
           waitMs: 1_000,

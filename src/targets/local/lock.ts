@@ -17,6 +17,10 @@ export interface LockHolder {
   what: string;
 }
 
+/** What the backup agent's lock says it does (backup-agent-loop.ts), and how long a command waits for it. */
+export const AGENT_WHAT = "backup agent";
+const AGENT_WAIT_MS = 30 * 60_000;
+
 /** Locks this async call chain holds already (a command that calls another part of itself does not wait for itself). */
 const held = new AsyncLocalStorage<ReadonlySet<string>>();
 
@@ -72,7 +76,8 @@ export async function withLock<T>(
   const me: LockHolder = { pid: process.pid, start: processStart(process.pid), what };
   const candidate = `${file}.${process.pid}-${randomBytes(4).toString("hex")}`;
   await fs.writeFile(candidate, render(me), { mode: 0o600, flag: "wx" });
-  const deadline = Date.now() + (opts.waitMs ?? 5_000);
+  let deadline = Date.now() + (opts.waitMs ?? 5_000);
+  let waitedForAgent = false;
   try {
     for (;;) {
       try {
@@ -85,6 +90,16 @@ export async function withLock<T>(
       if (!found) continue; // released meanwhile
       const h = found.holder;
       if (h && holderAlive(h)) {
+        // The backup agent's daily base backup may take minutes on a large database: a command
+        // waits for it (saying so once) rather than failing.
+        if (h.what === AGENT_WHAT && !waitedForAgent) {
+          waitedForAgent = true;
+          deadline = Math.max(deadline, Date.now() + AGENT_WAIT_MS);
+          opts.io?.event({
+            type: "info",
+            message: `Waiting for the backup agent of ${identifier} to finish (pid ${h.pid}).`,
+          });
+        }
         if (Date.now() > deadline) {
           throw systemError(
             "BUSY",

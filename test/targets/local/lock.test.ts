@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { RecordingIoHost } from "../../../src/io.js";
-import { withLock } from "../../../src/targets/local/lock.js";
+import { AGENT_WHAT, withLock } from "../../../src/targets/local/lock.js";
 import { processStart } from "../../../src/targets/local/pid.js";
 import { eventually } from "./harness.js";
 import { cliProject, serversOf } from "./interrupt-harness.js";
@@ -34,6 +34,24 @@ describe("the project's lock", () => {
     // Released: the next one gets it at once, and nothing is left behind.
     expect(await withLock(file, "app-dev-db", "replica add", async () => "ran")).toBe("ran");
     expect(readdirSync(dir).filter((f) => f.startsWith(file.split("/").pop()!))).toEqual([]);
+  });
+
+  test("a command waits for the backup agent past its own bound (a base backup may take minutes), saying so once", async () => {
+    const file = lockFile();
+    let release!: () => void;
+    const agent = withLock(file, "app-dev-db", AGENT_WHAT, () => new Promise<void>((r) => (release = r)), {
+      create: true,
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    setTimeout(() => release(), 600);
+    const io = new RecordingIoHost(true);
+    const t0 = Date.now();
+    expect(await withLock(file, "app-dev-db", "down", async () => "ran", { waitMs: 200, io })).toBe("ran");
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
+    await agent;
+    expect(io.events).toEqual([
+      { type: "info", message: `Waiting for the backup agent of app-dev-db to finish (pid ${process.pid}).` },
+    ]);
   });
 
   test("waiting commands run one after another, never together", async () => {
