@@ -144,7 +144,9 @@ export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<Ad
   const prod = resolves(prodText);
   const differences: AdoptResult["differences"] = [];
   let secretMissing = false;
-  if (prod) {
+  // Without an EB environment there is nothing to plan against (observe reads the environment).
+  if (prod && !read.db.eb) for (const d of adopted.differences) differences.push({ ...d, changes: [] });
+  if (prod && read.db.eb) {
     const desired = deriveDesired(prod, "aws");
     const observed = await target.observe(desired);
     secretMissing = observed.secret === null;
@@ -160,6 +162,11 @@ export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<Ad
   }
 
   const notes: string[] = [];
+  if (!read.db.eb) {
+    notes.push(
+      `No Elastic Beanstalk environment in ${settings.region} uses ${id} (none was made with it, and none has its endpoint in DB_HOST, RDS_HOSTNAME or PGHOST): set EB_APPLICATION_NAME and EB_ENVIRONMENT_NAME in ${label} to the environment that should use it (they default to ${config.ebApplication} and ${config.ebEnvironment}) before \`ebdb plan --target aws\`.`,
+    );
+  }
   if (read.coupling) {
     notes.push(
       coupledNote(id, {

@@ -402,6 +402,33 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
     expect([brief(onlyEbdbsWiring(plan.changes)), brief(plan.refused)]).toEqual([[], []]);
   });
 
+  it("a database no EB environment uses: adopt finishes and says what to set; with it set, the plan has only ebdb's wiring", async () => {
+    const cwd = await byHand("lone-db", { instance: { DeletionProtection: true } });
+    await new ElasticBeanstalkClient({ region: "us-east-1" }).send(
+      new UpdateEnvironmentCommand({
+        EnvironmentName: "my-app-prod",
+        OptionsToRemove: [{ Namespace: EB_NAMESPACES.env, OptionName: "DB_HOST" }],
+      }),
+    );
+    await settle(fake, "us-east-1", "my-app-prod");
+    const r = await adopt(ctxIn(cwd), { identifier: "lone-db", clock: fake.clock });
+    expect(r.environment).toBeNull();
+    expect(r.differences.map((d) => d.key)).toContain("DB_MULTI_AZ");
+    expect(r.notes[0]).toContain("No Elastic Beanstalk environment in us-east-1 uses lone-db");
+    expect(r.notes[0]).toContain("set EB_APPLICATION_NAME and EB_ENVIRONMENT_NAME in config.env");
+    const file = join(cwd, "config.env");
+    await writeFile(
+      file,
+      `${await readFile(file, "utf8")}EB_APPLICATION_NAME="my-app"\nEB_ENVIRONMENT_NAME="my-app-prod"\n`,
+    );
+    // Not knowing the environment, adopt left DB_ACCESS_MODE at its default: a client group of ebdb's.
+    const plan = await planIn(cwd);
+    expect([brief(onlyEbdbsWiring(plan.changes)), brief(plan.refused)]).toEqual([
+      ["security-group lone-db-client-sg create ", "eb-environment my-app-prod update securityGroups"],
+      [],
+    ]);
+  });
+
   it("an identifier given in capitals: RDS's own lower-case one", async () => {
     const cwd = await byHand("case-db", { instance: { DeletionProtection: true } });
     const r = await adopt(ctxIn(cwd), { identifier: "Case-DB", clock: fake.clock });
