@@ -42,10 +42,22 @@ async function findEnvironment(
   // One made by hand: the environment whose variables name its endpoint (at most 50 read).
   for (const e of envs.slice(0, 50)) {
     const env = await readEnvironment(aws, e.ApplicationName!, e.EnvironmentName!);
-    const named = ["DB_HOST", "RDS_HOSTNAME", "PGHOST"].find((k) => host && env.properties[k] === host);
+    const named =
+      ["DB_HOST", "RDS_HOSTNAME", "PGHOST"].find((k) => host && env.properties[k] === host) ??
+      (host && urlHost(env.properties.DATABASE_URL) === host ? "DATABASE_URL" : undefined);
     if (named) return { env, foundBy: `its property ${named} names the endpoint` };
   }
   return null;
+}
+
+/** The host of a connection URL (postgres://user:pw@host:5432/db, mysql://...); null when it does not parse. */
+function urlHost(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).hostname || null;
+  } catch {
+    return null;
+  }
 }
 
 /** The EB environment's own instance security groups (EB tags the one it makes with the environment's name). */

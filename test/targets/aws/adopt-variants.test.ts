@@ -179,7 +179,7 @@ async function byHand(id: string, o: ByHand): Promise<string> {
       OptionSettings: Object.entries({ DB_HOST: endpoint, ...o.props }).map(([OptionName, Value]) => ({
         Namespace: EB_NAMESPACES.env,
         OptionName,
-        Value,
+        Value: Value.replace("HOST", endpoint),
       })),
     }),
   );
@@ -300,11 +300,13 @@ const BY_HAND: [string, ByHand, (text: string, r: Awaited<ReturnType<typeof adop
   [
     "mysql-no-dbname",
     {
-      // Made without DBName; the application's DB_NAME property names its database.
+      // Made without DBName; the application's DB_NAME property names its database, and its
+      // DATABASE_URL the endpoint (DB_HOST empty).
       instance: { Engine: "mysql", EngineVersion: "8.0.39", DBInstanceClass: "db.t3.medium" },
-      props: { DB_NAME: "orders" },
+      props: { DB_NAME: "orders", DB_HOST: "", DATABASE_URL: "mysql://owner:x@HOST:3306/orders" },
     },
     (text) => {
+      expect(text).toContain("(its property DATABASE_URL names the endpoint)");
       expect(text).toMatch(
         /# DB_NAME: the instance has no DBName: EB environment property DB_NAME\.\nDB_NAME="orders"/,
       );
