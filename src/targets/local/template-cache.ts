@@ -46,7 +46,7 @@ export async function fillTemplateCache(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<number | null> {
   const bin = ebdbBin();
-  if (!bin || process.platform === "win32") return null;
+  if (!bin) return null;
   await ensureDir(cache, user.switchUser ? 0o755 : 0o700);
   await ensureDir(templatesRoot(cache), 0o700, user);
   const child = spawn(
@@ -73,5 +73,6 @@ export async function runTemplateBuild(
 ): Promise<void> {
   const tmp = await newBuildDir(cache, user, process.pid, "bg");
   const t = await buildIntoCache(bins, user, cache, tmp);
-  await refillSpares(t, user, spares);
+  // No spares where they cannot be made (Windows): the next up copies the template instead.
+  await refillSpares(t, user, spares).catch(() => {});
 }
