@@ -18,6 +18,7 @@ const benches = [
   "doctor.mjs",
   "pooler.mjs",
   "local-status.mjs",
+  "local-retention.mjs",
 ];
 for (const b of benches) {
   if (only && !b.startsWith(only)) continue;
