@@ -1,38 +1,20 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  EC2Client,
-} from "@aws-sdk/client-ec2";
 import { ElasticBeanstalkClient, UpdateEnvironmentCommand } from "@aws-sdk/client-elastic-beanstalk";
-import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import {
-  CreateDBInstanceCommand,
-  type CreateDBInstanceCommandInput,
-  CreateDBInstanceReadReplicaCommand,
-  CreateDBParameterGroupCommand,
-  CreateDBSubnetGroupCommand,
-  ModifyDBInstanceCommand,
-  ModifyDBParameterGroupCommand,
-  RDSClient,
-} from "@aws-sdk/client-rds";
+import { ModifyDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { adopt } from "../../../src/api/adopt.js";
-import { decouple } from "../../../src/api/decouple.js";
-import { planOnline } from "../../../src/api/plan.js";
 import { requireConfig } from "../../../src/config/load.js";
 import { parseEnv } from "../../../src/config/parse.js";
 import { resolveConfig } from "../../../src/config/resolve.js";
 import { isEbdbError } from "../../../src/errors.js";
 import { deriveDesired } from "../../../src/model/desired.js";
-import type { Change } from "../../../src/model/change.js";
-import { createAwsTarget } from "../../../src/targets/aws/index.js";
 import { appDatabases } from "../../fakes/aws/eb-app-db.js";
-import { addCoupledDatabase, settle } from "../../fakes/aws/eb-coupled-seed.js";
+import { settle } from "../../fakes/aws/eb-coupled-seed.js";
 import { isSimulatedCrash } from "../../fakes/aws/errors.js";
 import { EB_NAMESPACES, type FakeAws } from "../../fakes/aws/index.js";
+import { type ByHand, brief, byHand, onlyEbdbsWiring, planIn } from "./by-hand-world.js";
 import { ctxIn } from "./coupled-world.js";
 import { desiredOf, up, world } from "./harness.js";
 
@@ -49,160 +31,17 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** byHand in this file's folder, its fake the one the cases clean up. */
+async function hand(id: string, o: ByHand): Promise<string> {
+  const made = await byHand(dir, id, o);
+  fake = made.fake;
+  return made.cwd;
+}
+
 async function folder(name: string): Promise<string> {
   const cwd = join(dir, name);
   await mkdir(cwd, { recursive: true });
   return cwd;
-}
-
-async function planIn(cwd: string) {
-  return (
-    await planOnline(ctxIn(cwd), {
-      target: createAwsTarget(ctxIn(cwd), { clock: fake.clock }),
-      now: fake.clock.now(),
-    })
-  ).plan;
-}
-
-const brief = (cs: Change[]) => cs.map((c) => `${c.kind} ${c.resource} ${c.action} ${c.field ?? ""}`);
-
-interface ByHand {
-  instance: Partial<CreateDBInstanceCommandInput>;
-  /** A parameter group of the team's, with these parameters. */
-  group?: { family: string; params: Record<string, string> };
-  replicas?: { name: string; instanceClass?: string }[];
-  /** EB environment properties beside DB_HOST (which names the endpoint). */
-  props?: Record<string, string>;
-  /** The database's group also admits a bastion's group and an address range. */
-  bastion?: boolean;
-  /** Encrypted with a customer managed key of this alias (made here). */
-  kmsAlias?: string;
-}
-
-/** A database made by hand in the EB environment's VPC; the environment's DB_HOST names its endpoint. */
-async function byHand(id: string, o: ByHand): Promise<string> {
-  const w = world({ dbSubnets: true });
-  fake = w.fake;
-  const rds = new RDSClient({ region: "us-east-1" });
-  const ec2 = new EC2Client({ region: "us-east-1" });
-  await rds.send(
-    new CreateDBSubnetGroupCommand({
-      DBSubnetGroupName: `${id}-subnets`,
-      DBSubnetGroupDescription: "by hand",
-      SubnetIds: w.env.privateSubnetIds,
-    }),
-  );
-  const port = o.instance.Port ?? (o.instance.Engine ? 3306 : 5432);
-  const sg = await ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: `${id}-db`, Description: "by hand", VpcId: w.env.vpcId }),
-  );
-  const bastion = o.bastion
-    ? await ec2.send(
-        new CreateSecurityGroupCommand({ GroupName: "bastion", Description: "ssh", VpcId: w.env.vpcId }),
-      )
-    : null;
-  await ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: sg.GroupId,
-      IpPermissions: [
-        {
-          IpProtocol: "tcp",
-          FromPort: port,
-          ToPort: port,
-          UserIdGroupPairs: [
-            { GroupId: w.env.instanceSecurityGroupId },
-            ...(bastion ? [{ GroupId: bastion.GroupId, Description: "bastion" }] : []),
-          ],
-          ...(bastion ? { IpRanges: [{ CidrIp: "10.0.0.0/16", Description: "office VPN" }] } : {}),
-        },
-      ],
-    }),
-  );
-  if (o.kmsAlias) {
-    const kms = new KMSClient({ region: "us-east-1" });
-    const key = await kms.send(new CreateKeyCommand({ Description: "the team's" }));
-    await kms.send(new CreateAliasCommand({ AliasName: o.kmsAlias, TargetKeyId: key.KeyMetadata!.KeyId }));
-  }
-  if (o.group) {
-    const name = `${id}-team`;
-    await rds.send(
-      new CreateDBParameterGroupCommand({
-        DBParameterGroupName: name,
-        DBParameterGroupFamily: o.group.family,
-        Description: "the team's",
-      }),
-    );
-    await rds.send(
-      new ModifyDBParameterGroupCommand({
-        DBParameterGroupName: name,
-        Parameters: Object.entries(o.group.params).map(([ParameterName, ParameterValue]) => ({
-          ParameterName,
-          ParameterValue,
-          ApplyMethod: "pending-reboot",
-        })),
-      }),
-    );
-  }
-  await rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: id,
-      Engine: "postgres",
-      EngineVersion: "16.4",
-      DBInstanceClass: "db.t3.small",
-      AllocatedStorage: 20,
-      MasterUsername: "owner",
-      MasterUserPassword: "Hand-made-pa55",
-      BackupRetentionPeriod: 7,
-      DBSubnetGroupName: `${id}-subnets`,
-      VpcSecurityGroupIds: [sg.GroupId!],
-      ...(o.group ? { DBParameterGroupName: `${id}-team` } : {}),
-      ...(o.kmsAlias ? { StorageEncrypted: true, KmsKeyId: o.kmsAlias } : {}),
-      ...o.instance,
-    }),
-  );
-  fake.clock.advance(30 * 60_000);
-  for (const r of o.replicas ?? []) {
-    await rds.send(
-      new CreateDBInstanceReadReplicaCommand({
-        DBInstanceIdentifier: r.name,
-        SourceDBInstanceIdentifier: id,
-        DBInstanceClass: r.instanceClass,
-      }),
-    );
-  }
-  if (o.replicas) fake.clock.advance(30 * 60_000);
-  expect(fake.state.region().rds.instances.get(id)!.status).toBe("available");
-  const endpoint = `${id}.${fake.state.region().rds.endpointSuffix}.us-east-1.rds.amazonaws.com`;
-  await new ElasticBeanstalkClient({ region: "us-east-1" }).send(
-    new UpdateEnvironmentCommand({
-      EnvironmentName: "my-app-prod",
-      OptionSettings: Object.entries({ DB_HOST: endpoint, ...o.props }).map(([OptionName, Value]) => ({
-        Namespace: EB_NAMESPACES.env,
-        OptionName,
-        Value: Value.replace("HOST", endpoint),
-      })),
-    }),
-  );
-  await settle(fake, "us-east-1", "my-app-prod");
-  return folder(id);
-}
-
-/**
- * What `up` may still do to a database made by hand after adopt: ebdb's own wiring (its secret, the
- * instance role's policy, the EB variables), deletion protection on, the replicas behind the
- * database's security group. Nothing else of the instances, and nothing refused.
- */
-function onlyEbdbsWiring(changes: Change[]): Change[] {
-  return changes.filter(
-    (c) =>
-      !(
-        c.kind === "secret" ||
-        c.kind === "iam-policy" ||
-        (c.kind === "eb-environment" && c.field === "properties") ||
-        (c.kind === "instance" && c.field === "deletionProtection" && c.to === true) ||
-        (c.kind === "replica" && c.field === "securityGroups")
-      ),
-  );
 }
 
 const BY_HAND: [string, ByHand, (text: string, r: Awaited<ReturnType<typeof adopt>>) => void][] = [
@@ -317,7 +156,7 @@ const BY_HAND: [string, ByHand, (text: string, r: Awaited<ReturnType<typeof adop
 describe("ebdb adopt: databases of every kind (AWS fake)", () => {
   for (const [id, spec, check] of BY_HAND) {
     it(`made by hand: ${id}`, async () => {
-      const cwd = await byHand(id, spec);
+      const cwd = await hand(id, spec);
       const mutating = fake.countCalls({ mutating: true });
       const r = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
       expect(
@@ -333,7 +172,7 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
       // Nothing to warn about either: the file describes the instance as it is.
       const file = join(cwd, "config.env");
       expect(resolveConfig(file, parseEnv(Buffer.from(text), {}).entries).problems).toEqual([]);
-      const plan = await planIn(cwd);
+      const plan = await planIn(fake, cwd);
       expect(brief(plan.refused)).toEqual([]);
       expect(brief(onlyEbdbsWiring(plan.changes))).toEqual([]);
       const again = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
@@ -372,7 +211,7 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
     const r = await adopt(ctxIn(cwd), { identifier: desired.identifier, clock: fake.clock });
     expect(r.differences).toEqual([]);
     expect(r.tagged).not.toContain("shop-db");
-    const plan = await planIn(cwd);
+    const plan = await planIn(fake, cwd);
     expect(brief(plan.changes)).toEqual([]);
     expect(brief(plan.refused)).toEqual([]);
     const config = await requireConfig(ctxIn(cwd));
@@ -386,7 +225,7 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
   });
 
   it("already partly adopted (an adopt interrupted after its first tag): the next run finishes it, the plan is the same", async () => {
-    const cwd = await byHand("part-db", {
+    const cwd = await hand("part-db", {
       instance: { DeletionProtection: true },
       replicas: [{ name: "part-r-a" }, { name: "part-r-b" }],
     });
@@ -400,12 +239,12 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
     expect([r.config, r.tagged]).toEqual(["unchanged", ["part-r-a", "part-r-b"]]);
     const tags = (name: string) => fake.state.region().rds.instances.get(name)!.tags;
     expect(tags("part-r-b")).toContainEqual({ Key: "ebdb:replica-index", Value: "2" });
-    const plan = await planIn(cwd);
+    const plan = await planIn(fake, cwd);
     expect([brief(onlyEbdbsWiring(plan.changes)), brief(plan.refused)]).toEqual([[], []]);
   });
 
   it("a database no EB environment uses: adopt finishes and says what to set; with it set, the plan has only ebdb's wiring", async () => {
-    const cwd = await byHand("lone-db", { instance: { DeletionProtection: true } });
+    const cwd = await hand("lone-db", { instance: { DeletionProtection: true } });
     await new ElasticBeanstalkClient({ region: "us-east-1" }).send(
       new UpdateEnvironmentCommand({
         EnvironmentName: "my-app-prod",
@@ -424,7 +263,7 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
       `${await readFile(file, "utf8")}EB_APPLICATION_NAME="my-app"\nEB_ENVIRONMENT_NAME="my-app-prod"\n`,
     );
     // Not knowing the environment, adopt left DB_ACCESS_MODE at its default: a client group of ebdb's.
-    const plan = await planIn(cwd);
+    const plan = await planIn(fake, cwd);
     expect([brief(onlyEbdbsWiring(plan.changes)), brief(plan.refused)]).toEqual([
       ["security-group lone-db-client-sg create ", "eb-environment my-app-prod update securityGroups"],
       [],
@@ -432,7 +271,7 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
   });
 
   it("an identifier given in capitals: RDS's own lower-case one", async () => {
-    const cwd = await byHand("case-db", { instance: { DeletionProtection: true } });
+    const cwd = await hand("case-db", { instance: { DeletionProtection: true } });
     const r = await adopt(ctxIn(cwd), { identifier: "Case-DB", clock: fake.clock });
     expect(r.identifier).toBe("case-db");
     expect(await readFile(join(cwd, "config.env"), "utf8")).toContain('DB_INSTANCE_IDENTIFIER="case-db"');
@@ -451,48 +290,15 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
     const cwd = await folder("after-up-mysql");
     await adopt(ctxIn(cwd), { identifier: desired.identifier, clock: fake.clock });
     expect(await readFile(join(cwd, "config.env"), "utf8")).toContain('DB_SLOW_QUERY_MS="250"');
-    const plan = await planIn(cwd);
+    const plan = await planIn(fake, cwd);
     expect([brief(plan.changes), brief(plan.refused)]).toEqual([[], []]);
-  });
-
-  it("coupled, Multi-AZ, DBDeletionPolicy Snapshot, replicas of two classes: adopt says the plan will resize one", async () => {
-    ({ fake } = world({ dbSubnets: true }));
-    const id = await addCoupledDatabase(fake, {
-      app: "my-app",
-      env: "my-app-prod",
-      engineVersion: "16.4",
-      password: "coupled-Pa55word",
-      multiAz: true,
-      deletionPolicy: "Snapshot",
-    });
-    const rds = new RDSClient({ region: "us-east-1" });
-    for (const [name, cls] of [
-      ["reader-b", "db.t3.medium"],
-      ["reader-a", "db.t3.large"],
-    ])
-      await rds.send(
-        new CreateDBInstanceReadReplicaCommand({
-          DBInstanceIdentifier: name,
-          SourceDBInstanceIdentifier: id,
-          DBInstanceClass: cls,
-        }),
-      );
-    fake.clock.advance(30 * 60_000);
-    const cwd = await folder("coupled-classes");
-    const r = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
-    expect(r.environment).toMatchObject({ coupled: true, deletionPolicy: "Snapshot" });
-    expect(r.notes.join(" ")).toContain("moves reader-b (db.t3.medium) to db.t3.large");
-    expect(await readFile(join(cwd, "config.env"), "utf8")).toContain('DB_MULTI_AZ="true"');
-    await decouple(ctxIn(cwd), { clock: fake.clock });
-    // The one change left is the one adopt named.
-    expect(brief((await planIn(cwd)).changes)).toEqual(["replica reader-b update instanceClass"]);
   });
 });
 
 describe("ebdb adopt: a master password RDS manages (ManageMasterUserPassword)", () => {
   it("plan refuses to set a password RDS would refuse; with DB_MASTER_PASSWORD up hands the password to ebdb", async () => {
     const id = "managed-pw";
-    const cwd = await byHand(id, {
+    const cwd = await hand(id, {
       instance: { ManageMasterUserPassword: true, MasterUserPassword: undefined, DeletionProtection: true },
     });
     const r = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
@@ -501,7 +307,7 @@ describe("ebdb adopt: a master password RDS manages (ManageMasterUserPassword)",
       /DB_MASTER_PASSWORD: never written here: RDS keeps it in arn:aws:secretsmanager:.*rds!db-/,
     );
     expect(r.notes.join(" ")).not.toContain("sets a new master password");
-    const plan = await planIn(cwd);
+    const plan = await planIn(fake, cwd);
     expect(brief(plan.refused)).toEqual(["secret my-app/prod/db-password create "]);
     expect(plan.refused[0].reason).toContain("RDS manages the master password");
     // up: the password step refuses too (a user error, before any password is set).
@@ -521,7 +327,7 @@ describe("ebdb adopt: a master password RDS manages (ManageMasterUserPassword)",
     // instance with it; emptied again, the plan has nothing left to do to the instance or the secret.
     const file = join(cwd, "config.env");
     await writeFile(file, text.replace(/^DB_MASTER_PASSWORD=.*$/m, "DB_MASTER_PASSWORD='Handed-0ver-pw'"));
-    const handed = await planIn(cwd);
+    const handed = await planIn(fake, cwd);
     expect(handed.refused).toEqual([]);
     expect(handed.changes.find((c) => c.kind === "secret")!.reason).toContain("turning off RDS's management");
     await up(fake, deriveDesired(await requireConfig(ctxIn(cwd)), "aws"), { applyImmediately: true });
@@ -535,100 +341,7 @@ describe("ebdb adopt: a master password RDS manages (ManageMasterUserPassword)",
     for (const [family, v] of Object.entries(appDatabases(fake, "my-app-prod")))
       expect(v, family).toEqual({ instance: id, problems: [] });
     await writeFile(file, text);
-    const after = await planIn(cwd);
+    const after = await planIn(fake, cwd);
     expect([brief(after.changes), brief(after.refused)]).toEqual([[], []]);
-  });
-});
-
-describe("ebdb decouple: a coupled database changed outside EB", () => {
-  it("storage grown, Performance Insights and log exports on, a replica and an office range added by hand: decouple lets go, the application reaches it throughout", async () => {
-    ({ fake } = world({ dbSubnets: true }));
-    const id = await addCoupledDatabase(fake, {
-      app: "my-app",
-      env: "my-app-prod",
-      engine: "mysql",
-      engineVersion: "8.0.39",
-      instanceClass: "db.t3.medium",
-      password: "coupled-Pa55word",
-    });
-    const rds = new RDSClient({ region: "us-east-1" });
-    await rds.send(
-      new ModifyDBInstanceCommand({
-        DBInstanceIdentifier: id,
-        BackupRetentionPeriod: 7,
-        EnablePerformanceInsights: true,
-        CloudwatchLogsExportConfiguration: { EnableLogTypes: ["error"] },
-        ApplyImmediately: true,
-      }),
-    );
-    fake.clock.advance(30 * 60_000);
-    // What storage autoscaling does by itself: EB's DBAllocatedStorage (20) is now below the instance's.
-    await rds.send(
-      new ModifyDBInstanceCommand({
-        DBInstanceIdentifier: id,
-        StorageType: "gp3",
-        AllocatedStorage: 30,
-        MaxAllocatedStorage: 100,
-        ApplyImmediately: true,
-      }),
-    );
-    fake.clock.advance(120 * 60_000);
-    // A replica on a parameter group of its own (RDS would otherwise give it the primary's).
-    await rds.send(
-      new CreateDBParameterGroupCommand({
-        DBParameterGroupName: "readers",
-        DBParameterGroupFamily: "mysql8.0",
-        Description: "the readers'",
-      }),
-    );
-    await rds.send(
-      new CreateDBInstanceReadReplicaCommand({
-        DBInstanceIdentifier: "my-reader",
-        SourceDBInstanceIdentifier: id,
-        DBParameterGroupName: "readers",
-      }),
-    );
-    fake.clock.advance(30 * 60_000);
-    const dbSg = fake.state.region().rds.instances.get(id)!.vpcSecurityGroupIds[0];
-    await new EC2Client({ region: "us-east-1" }).send(
-      new AuthorizeSecurityGroupIngressCommand({
-        GroupId: dbSg,
-        IpPermissions: [
-          { IpProtocol: "tcp", FromPort: 3306, ToPort: 3306, IpRanges: [{ CidrIp: "10.9.0.0/16" }] },
-        ],
-      }),
-    );
-
-    const cwd = await folder("coupled-changed");
-    const r = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
-    // What RDS did not copy to the replica made by hand is what the plan would change: adopt names it.
-    expect(r.notes.join(" ")).toContain(
-      "`plan` changes (online unless said) my-reader: Performance Insights on, log exports error, storage autoscaling to 100 GiB, parameter group default.mysql8.0 (a restart of the replica)",
-    );
-    const coupled = await planIn(cwd);
-    expect(brief(coupled.changes)).toEqual([]);
-    expect(new Set(coupled.refused.map((c) => c.resource))).toEqual(new Set(["my-reader"]));
-
-    const report = await decouple(ctxIn(cwd), { clock: fake.clock });
-    expect(report.steps.map((s) => s.outcome)).toEqual(["done", "done", "done", "done"]);
-    const inst = fake.state.region().rds.instances.get(id)!;
-    expect([inst.status, inst.deletionProtection, inst.allocatedStorage]).toEqual(["available", true, 30]);
-    for (const [family, v] of Object.entries(appDatabases(fake, "my-app-prod")))
-      expect(v, family).toEqual({ instance: id, problems: [] });
-    const after = await planIn(cwd);
-    expect(brief(after.refused)).toEqual([]);
-    expect(brief(after.changes).sort()).toEqual([
-      "replica my-reader update logExports",
-      "replica my-reader update parameterGroup",
-      "replica my-reader update performanceInsights.enabled",
-      "replica my-reader update storage.maxAllocatedGiB",
-    ]);
-    // The office range on EB's group stays.
-    expect(
-      fake.state
-        .region()
-        .ec2.securityGroups.get(dbSg)!
-        .ingress.map((x) => x.cidr ?? x.sourceGroupId),
-    ).toContain("10.9.0.0/16");
   });
 });
