@@ -2,7 +2,13 @@ import { SYSTEM_DATABASES } from "../config/catalog/reserved-words.js";
 import { bashQuote } from "../config/template.js";
 import type { Engine } from "../model/config.js";
 import { KEYS, type KeyDef, SECTIONS } from "../config/schema.js";
-import { ownGroupOf, productionDifferences, replicaClassNote, replicaSettingsNote } from "./differences.js";
+import {
+  ownGroupOf,
+  productionDifferences,
+  replicaClassNote,
+  replicaClassOf,
+  replicaSettingsNote,
+} from "./differences.js";
 
 export { productionDifferences, replicaClassNote, replicaSettingsNote };
 
@@ -149,7 +155,7 @@ function namesFromEb(db: AdoptedDatabase): { app: string; env: string } {
 export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
   const { app, env, tagged } = appAndEnv(db);
   const sg = db.securityGroups[0];
-  const replicaClass = db.replicas[0]?.instanceClass ?? db.instanceClass;
+  const replicaClass = replicaClassOf(db) ?? db.instanceClass;
   const n = db.replicas.length;
   const scaler = db.autoscaling ?? null;
   const autoscalerSrc = "the policy of ebdb's read-replica autoscaler (its Lambda function's EBDB_AUTOSCALE)";
@@ -284,7 +290,7 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
     DB_READ_REPLICA_INSTANCE_CLASS: [
       n > 0 ? replicaClass : null,
       n > 0
-        ? `${RDS} DBInstanceClass of ${db.replicas[0].name}${replicaClassNote(db) ? ` (${replicaClassNote(db)})` : ""}`
+        ? `${RDS} DBInstanceClass of ${db.replicas.find((r) => r.instanceClass === replicaClass)?.name}${replicaClassNote(db) ? ` (${replicaClassNote(db)})` : ""}`
         : "no replicas: the primary's class once they are turned on",
     ],
     DB_PERFORMANCE_INSIGHTS_ENABLED: [

@@ -12,12 +12,24 @@ export function ownGroupOf(db: AdoptedDatabase): boolean {
 }
 
 /**
+ * DB_READ_REPLICA_INSTANCE_CLASS for the replicas there are: the class most of them have (the first
+ * replica's among equals), so the plan resizes the fewest; null without replicas. Pure.
+ */
+export function replicaClassOf(db: AdoptedDatabase): string | null {
+  const count = new Map<string, number>();
+  for (const r of db.replicas) count.set(r.instanceClass, (count.get(r.instanceClass) ?? 0) + 1);
+  let best: string | null = null;
+  for (const [cls, n] of count) if (best === null || n > count.get(best)!) best = cls;
+  return best;
+}
+
+/**
  * When the replicas have different classes: ebdb gives all its replicas one class
- * (DB_READ_REPLICA_INSTANCE_CLASS, the first replica's), so `plan` would resize the others. Null when
+ * (DB_READ_REPLICA_INSTANCE_CLASS, the one most have), so `plan` would resize the others. Null when
  * they agree. Pure.
  */
 export function replicaClassNote(db: AdoptedDatabase): string | null {
-  const cls = db.replicas[0]?.instanceClass;
+  const cls = replicaClassOf(db);
   const other = db.replicas.filter((r) => r.instanceClass !== cls);
   if (!cls || other.length === 0) return null;
   return `the replicas have different classes, and ebdb keeps one for all: \`plan\` moves ${other.map((r) => `${r.name} (${r.instanceClass})`).join(", ")} to ${cls}, each unavailable for reads for several minutes while RDS resizes it; set DB_READ_REPLICA_INSTANCE_CLASS to the class all should have`;

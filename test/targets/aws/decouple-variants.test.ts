@@ -38,7 +38,7 @@ async function folder(name: string): Promise<string> {
 }
 
 describe("ebdb adopt and decouple: coupled databases changed by hand", () => {
-  it("coupled, Multi-AZ, DBDeletionPolicy Snapshot, replicas of two classes: adopt says the plan will resize one", async () => {
+  it("coupled, Multi-AZ, DBDeletionPolicy Snapshot, replicas of two classes: config.env has the class most have, and adopt says the plan resizes the other", async () => {
     ({ fake } = world({ dbSubnets: true }));
     const id = await addCoupledDatabase(fake, {
       app: "my-app",
@@ -52,6 +52,7 @@ describe("ebdb adopt and decouple: coupled databases changed by hand", () => {
     for (const [name, cls] of [
       ["reader-b", "db.t3.medium"],
       ["reader-a", "db.t3.large"],
+      ["reader-c", "db.t3.medium"],
     ])
       await rds.send(
         new CreateDBInstanceReadReplicaCommand({
@@ -64,11 +65,11 @@ describe("ebdb adopt and decouple: coupled databases changed by hand", () => {
     const cwd = await folder("coupled-classes");
     const r = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
     expect(r.environment).toMatchObject({ coupled: true, deletionPolicy: "Snapshot" });
-    expect(r.notes.join(" ")).toContain("moves reader-b (db.t3.medium) to db.t3.large");
+    expect(r.notes.join(" ")).toContain("moves reader-a (db.t3.large) to db.t3.medium");
     expect(await readFile(join(cwd, "config.env"), "utf8")).toContain('DB_MULTI_AZ="true"');
     await decouple(ctxIn(cwd), { clock: fake.clock });
     // The one change left is the one adopt named.
-    expect(brief((await planIn(fake, cwd)).changes)).toEqual(["replica reader-b update instanceClass"]);
+    expect(brief((await planIn(fake, cwd)).changes)).toEqual(["replica reader-a update instanceClass"]);
   });
 
   it("storage grown, Performance Insights and log exports on, a replica and an office range added by hand: decouple lets go, the application reaches it throughout", async () => {
