@@ -201,6 +201,14 @@ export async function moveTemplate(t: Template, dest: string, owner: ServerUser)
 export async function releaseTemplate(t: Template): Promise<void> {
   if (!t.temporary) return;
   const dir = join(t.pgdata, "..");
+  // Its data directory moved out (moveTemplate), the folder is empty: no process to start.
+  if (
+    await fs.rmdir(dir).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   if (process.platform === "win32") return removeTree(dir, t.owner);
   const child = spawn("rm", ["-rf", dir], {
     ...asServer(t.owner),
