@@ -182,6 +182,14 @@ export async function readForAdopt(
       "Check --identifier and --region (`aws rds describe-db-instances` lists them).",
     );
   }
+  const engine = primary.Engine ?? "";
+  if (!["postgres", "mysql", "mariadb"].includes(engine)) {
+    throw userError(
+      "ADOPT_ENGINE",
+      `${identifier} runs ${engine || "an unknown engine"}${primary.DBClusterIdentifier ? ` in DB cluster ${primary.DBClusterIdentifier}` : ""}: ebdb manages RDS for PostgreSQL, MySQL and MariaDB instances only.`,
+      "Nothing was written or tagged. Adopt a PostgreSQL, MySQL or MariaDB instance.",
+    );
+  }
   const source = primary.ReadReplicaSourceDBInstanceIdentifier;
   if (source) {
     throw userError(

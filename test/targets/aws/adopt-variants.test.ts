@@ -270,6 +270,18 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
     ]);
   });
 
+  it("an engine ebdb does not manage: a user error before anything is written or tagged", async () => {
+    const cwd = await hand("sql-db", { instance: { DeletionProtection: true } });
+    // The fake makes only the engines ebdb runs: this one is turned into SQL Server in its state.
+    fake.state.region().rds.instances.get("sql-db")!.engine = "sqlserver-ex";
+    const n = fake.countCalls({ mutating: true });
+    const e = await adopt(ctxIn(cwd), { identifier: "sql-db", clock: fake.clock }).catch((x: unknown) => x);
+    expect(isEbdbError(e) && [e.code, e.exitCode]).toEqual(["ADOPT_ENGINE", 2]);
+    expect((e as Error).message).toContain("sql-db runs sqlserver-ex");
+    expect(fake.countCalls({ mutating: true })).toBe(n);
+    await expect(readFile(join(cwd, "config.env"), "utf8")).rejects.toThrow(/ENOENT/);
+  });
+
   it("an identifier given in capitals: RDS's own lower-case one", async () => {
     const cwd = await hand("case-db", { instance: { DeletionProtection: true } });
     const r = await adopt(ctxIn(cwd), { identifier: "Case-DB", clock: fake.clock });
