@@ -11,9 +11,13 @@ export async function openDay2(
   ctx: CommandContext,
   target?: Target,
 ): Promise<{ desired: Desired; target: Target }> {
+  // The target's code loads while config.env is read (a short command's time is mostly loading);
+  // a bad config.env is still the error reported first.
+  const opened = target ? Promise.resolve(target) : openTarget(ctx);
+  opened.catch(() => {});
   const config = await requireConfig(ctx);
   const desired = deriveDesired(config, targetOf(ctx));
-  return { desired, target: target ?? (await openTarget(ctx)) };
+  return { desired, target: await opened };
 }
 
 /** A clear error for a day-2 operation the target does not offer. */
