@@ -3,14 +3,16 @@ import { bashQuote } from "../config/template.js";
 import type { Engine } from "../model/config.js";
 import { KEYS, type KeyDef, SECTIONS } from "../config/schema.js";
 import {
+  leastMaxAllocated,
   ownGroupOf,
   productionDifferences,
   replicaClassNote,
   replicaClassOf,
   replicaSettingsNote,
+  storageLimitNote,
 } from "./differences.js";
 
-export { productionDifferences, replicaClassNote, replicaSettingsNote };
+export { productionDifferences, replicaClassNote, replicaSettingsNote, storageLimitNote };
 
 /**
  * An RDS instance ebdb did not make, as `ebdb adopt` reads it: plain values (no SDK shape), each
@@ -230,8 +232,14 @@ export function configFromInstance(db: AdoptedDatabase): AdoptedConfig {
       `${RDS} MaxAllocatedStorage ${autoscaling ? "is set" : "is not set"}`,
     ],
     DB_MAX_ALLOCATED_STORAGE: [
-      String(db.maxAllocatedGiB ?? Math.max(100, Math.ceil((db.allocatedGiB * 11) / 10))),
-      autoscaling ? `${RDS} MaxAllocatedStorage` : "unused while storage autoscaling is off",
+      String(
+        db.maxAllocatedGiB === null
+          ? Math.max(100, leastMaxAllocated(db))
+          : Math.max(db.maxAllocatedGiB, leastMaxAllocated(db)),
+      ),
+      autoscaling
+        ? `${RDS} MaxAllocatedStorage${storageLimitNote(db) ? ` (${storageLimitNote(db)})` : ""}`
+        : "unused while storage autoscaling is off",
     ],
     DB_IOPS: [
       db.iops === null ? "" : String(db.iops),

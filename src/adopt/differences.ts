@@ -63,6 +63,23 @@ export function replicaSettingsNote(db: AdoptedDatabase): string | null {
   return `ebdb gives its replicas the primary's settings, so \`plan\` changes (online unless said) ${parts.join("; ")}`;
 }
 
+/** The least MaxAllocatedStorage RDS accepts for the instance's storage: 110% of it, at most 65536 GiB. */
+export function leastMaxAllocated(db: AdoptedDatabase): number {
+  return Math.min(65536, Math.ceil((db.allocatedGiB * 11) / 10));
+}
+
+/**
+ * When storage autoscaling has grown the volume to (near) its limit, MaxAllocatedStorage is below the
+ * 110% RDS accepts when it is set (RDS User Guide, "Managing capacity automatically with Amazon RDS
+ * storage autoscaling"), so config.env cannot hold it: it holds the least RDS accepts, and `plan`
+ * raises the limit to it (online). Null otherwise. Pure.
+ */
+export function storageLimitNote(db: AdoptedDatabase): string | null {
+  const least = leastMaxAllocated(db);
+  if (db.maxAllocatedGiB === null || db.maxAllocatedGiB >= least) return null;
+  return `storage autoscaling has grown ${db.identifier} to ${db.allocatedGiB} GiB, against its limit of ${db.maxAllocatedGiB} GiB (MaxAllocatedStorage); RDS accepts no limit below ${least} GiB, so config.env holds ${least} and \`plan\` raises the limit to it (online)`;
+}
+
 /**
  * Settings of the live instance below the production defaults of ebdb's schema (the spec's guide):
  * Multi-AZ, encryption, backups, deletion protection, gp3, storage autoscaling, Performance Insights,

@@ -4,6 +4,7 @@ import {
   configFromInstance,
   replicaClassNote,
   replicaSettingsNote,
+  storageLimitNote,
 } from "../adopt/config-from-instance.js";
 import { encryptionPath } from "../plan/encryption-path.js";
 import { fileLabel } from "../config/format-problem.js";
@@ -185,7 +186,7 @@ export async function adopt(ctx: CommandContext, opts: AdoptOptions): Promise<Ad
       `ebdb keeps the master password in Secrets Manager (${config.names.secret}), which does not exist yet: the first \`ebdb up --target aws\` sets a new master password on ${id} and gives it to the application through the EB environment. To keep the current one, set DB_MASTER_PASSWORD in config.env for that first up (single quotes; then empty it again: the secret keeps it).`,
     );
   }
-  for (const note of [replicaClassNote(read.db), replicaSettingsNote(read.db)])
+  for (const note of [storageLimitNote(read.db), replicaClassNote(read.db), replicaSettingsNote(read.db)])
     if (note) notes.push(`${note[0].toUpperCase()}${note.slice(1)}.`);
   if (!read.db.encrypted) notes.push(encryptionPath(id, read.db.allocatedGiB, read.replicas.length));
   notes.push(

@@ -190,6 +190,20 @@ export async function readForAdopt(
       "Nothing was written or tagged. Adopt a PostgreSQL, MySQL or MariaDB instance.",
     );
   }
+  if (!["gp2", "gp3", "io1", "io2"].includes(primary.StorageType ?? "gp2")) {
+    throw userError(
+      "ADOPT_STORAGE",
+      `${identifier} has ${primary.StorageType} storage (magnetic): ebdb manages gp2, gp3, io1 and io2 storage only.`,
+      "Nothing was written or tagged. Move it to gp3 (ModifyDBInstance StorageType gp3; the instance stays available), then run adopt again.",
+    );
+  }
+  if (primary.DBSubnetGroup?.DBSubnetGroupName?.toLowerCase() === "default") {
+    throw userError(
+      "ADOPT_SUBNET_GROUP",
+      `${identifier} is in RDS's own DB subnet group \`default\` (made when an instance names none), which config.env cannot name: ebdb would make a group of that name.`,
+      "Nothing was written or tagged. Put the instance in a DB subnet group of its own (ModifyDBInstance DBSubnetGroupName), then run adopt again.",
+    );
+  }
   const source = primary.ReadReplicaSourceDBInstanceIdentifier;
   if (source) {
     throw userError(

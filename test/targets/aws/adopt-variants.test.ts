@@ -282,6 +282,47 @@ describe("ebdb adopt: databases of every kind (AWS fake)", () => {
     await expect(readFile(join(cwd, "config.env"), "utf8")).rejects.toThrow(/ENOENT/);
   });
 
+  it("storage autoscaling grown to its limit: config.env holds the least limit RDS accepts, and says so", async () => {
+    const cwd = await hand("full-db", {
+      instance: { DeletionProtection: true, AllocatedStorage: 100, MaxAllocatedStorage: 120 },
+    });
+    // What storage autoscaling does over time (the fake does not grow volumes by itself).
+    fake.state.region().rds.instances.get("full-db")!.allocatedStorage = 118;
+    const r = await adopt(ctxIn(cwd), { identifier: "full-db", clock: fake.clock });
+    expect(await readFile(join(cwd, "config.env"), "utf8")).toContain('DB_MAX_ALLOCATED_STORAGE="130"');
+    expect(r.notes.join(" ")).toContain("against its limit of 120 GiB (MaxAllocatedStorage)");
+    const plan = await planIn(fake, cwd);
+    expect(brief(plan.refused)).toEqual([]);
+    expect(brief(onlyEbdbsWiring(plan.changes))).toEqual(["instance full-db update storage.maxAllocatedGiB"]);
+  });
+
+  it("magnetic storage, or RDS's `default` subnet group: a user error before anything is written or tagged", async () => {
+    const cwd = await hand("old-db", { instance: { DeletionProtection: true } });
+    const r = fake.state.region();
+    const inst = r.rds.instances.get("old-db")!;
+    for (const [code, change] of [
+      ["ADOPT_STORAGE", () => (inst.storageType = "standard")],
+      [
+        "ADOPT_SUBNET_GROUP",
+        () => {
+          inst.storageType = "gp2";
+          r.rds.subnetGroups.set("default", {
+            ...r.rds.subnetGroups.get(inst.subnetGroupName)!,
+            name: "default",
+          });
+          inst.subnetGroupName = "default";
+        },
+      ],
+    ] as const) {
+      change();
+      const n = fake.countCalls({ mutating: true });
+      const e = await adopt(ctxIn(cwd), { identifier: "old-db", clock: fake.clock }).catch((x: unknown) => x);
+      expect(isEbdbError(e) && [e.code, e.exitCode]).toEqual([code, 2]);
+      expect(fake.countCalls({ mutating: true })).toBe(n);
+    }
+    await expect(readFile(join(cwd, "config.env"), "utf8")).rejects.toThrow(/ENOENT/);
+  });
+
   it("an identifier given in capitals: RDS's own lower-case one", async () => {
     const cwd = await hand("case-db", { instance: { DeletionProtection: true } });
     const r = await adopt(ctxIn(cwd), { identifier: "Case-DB", clock: fake.clock });
