@@ -24,17 +24,24 @@ let pending: Pending | null = null;
 export async function prefetchTemplate(s: Session): Promise<() => Promise<void>> {
   if ((await listMetas(s.layout)).some((m) => m.role === "primary")) return async () => {};
   const user = s.templateUser();
+  let started = () => {};
+  const initdb = new Promise<void>((resolve) => {
+    started = resolve;
+  });
   const got = findBinaries(s.config.engineMajor, {
     env: s.ctx.env,
     cwd: s.ctx.cwd,
     user,
     cacheRoot: s.cache,
   })
-    .then(async (bins) => ({ bins, t: await getTemplate(bins, user, s.cache, s.ctx.env) }))
+    .then(async (bins) => ({ bins, t: await getTemplate(bins, user, s.cache, s.ctx.env, started) }))
     // Failures are the real call's to report (takeTemplate calls getTemplate again).
     .catch(() => null);
   const mine: Pending = { cache: s.cache, mode: s.ctx.env.EBDB_TEMPLATE_CACHE ?? "", got, taken: false };
   pending = mine;
+  // The rest of `up` starts processes synchronously (probes, useradd) that would hold initdb's own
+  // start back: it goes first, then runs on the other core meanwhile.
+  await Promise.race([initdb, got]);
   return async () => {
     if (pending === mine) pending = null;
     const left = mine.taken ? null : await mine.got;

@@ -87,6 +87,8 @@ export async function getTemplate(
   user: ServerUser,
   cache: string,
   env: Readonly<Record<string, string | undefined>>,
+  /** Called once initdb is started (a build only). */
+  onInitdb?: () => void,
 ): Promise<Template> {
   const useCache = env.EBDB_TEMPLATE_CACHE !== "off";
   if (useCache) {
@@ -97,7 +99,7 @@ export async function getTemplate(
   const tmp = await newBuildDir(cache, user, process.pid);
   const password = new Secret(generatePassword());
   try {
-    await buildTemplate(bins, join(tmp, "pgdata"), ADMIN_USER, password, user, tmp);
+    await buildTemplate(bins, join(tmp, "pgdata"), ADMIN_USER, password, user, tmp, onInitdb);
   } catch (e) {
     await removeTree(tmp, user);
     throw e;
@@ -227,12 +229,13 @@ async function buildTemplate(
   password: Secret,
   user: ServerUser,
   work: string,
+  onInitdb?: () => void,
 ): Promise<void> {
   const pwfile = join(work, "pwfile");
   // initdb stores what --pwfile holds; a SCRAM verifier is stored as is, so the file never holds the password.
   await writeFileMode(pwfile, `${scramVerifier(password.reveal())}\n`, 0o600, user);
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C", TZ: "UTC" };
-  await run(
+  const initdb = run(
     join(bins.bindir, "initdb"),
     [
       "-D",
@@ -253,7 +256,9 @@ async function buildTemplate(
       // slower (issue 13); the archive compresses the zeros a switched segment ends with.
     ],
     { user, env },
-  ).catch((e) => {
+  );
+  onInitdb?.();
+  await initdb.catch((e) => {
     throw systemError("INITDB_FAILED", `initdb (${bins.bindir}) failed: ${(e as Error).message}`);
   });
   await fs.rm(pwfile, { force: true });
