@@ -3,6 +3,7 @@ import { readdir } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CommandContext } from "../../api/context.js";
 import { isEbdbError } from "../../errors.js";
+import { dailyBackupDue } from "../../model/backup-schedule.js";
 import type { Desired } from "../../model/desired-types.js";
 import { agentTiming, readAgentRecord } from "./backup-agent.js";
 import { expireBackups, listBackups, newBackupId, takeBackup } from "./backups.js";
@@ -27,9 +28,9 @@ export interface AgentStep {
 
 /**
  * One wake of the agent, holding the project's lock (call under it): the daily automated base backup
- * when the newest is a day old or more (the rule `up` plans by, observe.ts), then retention
- * (expireBackups: automated backups past DB_BACKUP_RETENTION_DAYS but the newest of them, and the
- * WAL only they needed). Retention is the one `up` applied (the primary's record), not config.env's
+ * in DB_BACKUP_WINDOW once a day (dailyBackupDue; `up` takes one too when the newest is a day old,
+ * observe.ts), then retention (expireBackups: automated backups past DB_BACKUP_RETENTION_DAYS but
+ * the newest of them, and the WAL only they needed). Retention is the one `up` applied (the primary's record), not config.env's
  * as edited since. Interrupted work of a killed agent (a backup left creating, temporary files) is
  * swept first, as every command does.
  */
@@ -49,7 +50,8 @@ export async function agentStep(s: Session, now: Date, dayMs: number): Promise<A
   };
   const automated = (await listBackups(s)).filter((b) => b.status === "available" && b.kind === "automated");
   const newest = automated.at(-1);
-  if (!newest || now.getTime() - Date.parse(newest.createdAt) >= dayMs) {
+  const newestAt = newest ? Date.parse(newest.createdAt) : null;
+  if (dailyBackupDue(newestAt, now.getTime(), s.config.backup.window, dayMs)) {
     if ((await inspect(pgdataOf(s.layout, primary.name))).state === "running")
       step.took = (await takeBackup(applied, await newBackupId(s, "automated"), "automated")).id;
     else step.skipped = `the primary ${primary.name} is not running: no backup until it is`;
