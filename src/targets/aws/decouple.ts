@@ -307,9 +307,11 @@ export async function decoupleAws(ctx: AwsCtx): Promise<DecoupleReport> {
 
 /**
  * EB's DBAllocatedStorage option brought up to the instance's storage when it grew outside EB (storage
- * autoscaling, or a change in RDS): EB refuses any update of the environment whose option is below
- * the instance's size ("DB Allocated storage should be more than the previous value"; the loop of EB
- * roadmap #303), so the value the instance has goes with the update. Nothing when they agree.
+ * autoscaling, or a change in RDS): an update of the environment whose option is below the instance's
+ * size fails ("DB Allocated storage should be more than the previous value"; the loop of EB roadmap
+ * #303; CloudFormation's own, aws-cloudformation/cloudformation-coverage-roadmap#430, whose workaround
+ * is this: the template takes the size the instance has), so the live value goes with the update and
+ * CloudFormation finds nothing to modify. Nothing when they agree.
  */
 function storageInStep(
   env: LiveEnv,
