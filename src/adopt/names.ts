@@ -6,13 +6,18 @@ import type { AdoptedDatabase } from "./config-from-instance.js";
 
 const RDS = "RDS DescribeDBInstances";
 
-/** A name usable as APP_NAME/ENV_NAME: lower case, letters, digits and hyphens, a letter first. */
-function nameOf(s: string, fallback: string): string {
+/**
+ * A name usable as APP_NAME/ENV_NAME: lower case, letters, digits and single hyphens, a letter
+ * first, at most `max` characters (40, config/rules-names.ts).
+ */
+function nameOf(s: string, fallback: string, max = 40): string {
   const n = s
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, "-")
     .replace(/-+/g, "-")
-    .replace(/^[^a-z]+|-+$/g, "");
+    .replace(/^[^a-z]+/, "")
+    .slice(0, max)
+    .replace(/-+$/, "");
   return n || fallback;
 }
 
@@ -30,7 +35,8 @@ export function appAndEnv(db: AdoptedDatabase): { app: string; env: string; tagg
 }
 
 function namesFromEb(db: AdoptedDatabase): { app: string; env: string } {
-  if (!db.eb) return { app: nameOf(db.identifier, "app"), env: "prod" };
+  // Without EB's names, EB_ENVIRONMENT_NAME derives as `<APP_NAME>-prod`: 40 characters at most.
+  if (!db.eb) return { app: nameOf(db.identifier, "app", 40 - "-prod".length), env: "prod" };
   const app = nameOf(db.eb.application, "app");
   const envName = nameOf(db.eb.environment, "prod");
   const rest = envName.startsWith(`${app}-`) ? envName.slice(app.length + 1) : envName;

@@ -33,8 +33,13 @@ async function findEnvironment(
   const host = primary.Endpoint?.Address ?? "";
   const r = await aws.eb(new DescribeEnvironmentsCommand({ IncludeDeleted: false }));
   const envs = (r.Environments ?? []).filter((e) => e.Status !== "Terminated");
+  // EB's tags name the environment that made the instance; one of the same name made later (after
+  // that one was terminated, the instance kept) is another environment: its id differs.
   const tagged = tagOf(primary, "elasticbeanstalk:environment-name");
-  const byTag = envs.find((e) => e.EnvironmentName === tagged);
+  const taggedId = tagOf(primary, "elasticbeanstalk:environment-id");
+  const byTag = envs.find(
+    (e) => e.EnvironmentName === tagged && (taggedId === undefined || e.EnvironmentId === taggedId),
+  );
   if (byTag) {
     const env = await readEnvironment(aws, byTag.ApplicationName!, byTag.EnvironmentName!);
     return { env, foundBy: "the instance's elasticbeanstalk:environment-name tag" };

@@ -38,6 +38,27 @@ async function folder(name: string): Promise<string> {
 }
 
 describe("ebdb adopt and decouple: coupled databases changed by hand", () => {
+  it("kept when its environment was terminated, and a new one of the same name uses another database: not taken for its environment", async () => {
+    ({ fake } = world({ dbSubnets: true }));
+    const id = await addCoupledDatabase(fake, {
+      app: "my-app",
+      env: "my-app-prod",
+      engineVersion: "16.4",
+      password: "coupled-Pa55word",
+      deletionPolicy: "Retain",
+    });
+    // The environment as a new one of the same name sees it (the fake has no terminate): another id, no
+    // database of its own in EB's hands, its DB_HOST naming another database.
+    const env = [...fake.state.region().eb.environments.values()].find((e) => e.name === "my-app-prod")!;
+    env.id = "e-newenv0001";
+    env.options.set("aws:rds:dbinstance|HasCoupledDatabase", "false");
+    env.options.set("aws:elasticbeanstalk:application:environment|DB_HOST", "other-db.example.internal");
+    const cwd = await folder("rebuilt-env");
+    const r = await adopt(ctxIn(cwd), { identifier: id, clock: fake.clock });
+    expect(r.environment).toBeNull();
+    expect(r.notes[0]).toContain(`No Elastic Beanstalk environment in us-east-1 uses ${id}`);
+  });
+
   it("coupled, Multi-AZ, DBDeletionPolicy Snapshot, replicas of two classes: config.env has the class most have, and adopt says the plan resizes the other", async () => {
     ({ fake } = world({ dbSubnets: true }));
     const id = await addCoupledDatabase(fake, {
