@@ -58,3 +58,9 @@ export function stopImmediate(bindir, dir, spawnOpts = {}) {
     cwd: "/",
   });
 }
+
+/** libpq's variables (PG*) out of `ebdb env --format json`, for psql and pgbench against the primary. */
+export function libpqEnv(vars) {
+  const keys = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "PGSSLROOTCERT"];
+  return Object.fromEntries(keys.map((k) => [k, vars[k]]));
+}

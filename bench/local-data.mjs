@@ -18,7 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { median } from "./lib.mjs";
+import { libpqEnv, median } from "./lib.mjs";
 
 const here = fileURLToPath(new URL("..", import.meta.url));
 const root = process.env.BENCH_EBDB ?? here;
@@ -224,15 +224,7 @@ for (const gb of sizes) {
   const p = await newProject().init();
   try {
     const conn = JSON.parse(ebdb(p.dir, ["env", "--format", "json"]).out);
-    const pgEnvOf = (c) => ({
-      PGHOST: c.PGHOST,
-      PGPORT: c.PGPORT,
-      PGUSER: c.PGUSER,
-      PGPASSWORD: c.PGPASSWORD,
-      PGDATABASE: c.PGDATABASE,
-      PGSSLMODE: c.PGSSLMODE,
-      PGSSLROOTCERT: c.PGSSLROOTCERT,
-    });
+    const pgEnvOf = libpqEnv;
     // 1. Bulk load, against a default server by hand (16 MB segments, no archiving).
     const hand = handServer();
     const handLoad = pgbenchInit(

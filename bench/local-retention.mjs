@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { libpqEnv } from "./lib.mjs";
 
 const root = process.env.BENCH_EBDB ?? fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin", "ebdb.js");
@@ -42,16 +43,7 @@ function run(agent) {
   try {
     ebdb(["up", "--yes"]);
     const c = JSON.parse(ebdb(["env", "--format", "json"]));
-    const pgEnv = {
-      ...process.env,
-      PGHOST: c.PGHOST,
-      PGPORT: c.PGPORT,
-      PGUSER: c.PGUSER,
-      PGPASSWORD: c.PGPASSWORD,
-      PGDATABASE: c.PGDATABASE,
-      PGSSLMODE: c.PGSSLMODE,
-      PGSSLROOTCERT: c.PGSSLROOTCERT,
-    };
+    const pgEnv = { ...process.env, ...libpqEnv(c) };
     sh(pgbench, ["-i", "-q", "-s", "5"], { env: pgEnv });
     sh(pgbench, ["-n", "-T", String(seconds), "-c", "4"], { env: pgEnv });
     // Let the archiver and (with it) the agent catch up, as a quiet minute would.

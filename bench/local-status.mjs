@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { median } from "./lib.mjs";
+import { libpqEnv, median } from "./lib.mjs";
 
 const root = process.env.BENCH_EBDB ?? fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin", "ebdb.js");
@@ -38,16 +38,7 @@ for (const gb of sizes) {
   try {
     ebdb(dir, ["up", "--yes"]);
     const c = JSON.parse(ebdb(dir, ["env", "--format", "json"]).out);
-    const env = {
-      ...process.env,
-      PGHOST: c.PGHOST,
-      PGPORT: c.PGPORT,
-      PGUSER: c.PGUSER,
-      PGPASSWORD: c.PGPASSWORD,
-      PGDATABASE: c.PGDATABASE,
-      PGSSLMODE: c.PGSSLMODE,
-      PGSSLROOTCERT: c.PGSSLROOTCERT,
-    };
+    const env = { ...process.env, ...libpqEnv(c) };
     const scale = Math.max(1, Math.round(gb * 67));
     sh(pgbench, ["-i", "-q", "-s", String(scale)], { env });
     // A base backup of the loaded data, so the backups folder holds the size too.
