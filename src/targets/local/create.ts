@@ -251,9 +251,10 @@ export async function createCluster(s: Session, replicaNames: string[], io: IoHo
     await releaseTemplate(template);
     if (template.fillCache) {
       // None was cached: build the cached template (and its spares) in a detached process now
-      // that the primary no longer waits; meanwhile this run's copies, written unsynced, are flushed.
-      syncInBackground();
-      await fillTemplateCache(bins, s.templateUser(), s.cache, s.ctx.env).catch(() => null);
+      // that the primary no longer waits. Its last step, `sync`, also writes out this run's files
+      // (written unsynced); a `sync` now would slow the rest of this command's writes.
+      const filling = await fillTemplateCache(bins, s.templateUser(), s.cache, s.ctx.env).catch(() => null);
+      if (!filling) syncInBackground();
     } else {
       // One background job: make spare copies of the template for the next run, then flush to disk.
       // Sized for the next run, not this one: at least a primary and two replicas (the usual HA
