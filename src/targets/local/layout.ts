@@ -112,7 +112,9 @@ export async function findLayout(
   const hash = createHash("sha256").update(resolve(projectDir)).digest("hex").slice(0, 10);
   const system = build(projectDir, identifier, join(systemRoot(env), `${identifier}-${hash}`));
   if (await exists(system.nodesDir)) return system;
-  return (await canTraverse(join(projectDir, ".ebdb"), user)) ? inProject : system;
+  // The project folder decides: .ebdb is ebdb's own and createLayout makes it passable (the lock
+  // may just have made it 0700, which once sent every new project to the system folder).
+  return (await canTraverse(projectDir, user)) ? inProject : system;
 }
 
 /** Whether a state folder was made by an ebdb from before the master user stopped being a superuser. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -132,5 +132,16 @@ describe.skipIf(process.getuid?.() !== 0)("as root", () => {
     expect(l.dataRoot).toMatch(/^\/var\/lib\/ebdb\/x-dev-db-[0-9a-f]{10}$/);
     expect(await canTraverse("/usr/bin", user)).toBe(true);
     rmSync(priv, { recursive: true, force: true });
+  });
+
+  test("data stays in the project when its folder is open, even after the lock made a private .ebdb", async () => {
+    const user = templateUser({});
+    const open = mkdtempSync(join(tmpdir(), "ebdb-open-"));
+    chmodSync(open, 0o755);
+    // What the first `up`'s lock does before the layout is chosen.
+    mkdirSync(join(open, ".ebdb"), { mode: 0o700 });
+    const l = await findLayout(open, "x-dev-db", user, {});
+    expect(l.dataRoot).toBe(join(open, ".ebdb", "x-dev-db"));
+    rmSync(open, { recursive: true, force: true });
   });
 });
