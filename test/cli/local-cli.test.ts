@@ -109,6 +109,11 @@ describe("ebdb on the local target (CLI)", () => {
     expect(restored.name).toBe(`${id}-copy`);
     const s = await json<StatusReport>("status");
     expect(s.nodes.map((n) => n.role)).toEqual(["primary", "restored"]);
+    // In words, it says how to remove that instance alone; that command does so.
+    const text = await ebdb("restore", "--from-snapshot", "cli-snap-1", "--name", `${id}-two`, "--yes");
+    expect(text.out).toContain(`\`ebdb destroy --instance ${id}-two\` removes it alone`);
+    expect((await ebdb("destroy", "--instance", `${id}-two`, "--yes")).code).toBe(0);
+    expect((await json<StatusReport>("status")).nodes.map((n) => n.role)).toEqual(["primary", "restored"]);
     expect((await ebdb("snapshot", "delete", "cli-snap-1", "--yes")).code).toBe(0);
     expect((await json<unknown[]>("snapshot", "list")).length).toBe(1);
   });
