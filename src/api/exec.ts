@@ -63,8 +63,25 @@ export async function execLaunch(
   const { desired, target } = await openDay2(ctx, opts.target);
   const c = await target.connection(desired);
   const node = pickNode(c, opts.replica, opts.instance);
+  await requireReachable(target, node.name ?? desired.identifier, node);
+  const vars = {
+    ...connectionVars(c, { node, rdsNames: desired.config.ebRdsProperties }),
+    ...(await readerVars(ctx, target, desired)),
+  };
+  return { command, args, env: launchEnv(ctx.env, vars), names: Object.keys(vars) };
+}
+
+/**
+ * Before a program is started on a node: a node that does not accept connections is an error that
+ * says why (locally stopped or starting: run `ebdb up`; on AWS private to the VPC), rather than the
+ * program's own "connection refused". Errors: NOT_REACHABLE (exit 1).
+ */
+export async function requireReachable(
+  target: Target,
+  which: string,
+  node: { host: string; port: number },
+): Promise<void> {
   if (!(await reachable(node.host, node.port))) {
-    const which = node.name ?? desired.identifier;
     if (target.name === "aws") {
       throw systemError(
         "NOT_REACHABLE",
@@ -78,9 +95,4 @@ export async function execLaunch(
       "Run `ebdb up` to start it, and `ebdb status` to see each server's state.",
     );
   }
-  const vars = {
-    ...connectionVars(c, { node, rdsNames: desired.config.ebRdsProperties }),
-    ...(await readerVars(ctx, target, desired)),
-  };
-  return { command, args, env: launchEnv(ctx.env, vars), names: Object.keys(vars) };
 }

@@ -3,6 +3,7 @@ import { findPsql } from "../targets/local/binaries.js";
 import type { Target } from "../targets/target.js";
 import type { CommandContext } from "./context.js";
 import { openDay2 } from "./day2-common.js";
+import { requireReachable } from "./exec.js";
 import { pickNode } from "./url.js";
 import { connectionVars } from "../targets/connection-vars.js";
 import { launchEnv } from "./launch-env.js";
@@ -34,7 +35,8 @@ export interface PsqlLaunch {
  * the same user, and nothing can outlive the command. A shell started from psql (`\!`) inherits it,
  * as it would inherit the user's own environment.
  *
- * Throws PSQL_NOT_FOUND (exit 2) when no psql client is installed; errors from the target as `url`.
+ * Throws PSQL_NOT_FOUND (exit 2) when no psql client is installed, NOT_REACHABLE (exit 1) when the
+ * node does not accept connections (stopped: run `ebdb up`); errors from the target as `url`.
  */
 export async function psql(
   ctx: CommandContext,
@@ -51,6 +53,7 @@ export async function psql(
   const { desired, target } = await openDay2(ctx, opts.target);
   const c = await target.connection(desired);
   const node = pickNode(c, opts.replica, opts.instance);
+  await requireReachable(target, node.name ?? desired.identifier, node);
   const all = connectionVars(c, { node });
   const libpq = Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith("PG")));
   const env = launchEnv(ctx.env, { ...libpq, PGAPPNAME: "ebdb psql" });

@@ -162,7 +162,7 @@ describe("ebdb exec", () => {
     },
   );
 
-  test("a server that is down is said plainly (exit 1), before the command runs", async () => {
+  test("a server that is down is said plainly (exit 1), before the command (or psql) runs", async () => {
     expect((await p.ebdb("down")).code).toBe(0);
     try {
       const run = spawnEbdb(p, ["exec", "--", "sh", "-c", "echo ran"]);
@@ -170,6 +170,10 @@ describe("ebdb exec", () => {
       expect(run.out()).toBe("");
       expect(run.err()).toMatch(/does not accept connections on 127\.0\.0\.1:\d+/);
       expect(run.err()).toContain("ebdb up");
+      // psql too: ebdb's own words rather than psql's "Connection refused" (exit 2, the bad-input code).
+      const psql = spawnEbdb(p, ["psql", "-c", "select 1"]);
+      expect((await psql.exit()).code).toBe(1);
+      expect(psql.err()).toMatch(/does not accept connections .*\n?.*ebdb up/s);
     } finally {
       expect((await p.ebdb("up", "--yes")).code).toBe(0);
     }
