@@ -38,9 +38,12 @@ function mergeDrift(ctx: DiffContext): void {
   const drift = ctx.observed.drift ?? [];
   if (drift.length === 0) return;
   const planned = new Set(ctx.changes.map(key));
+  // A stopped node the plan deletes is not started first.
+  const deleted = new Set(ctx.changes.filter((c) => c.action === "delete").map((c) => c.resource));
   const ebPlanned = ctx.changes.find((c) => c.kind === "eb-environment" && c.field === "properties");
   for (const c of drift) {
     if (planned.has(key(c))) continue;
+    if (c.field === "state" && deleted.has(c.resource)) continue;
     // One EB update sets every property: values it also corrects join its line.
     if (c.kind === "eb-environment" && ebPlanned) {
       if (c.field === "propertyValues" && Array.isArray(c.to))

@@ -77,13 +77,18 @@ export function diffReplicas(ctx: DiffContext): { names: string[]; endpointsChan
       }`,
     });
   }
+  const left = keep.length + created.length;
   for (const { have } of remove) {
     ctx.changes.push({
       resource: have.name,
       kind: "replica",
       action: "delete",
       impact: "none",
-      reason: `Deletes read replica ${have.name}: a replica holds no data of its own; reads sent to it fail over to the others`,
+      reason: `Deletes read replica ${have.name}: a replica holds no data of its own; ${
+        left > 0
+          ? "reads sent to it fail over to the others"
+          : "no replica is left, so reads sent to it fail (send them to the primary)"
+      }`,
     });
   }
   const names = [...keep.map((k) => k.have.name), ...created.map((n) => replicaName(id, n))];

@@ -756,6 +756,35 @@ describe("diff: target-reported drift", () => {
   });
 });
 
+describe("diff: a stopped replica past the count", () => {
+  it("is deleted, not started first, and the plan says no replica is left for its reads", () => {
+    const withOne = deriveDesired(makeConfigWithReplicas(), "local");
+    const plan = planFor(
+      makeConfig(),
+      (o) => {
+        const r = observedFrom(withOne).replicas[0];
+        o.replicas = [r];
+        o.drift = [
+          {
+            resource: r.name,
+            kind: "replica",
+            action: "update",
+            field: "state",
+            from: "stopped",
+            to: "running",
+            impact: "none",
+            reason: `Starts ${r.name}: it was stopped`,
+          },
+        ];
+      },
+      { target: "local" },
+    );
+    const mine = plan.changes.filter((c) => c.kind === "replica");
+    expect(mine.map((c) => `${c.action} ${c.field ?? ""}`)).toEqual(["delete "]);
+    expect(mine[0].reason).toContain("no replica is left, so reads sent to it fail");
+  });
+});
+
 describe("diff: gp3 performance follows the volume's actual size (RDS: 3,000/125 below 400 GiB, 12,000/500 from it)", () => {
   const storageFields = (plan: Plan) =>
     plan.changes.filter((c) => c.field?.startsWith("storage.")).map((c) => `${c.field} ${c.to}`);
