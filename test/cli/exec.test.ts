@@ -18,7 +18,10 @@ import {
 // command's, signals reach it, and the password is in no process's arguments.
 let p: CliProject;
 beforeAll(async () => {
-  p = await upProject("exec");
+  // Ports far from where other tests' servers look first (the lowest free one from 5432): once this
+  // project's primary is down, its port must stay free for the "does not accept connections" case.
+  const port = 30000 + Math.floor(Math.random() * 20000);
+  p = await upProject("exec", `DB_LOCAL_PORT="${port}"\n`);
 });
 afterAll(async () => {
   await p?.cleanup();
@@ -172,7 +175,7 @@ describe("ebdb exec", () => {
       expect(run.err()).toContain("ebdb up");
       // psql too: ebdb's own words rather than psql's "Connection refused" (exit 2, the bad-input code).
       const psql = spawnEbdb(p, ["psql", "-c", "select 1"]);
-      expect((await psql.exit()).code).toBe(1);
+      expect((await psql.exit()).code, psql.err()).toBe(1);
       expect(psql.err()).toMatch(/does not accept connections .*\n?.*ebdb up/s);
     } finally {
       expect((await p.ebdb("up", "--yes")).code).toBe(0);

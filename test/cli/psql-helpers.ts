@@ -27,7 +27,8 @@ export interface CliProject {
   cleanup(): Promise<void>;
 }
 
-export async function upProject(name: string): Promise<CliProject> {
+/** `extra`: more config.env lines (each ending in a newline). */
+export async function upProject(name: string, extra = ""): Promise<CliProject> {
   const dir = mkdtempSync(join(tmpdir(), `ebdb-${name}-`));
   // No libpq settings of the test runner's may leak into what psql is given.
   const env: NodeJS.ProcessEnv = { ...process.env, EBDB_TARGET: "" };
@@ -35,7 +36,7 @@ export async function upProject(name: string): Promise<CliProject> {
   const app = `${name}${process.pid % 10000}`;
   writeFileSync(
     join(dir, "config.env"),
-    `APP_NAME="${app}"\nENV_NAME="dev"\nDB_ENGINE_VERSION="15.8"\nDB_READ_REPLICA_ENABLED="false"\n`,
+    `APP_NAME="${app}"\nENV_NAME="dev"\nDB_ENGINE_VERSION="15.8"\nDB_READ_REPLICA_ENABLED="false"\n${extra}`,
   );
   const ebdb = async (...argv: string[]) => {
     const o = captureOutput();
