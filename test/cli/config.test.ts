@@ -1,12 +1,20 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { Output } from "../../src/cli/output.js";
 
+/** Every temporary folder a case made, removed at the end (a config.env may hold a password). */
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 function project(content: string): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "ebdb-config-")), "shop");
+  const root = mkdtempSync(join(tmpdir(), "ebdb-config-"));
+  made.push(root);
+  const dir = join(root, "shop");
   mkdirSync(dir);
   writeFileSync(join(dir, "config.env"), content);
   return dir;
