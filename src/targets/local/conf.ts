@@ -114,16 +114,27 @@ export function archiveCommand(dir: string, c: Compressor): string {
   ].join("; ");
 }
 
+/** Where a restore's WAL segments are unpacked ahead of replay, relative to the data directory. */
+export const PREFETCH_DIR = "pg_wal/ebdb-prefetch";
+
 /**
  * restore_command reading a file back from the archive `dir`, whichever form it was archived in
  * (zstd, gzip or as it is, by the tools' paths or names). A file not in the archive fails quietly
  * (exit 1, nothing on stderr): a standby then goes on to streaming, a recovery ends.
  */
-export function restoreCommand(dir: string, tools: { zstd?: string; gzip?: string } = {}): string {
+export function restoreCommand(
+  dir: string,
+  tools: { zstd?: string; gzip?: string } = {},
+  opts: { prefetched?: boolean } = {},
+): string {
   const f = `${sh(dir)}/%f`;
   const zstd = sh(tools.zstd ?? "zstd");
   const gzip = sh(tools.gzip ?? "gzip");
   return [
+    // A restore's segments that ebdb already unpacked (restore-prefetch.ts, PREFETCH_DIR): a rename.
+    ...(opts.prefetched
+      ? [`if [ -f "${PREFETCH_DIR}/%f" ]; then mv -f -- "${PREFETCH_DIR}/%f" "%p"; exit $?; fi`]
+      : []),
     `f=${f}`,
     `if [ -f "$f.zst" ]; then ${zstd} -q -d -f -o "%p" -- "$f.zst"`,
     `elif [ -f "$f.gz" ]; then ${gzip} -dc -- "$f.gz" > "%p"`,
@@ -214,7 +225,10 @@ export function postgresqlConf(s: ServerSettings): string {
   }
   if (s.recovery) {
     lines.push(
-      ["restore_command", q(restoreCommand(s.recovery.archiveDir, toolsOf(s.compressor)))],
+      [
+        "restore_command",
+        q(restoreCommand(s.recovery.archiveDir, toolsOf(s.compressor), { prefetched: true })),
+      ],
       ["recovery_target_timeline", q("current")],
     );
     const t = s.recovery.target;

@@ -21,6 +21,7 @@ import { inspect, stopServer, tail } from "./process.js";
 import type { Session } from "./session.js";
 import { requirePrimary, requireRunningPrimary, settingsFor } from "./settings.js";
 import { removeNodeDir } from "./sweep.js";
+import { dropPrefetched, prefetchSegments } from "./restore-prefetch.js";
 
 /**
  * Makes everything the primary committed so far restorable, and says up to when: a last
@@ -308,12 +309,15 @@ export async function restoreInstance(
   try {
     await copyBackupData(s, plan.base.id, pgdata);
     faultPoint("restore:copied");
+    // The WAL to replay, unpacked ahead in parallel rather than by a shell per segment during replay.
+    await prefetchSegments(s.layout.archiveDir, pgdata, plan.base.startWal, plan.target, s.user);
     await writeNodeFiles(pgdata, settingsFor(s, meta, bins.major), s.user, {
       cert: await projectCertificate(s.layout),
     });
     meta = await startNode(s, bins, meta);
     faultPoint("restore:started");
     await waitPromoted(s, meta);
+    await dropPrefetched(pgdata, s.user);
     faultPoint("restore:promoted");
     if (plan.mustReach) await requireReplayedTo(s, meta, plan.mustReach);
     // RDS keeps the snapshot's master password; ebdb gives the restore the current one, so what
