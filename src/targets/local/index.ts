@@ -170,7 +170,7 @@ export function createLocalTarget(ctx: CommandContext): Target {
       create(d, id, io) {
         return locked(d, "snapshot create", async (s) => {
           const b = await takeBackup(s, id ?? (await newBackupId(s, "manual")), "manual");
-          io.event({ type: "info", message: `Snapshot ${b.id} taken (${b.sizeBytes ?? 0} bytes).` });
+          io.event({ type: "info", message: `Snapshot ${b.id} taken (${((b.sizeBytes ?? 0) / 1024 ** 2).toFixed(1)} MiB).` });
           await expireBackups(s);
           return toBackupInfo(b);
         });
