@@ -144,9 +144,11 @@ describe("ebdb autoscale run on the local target, under a real read load", () =>
     );
     // It had been warmed (its own statistics show the full read) and the runner said so before.
     expect(first.accountScans).toBeGreaterThanOrEqual(1);
+    // The runner warmed it before the endpoint took it (its own log, one clock). Comparing those times
+    // with the test's clock is not: a connection the test began just before the join is routed just
+    // after it (the CI run at 6d4a9bd saw 20 ms); the scans above show it was warm when reached.
     const joined = seen("reader", `+ ${replica2}`)!;
     expect(Date.parse(seen("warmed", replica2)!.at)).toBeLessThanOrEqual(Date.parse(joined.at));
-    expect(Date.parse(joined.at)).toBeLessThanOrEqual(first.atMs + 5);
   }, 120_000);
 
   test("with the load gone it removes the replica it made, never the one up made", async () => {
