@@ -5,6 +5,7 @@ import {
   type EnvironmentDescription,
   UpdateEnvironmentCommand,
 } from "@aws-sdk/client-elastic-beanstalk";
+import { DB_NAMES, JDBC_NAMES, LIBPQ_NAMES, POOL_NAMES, RDS_NAMES } from "../../model/desired.js";
 import { userError } from "../../errors.js";
 import { isAwsCode } from "./aws-errors.js";
 import type { AwsClients } from "./clients.js";
@@ -22,35 +23,17 @@ export const NS_RDS = "aws:rds:dbinstance";
 /** Platform versions released from this day resolve Secrets Manager ARNs into environment variables. */
 export const SECRETS_SUPPORTED_FROM = Date.UTC(2025, 2, 26);
 /** Every variable ebdb may set, so it can also remove the ones the configuration no longer wants. */
-export const MANAGED_PROPERTIES = [
-  "DB_HOST",
-  "DB_PORT",
-  "DB_NAME",
-  "DB_USERNAME",
-  "DB_PASSWORD",
+export const MANAGED_PROPERTIES: readonly string[] = [
+  ...DB_NAMES,
+  // The read replicas' addresses and the reader endpoint.
   "DB_REPLICA_HOSTS",
   "DB_READ_HOSTS",
   "DB_READER_HOST",
   "DB_READER_PORT",
-  "DATABASE_URL",
-  "RDS_HOSTNAME",
-  "RDS_PORT",
-  "RDS_DB_NAME",
-  "RDS_USERNAME",
-  "RDS_PASSWORD",
-  "PGHOST",
-  "PGPORT",
-  "PGDATABASE",
-  "PGUSER",
-  "PGPASSWORD",
-  "PGSSLMODE",
-  "PGSSLROOTCERT",
-  "JDBC_DATABASE_URL",
-  "JDBC_DATABASE_USERNAME",
-  "JDBC_DATABASE_PASSWORD",
-  "DB_POOL_HOST",
-  "DB_POOL_PORT",
-  "DATABASE_POOL_URL",
+  ...RDS_NAMES,
+  ...LIBPQ_NAMES,
+  ...JDBC_NAMES,
+  ...POOL_NAMES,
 ];
 
 /** Names only ebdb sets (DB_*): removed when no longer wanted, whatever their value. */
